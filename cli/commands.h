@@ -1,0 +1,19 @@
+// The subcommand table. Each subcommand lives in its own file cli/<name>.cpp.
+#pragma once
+#include <string_view>
+#include <vector>
+
+namespace weft::cli {
+
+/// A subcommand: gets the arguments after its name; returns the exit status
+/// (0 success, 1 the thing failed, 2 usage or I/O error).
+struct Command {
+  std::string_view name;
+  std::string_view summary;
+  int (*run)(int argc, char** argv);
+};
+
+const std::vector<Command>& commands();
+
+
+}  // namespace weft::cli

@@ -1,0 +1,85 @@
+#include "compiler/diagnostics/diagnostic.h"
+
+#include <algorithm>
+
+namespace weft::diagnostics {
+
+const std::vector<CodeInfo>& registry() {
+  static const std::vector<CodeInfo> all = {
+#define WEFT_DIAG(code, sev, title) {Code::code, #code, Severity::sev, title},
+#include "compiler/diagnostics/codes.def"
+#undef WEFT_DIAG
+  };
+  return all;
+}
+
+const CodeInfo& info(Code code) { return registry()[static_cast<size_t>(code)]; }
+
+std::optional<Code> code_from_id(std::string_view id) {
+  for (const auto& c : registry())
+    if (c.id == id) return c.code;
+  return std::nullopt;
+}
+
+std::string_view severity_name(Severity s) {
+  switch (s) {
+    case Severity::Error: return "error";
+    case Severity::Warning: return "warning";
+    case Severity::Note: return "note";
+  }
+  return "error";
+}
+
+Diagnostic& Bag::add(Code code, Range range, std::string message, std::string label) {
+  diags_.push_back(Diagnostic{code, info(code).severity, range, std::move(message), std::move(label), {}, {}});
+  return diags_.back();
+}
+
+void Bag::append(const Bag& other) { diags_.insert(diags_.end(), other.diags_.begin(), other.diags_.end()); }
+
+bool Bag::has_errors() const { return error_count() > 0; }
+
+size_t Bag::error_count() const {
+  return std::count_if(diags_.begin(), diags_.end(), [](const Diagnostic& d) { return d.severity == Severity::Error; });
+}
+
+size_t Bag::warning_count() const {
+  return std::count_if(diags_.begin(), diags_.end(), [](const Diagnostic& d) { return d.severity == Severity::Warning; });
+}
+
+void Bag::sort() {
+  std::stable_sort(diags_.begin(), diags_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    std::string_view pa = a.range.file ? std::string_view(a.range.file->path()) : std::string_view();
+    std::string_view pb = b.range.file ? std::string_view(b.range.file->path()) : std::string_view();
+    if (pa != pb) return pa < pb;
+    return a.range.begin < b.range.begin;
+  });
+}
+
+static size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t sub = prev[j - 1] + (std::tolower(a[i - 1]) == std::tolower(b[j - 1]) ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::optional<std::string> closest_match(std::string_view name, const std::vector<std::string>& candidates) {
+  size_t best = SIZE_MAX;
+  const std::string* pick = nullptr;
+  for (const auto& c : candidates) {
+    size_t d = edit_distance(name, c);
+    if (d < best) best = d, pick = &c;
+  }
+  size_t limit = std::max<size_t>(1, std::min(name.size(), pick ? pick->size() : 0) / 3);
+  if (pick && best <= limit && best < name.size()) return *pick;
+  return std::nullopt;
+}
+
+}  // namespace weft::diagnostics

@@ -1,0 +1,4 @@
+grammar Weft;
+module : ID* EOF ;
+ID : [a-z]+ ;
+WS : [ \t\r\n]+ -> skip ;
