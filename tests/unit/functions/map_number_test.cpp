@@ -112,3 +112,16 @@ TEST(Dispatch, UnknownFunctionAndArity) {
 TEST(Dispatch, EveryTableNameIsImplemented) {
   for (const auto& s : weft::functions::signatures()) EXPECT_TRUE(weft::functions::has_function(s.name)) << s.name;
 }
+
+TEST(Robustness, HugeOrOddInputsGiveErrorsNotCrashes) {
+  EXPECT_EQ(run("parse_int", R"(["+-5"])"), J("null"));
+  EXPECT_EQ(run("parse_float", R"(["+-5"])"), J("null"));
+  EXPECT_EQ(run("parse_float", R"(["+"])"), J("null"));
+  EXPECT_EQ(run("format_number", "[18446744073709551615]"), J(R"("18,446,744,073,709,551,616")"));
+  std::string big(100000, 'a');
+  EXPECT_NE(error_of("replace", "[\"" + big + "\", \"a\", \"" + std::string(1000, 'b') + "\"]")
+                .find("larger than 64 MiB"),
+            std::string::npos);
+  EXPECT_NE(error_of("pad_left", R"(["x", 99999999999])").find("must be at most 1000000"), std::string::npos);
+  EXPECT_NE(error_of("len", R"([1, 2])").find("expected 1 argument, got 2"), std::string::npos);
+}
