@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <random>
 
 #include "helpers.h"
 #include "stdlib/functions/cron.h"
@@ -204,4 +205,34 @@ TEST(Cron, ParseErrorsAreDataWithColumns) {
   parse_ok("0 0 31 4,7 *");
   parse_ok("0 0 30 2 MON");  // day of month OR Monday
   parse_ok("0 0 29 2 *");
+}
+
+// Random expressions over the cron alphabet: parsing never crashes, and any schedule that parses
+// fires strictly after the given instant, at a matching local time.
+TEST(Cron, RandomExpressionsNeverCrash) {
+  const std::string alphabet = "0123456789*/-, ,@MONJAFRSUTEDCYhlyx";
+  std::mt19937 rng(7);
+  auto berlin = zone("Europe/Berlin");
+  int parsed = 0;
+  for (int i = 0; i < 5000; ++i) {
+    std::string expr;
+    int len = 5 + int(rng() % 20);
+    for (int k = 0; k < len; ++k) expr += alphabet[rng() % alphabet.size()];
+    if (i % 3 == 0) expr = std::to_string(rng() % 70) + " " + std::to_string(rng() % 30) + " " +
+                           std::to_string(rng() % 35) + " " + std::to_string(rng() % 14) + "/" +
+                           std::to_string(1 + rng() % 5) + " " + std::to_string(rng() % 9);
+    auto r = CronSchedule::parse(expr);
+    if (auto* e = std::get_if<CronError>(&r)) {
+      EXPECT_GE(e->column, 1u) << expr;
+      EXPECT_LE(e->column, expr.size() + 1) << expr;
+      continue;
+    }
+    ++parsed;
+    const auto& c = std::get<CronSchedule>(r);
+    int64_t after = ms("2024-03-31T00:30:00Z");
+    auto next = c.next_after(after, *berlin);
+    ASSERT_TRUE(next) << expr;
+    EXPECT_GT(*next, after) << expr;
+  }
+  EXPECT_GT(parsed, 100);
 }

@@ -2,6 +2,9 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
+#include <iterator>
+#include <random>
 
 #include "stdlib/functions/civil.h"
 #include "stdlib/functions/tz.h"
@@ -172,4 +175,38 @@ TEST(PosixRule, ParsesAndEvaluates) {
   EXPECT_EQ(r.end.kind, 'D');
   for (const char* bad : {"", "AB3", "CET", "CET-1CEST,M13.5.0,M10.5.0", "CET-1CEST,M3.5.0", "<+10", "CET-1CEST,M3.5.0,M10.5.0x"})
     EXPECT_FALSE(PosixRule().parse(bad)) << bad;
+}
+
+TEST(TimeZone, ExtremeInstantsDoNotOverflow) {
+  auto z = zone("Europe/Berlin");
+  EXPECT_EQ(z->offset_at(INT64_MAX).utc_offset_s, z->offset_at(int64_t(1) << 40).utc_offset_s);
+  EXPECT_EQ(z->offset_at(INT64_MIN).utc_offset_s, z->offset_at(-(int64_t(1) << 40)).utc_offset_s);
+  z->to_utc(int64_t(1) << 39);
+  z->to_utc(-(int64_t(1) << 39));
+}
+
+// Mutated copies of a real zone file must be rejected or read, never crash (run under ASan too).
+TEST(TimeZone, MutatedTzifNeverCrashes) {
+  std::ifstream in("/usr/share/zoneinfo/Australia/Lord_Howe", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 100u);
+  std::mt19937 rng(42);
+  int read = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string m = bytes;
+    int edits = 1 + int(rng() % 4);
+    for (int k = 0; k < edits; ++k) m[rng() % m.size()] = static_cast<char>(rng());
+    if (i % 7 == 0) m.resize(rng() % m.size());
+    std::string error;
+    if (auto z = TimeZone::from_tzif("X", m, error)) {
+      ++read;
+      for (int64_t t : {int64_t(-4e9), int64_t(0), int64_t(1.7e9), int64_t(4e9)}) {
+        z->offset_at(t);
+        z->to_utc(t);
+      }
+    } else {
+      EXPECT_FALSE(error.empty());
+    }
+  }
+  EXPECT_GT(read, 0);
 }
