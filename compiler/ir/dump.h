@@ -1,0 +1,21 @@
+// A stable, readable text form of the IR for golden tests, `weft compile --dump` and debugging.
+// Slots print as `$name` (`$name#2` for a second slot of the same name), module fns as
+// `@name(...)`, trigger-scope names as `ctx.name`, runtime checks as `check<T>(x, "root")`.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "compiler/ir/ir.h"
+
+namespace weft::ir {
+
+/// A type in source-like syntax: `{a: string, b?: [int]}`, `"x" | "y"`, `Contact?`.
+std::string type_text(const Type& t);
+/// An expression in source-like syntax with minimal parentheses, slots named from `slots`.
+std::string expr_text(const ExprPtr& e, const std::vector<Slot>& slots);
+/// One flow: header, triggers, options, then its nodes region by region, indented.
+std::string dump(const Flow& f);
+/// The whole module: types, consts, fns, connections, flows (each flow as dump(flow)).
+std::string dump(const Module& m);
+
+}  // namespace weft::ir

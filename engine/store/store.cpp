@@ -1,0 +1,605 @@
+#include "engine/store/store.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <unistd.h>
+
+#include "engine/store/keys.h"
+#include "engine/store/lmdb_raii.h"
+
+namespace weft::store {
+namespace {
+
+constexpr std::array<std::string_view, keyspace_count> kKeyspaceNames = {
+    "flows", "versions", "executions", "history", "snapshots", "timers", "signals", "by_status",
+    "by_flow", "dedup", "cursors", "secrets", "tokens", "events", "leases", "meta"};
+
+constexpr int kMaxRetries = 64;
+
+// Paths of the stores open in this process (with the pid, so a forked child may open its own):
+// LMDB forbids opening one environment twice per process.
+std::mutex g_open_mu;
+std::set<std::string> g_open_paths;
+
+std::string registry_key(const std::string& path) { return std::to_string(::getpid()) + ":" + path; }
+
+std::string hex_key(std::string_view key) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : key.substr(0, 64)) {
+    if (c >= 0x20 && c < 0x7F && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += "\\x";
+      out.push_back(digits[c >> 4]);
+      out.push_back(digits[c & 15]);
+    }
+  }
+  if (key.size() > 64) out += "...";
+  return out;
+}
+
+// Readers and the writer enter; a map resize waits until nobody is inside and holds newcomers back.
+class Gate {
+ public:
+  void enter() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !exclusive_; });
+    ++inside_;
+  }
+  void leave() {
+    std::lock_guard lock(mu_);
+    if (--inside_ == 0) cv_.notify_all();
+  }
+  void lock_exclusive() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !exclusive_; });
+    exclusive_ = true;
+    cv_.wait(lock, [&] { return inside_ == 0; });
+  }
+  void unlock_exclusive() {
+    std::lock_guard lock(mu_);
+    exclusive_ = false;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int inside_ = 0;
+  bool exclusive_ = false;
+};
+
+struct GateGuard {
+  Gate& gate;
+  explicit GateGuard(Gate& g) : gate(g) { gate.enter(); }
+  ~GateGuard() { gate.leave(); }
+};
+
+struct Pending {
+  WriteBatch batch;
+  Store::Callback done;
+};
+
+}  // namespace
+
+std::string_view keyspace_name(Keyspace ks) { return kKeyspaceNames[static_cast<std::size_t>(ks)]; }
+
+std::string_view errc_name(Errc c) {
+  switch (c) {
+    case Errc::ok: return "ok";
+    case Errc::not_found: return "not_found";
+    case Errc::conflict: return "conflict";
+    case Errc::invalid_argument: return "invalid_argument";
+    case Errc::map_full: return "map_full";
+    case Errc::txn_full: return "txn_full";
+    case Errc::io: return "io";
+    case Errc::closed: return "closed";
+  }
+  return "unknown";
+}
+
+std::string Status::to_string() const {
+  if (ok()) return "ok";
+  return std::string(errc_name(code_)) + ": " + message_;
+}
+
+// ---- WriteBatch ----
+
+WriteBatch& WriteBatch::add(BatchOp::Kind kind, Keyspace ks, std::string_view key,
+                            std::string_view value, std::size_t extra_key_bytes) {
+  if (validity_.ok()) {
+    if (key.empty() && kind != BatchOp::Kind::append)
+      validity_ = Status(Errc::invalid_argument,
+                         "empty key in keyspace " + std::string(keyspace_name(ks)));
+    else if (key.size() + extra_key_bytes > max_key_size)
+      validity_ = Status(Errc::invalid_argument, "key longer than " + std::to_string(max_key_size) +
+                                                     " bytes in keyspace " +
+                                                     std::string(keyspace_name(ks)));
+  }
+  bytes_ += key.size() + value.size();
+  ops_.push_back(BatchOp{kind, ks, std::string(key), std::string(value)});
+  return *this;
+}
+
+WriteBatch& WriteBatch::put(Keyspace ks, std::string_view key, std::string_view value) {
+  return add(BatchOp::Kind::put, ks, key, value);
+}
+WriteBatch& WriteBatch::del(Keyspace ks, std::string_view key) {
+  return add(BatchOp::Kind::del, ks, key, {});
+}
+WriteBatch& WriteBatch::append(Keyspace ks, std::string_view prefix, std::string_view value) {
+  return add(BatchOp::Kind::append, ks, prefix, value, 8);
+}
+WriteBatch& WriteBatch::expect_absent(Keyspace ks, std::string_view key) {
+  return add(BatchOp::Kind::expect_absent, ks, key, {});
+}
+WriteBatch& WriteBatch::expect_present(Keyspace ks, std::string_view key) {
+  return add(BatchOp::Kind::expect_present, ks, key, {});
+}
+WriteBatch& WriteBatch::expect_value(Keyspace ks, std::string_view key, std::string_view value) {
+  return add(BatchOp::Kind::expect_value, ks, key, value);
+}
+WriteBatch& WriteBatch::merge(WriteBatch&& other) {
+  if (validity_.ok() && !other.validity_.ok()) validity_ = other.validity_;
+  bytes_ += other.bytes_;
+  if (ops_.empty()) {
+    ops_ = std::move(other.ops_);
+  } else {
+    ops_.reserve(ops_.size() + other.ops_.size());
+    for (auto& op : other.ops_) ops_.push_back(std::move(op));
+  }
+  other.ops_.clear();
+  other.bytes_ = 0;
+  return *this;
+}
+
+Range Range::prefix(std::string_view p) { return Range{std::string(p), key::prefix_end(p)}; }
+
+// ---- Store::Impl ----
+
+struct Store::Impl {
+  StoreOptions opts;
+  std::string canonical_path;
+  lmdb::Env env;
+  std::array<MDB_dbi, keyspace_count> dbi{};
+  mutable Gate gate;
+  std::atomic<std::size_t> map_size{0};
+
+  std::mutex qmu;
+  std::condition_variable qcv;
+  std::deque<Pending> queue;
+  bool stopping = false;
+  std::thread writer;
+  std::thread::id writer_id;
+
+  std::atomic<std::uint64_t> n_txn{0}, n_batches{0}, n_conflicts{0}, n_failed{0}, n_resizes{0},
+      n_largest{0};
+
+  ~Impl() {
+    stop();
+    env.close();
+    std::lock_guard lock(g_open_mu);
+    g_open_paths.erase(registry_key(canonical_path));
+  }
+
+  MDB_dbi db(Keyspace ks) const { return dbi[static_cast<std::size_t>(ks)]; }
+
+  void refresh_map_size() {
+    MDB_envinfo info{};
+    if (mdb_env_info(env.handle(), &info) == MDB_SUCCESS) map_size = info.me_mapsize;
+  }
+
+  // Another process grew the map: adopt its size (no transaction of ours may be open).
+  void adopt_map_size() {
+    gate.lock_exclusive();
+    int rc = mdb_env_set_mapsize(env.handle(), 0);
+    refresh_map_size();
+    gate.unlock_exclusive();
+    ++n_resizes;
+    lmdb::check(rc, "mdb_env_set_mapsize");
+  }
+
+  // Doubles the map (up to max_map_size); false when it is already at the maximum.
+  bool grow_map() {
+    std::size_t current = map_size.load();
+    if (current >= opts.max_map_size) return false;
+    std::size_t next = std::min(opts.max_map_size, std::max(current * 2, current + (1u << 20)));
+    gate.lock_exclusive();
+    int rc = mdb_env_set_mapsize(env.handle(), next);
+    refresh_map_size();
+    gate.unlock_exclusive();
+    ++n_resizes;
+    lmdb::check(rc, "mdb_env_set_mapsize");
+    return true;
+  }
+
+  void open_databases() {
+    for (int attempt = 0;; ++attempt) {
+      try {
+        GateGuard guard(gate);
+        auto txn = lmdb::Txn::begin(env.handle());
+        for (std::size_t i = 0; i < keyspace_count; ++i)
+          lmdb::check(mdb_dbi_open(txn.handle(), kKeyspaceNames[i].data(), MDB_CREATE, &dbi[i]),
+                      "mdb_dbi_open");
+        txn.commit();
+        return;
+      } catch (const lmdb::Error& e) {
+        if (attempt >= kMaxRetries) throw;
+        if (e.rc() == MDB_MAP_RESIZED) adopt_map_size();
+        else if (e.rc() == MDB_MAP_FULL && grow_map()) continue;
+        else throw;
+      }
+    }
+  }
+
+  // Checks a batch's conditions inside `txn`; ok or a conflict naming the first failed one.
+  Status check_conditions(const lmdb::Txn& txn, const WriteBatch& batch) const {
+    for (const auto& op : batch.ops()) {
+      const char* failed = nullptr;
+      switch (op.kind) {
+        case BatchOp::Kind::expect_absent:
+          if (txn.get(db(op.ks), op.key)) failed = "expected absent";
+          break;
+        case BatchOp::Kind::expect_present:
+          if (!txn.get(db(op.ks), op.key)) failed = "expected present";
+          break;
+        case BatchOp::Kind::expect_value: {
+          auto v = txn.get(db(op.ks), op.key);
+          if (!v || *v != op.value) failed = v ? "value changed" : "expected present";
+          break;
+        }
+        default:
+          break;
+      }
+      if (failed)
+        return Status(Errc::conflict, std::string(failed) + ": " +
+                                          std::string(keyspace_name(op.ks)) + "/" +
+                                          hex_key(op.key));
+    }
+    return {};
+  }
+
+  void apply_writes(lmdb::Txn& txn, const WriteBatch& batch) {
+    for (const auto& op : batch.ops()) {
+      switch (op.kind) {
+        case BatchOp::Kind::put:
+          txn.put(db(op.ks), op.key, op.value);
+          break;
+        case BatchOp::Kind::del:
+          txn.del(db(op.ks), op.key);
+          break;
+        case BatchOp::Kind::append: {
+          std::uint64_t next = 1;
+          {
+            auto cursor = lmdb::Cursor::open(txn, db(op.ks));
+            std::string_view k, v;
+            auto end = key::prefix_end(op.key);
+            bool found = false;
+            if (end) {
+              k = *end;
+              found = cursor.get(MDB_SET_RANGE, k, v) ? cursor.get(MDB_PREV, k, v)
+                                                      : cursor.get(MDB_LAST, k, v);
+            } else {
+              found = cursor.get(MDB_LAST, k, v);
+            }
+            if (found && k.size() >= op.key.size() + 8 && k.substr(0, op.key.size()) == op.key)
+              next = key::decode_u64(k.substr(op.key.size())) + 1;
+          }
+          std::string full = op.key;
+          key::append_u64(full, next);
+          txn.put(db(op.ks), full, op.value);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+
+  // One write transaction over `group`; throws lmdb::Error when the transaction must be redone.
+  std::vector<Status> apply_group(std::vector<Pending*>& group) {
+    std::vector<Status> results(group.size());
+    GateGuard guard(gate);
+    auto txn = lmdb::Txn::begin(env.handle());
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      results[i] = check_conditions(txn, group[i]->batch);
+      if (results[i].ok()) apply_writes(txn, group[i]->batch);
+    }
+    txn.commit();
+    return results;
+  }
+
+  std::vector<Status> run_group(std::vector<Pending*>& group) {
+    for (int attempt = 0;; ++attempt) {
+      try {
+        auto results = apply_group(group);
+        ++n_txn;
+        return results;
+      } catch (const lmdb::Error& e) {
+        Status fail;
+        if (e.rc() == MDB_MAP_RESIZED && attempt < kMaxRetries) {
+          try {
+            adopt_map_size();
+            continue;
+          } catch (const lmdb::Error& e2) {
+            fail = Status(Errc::io, e2.what());
+          }
+        } else if (e.rc() == MDB_MAP_FULL) {
+          try {
+            if (attempt < kMaxRetries && grow_map()) continue;
+            fail = Status(Errc::map_full, "the store reached its maximum size (" +
+                                              std::to_string(opts.max_map_size) + " bytes)");
+          } catch (const lmdb::Error& e2) {
+            fail = Status(Errc::io, e2.what());
+          }
+        } else if (e.rc() == MDB_TXN_FULL && group.size() > 1) {
+          // Too much for one transaction: commit each batch on its own.
+          std::vector<Status> results;
+          for (auto* p : group) {
+            std::vector<Pending*> one{p};
+            results.push_back(run_group(one)[0]);
+          }
+          return results;
+        } else if (e.rc() == MDB_TXN_FULL) {
+          fail = Status(Errc::txn_full, "the batch is too large for one transaction");
+        } else {
+          fail = Status(Errc::io, e.what());
+        }
+        return std::vector<Status>(group.size(), fail);
+      } catch (const std::exception& e) {
+        return std::vector<Status>(group.size(), Status(Errc::io, e.what()));
+      }
+    }
+  }
+
+  void writer_loop() {
+    std::deque<Pending> taken;
+    for (;;) {
+      {
+        std::unique_lock lock(qmu);
+        qcv.wait(lock, [&] { return stopping || !queue.empty(); });
+        if (queue.empty()) return;
+        std::size_t n = std::min(queue.size(), std::max<std::size_t>(1, opts.max_batch));
+        for (std::size_t i = 0; i < n; ++i) {
+          taken.push_back(std::move(queue.front()));
+          queue.pop_front();
+        }
+      }
+      std::vector<Pending*> group;
+      for (auto& p : taken) group.push_back(&p);
+      auto results = run_group(group);
+      std::uint64_t ok = 0, conflicts = 0;
+      for (auto& r : results) {
+        if (r.ok()) ++ok;
+        else if (r.code() == Errc::conflict) ++conflicts;
+      }
+      n_batches += ok;
+      n_conflicts += conflicts;
+      n_failed += results.size() - ok - conflicts;
+      if (group.size() > n_largest) n_largest = group.size();
+      for (std::size_t i = 0; i < taken.size(); ++i) {
+        if (!taken[i].done) continue;
+        try {
+          taken[i].done(results[i]);
+        } catch (...) {
+          // A callback's exception cannot reach its submitter; it must not stop the writer.
+        }
+      }
+      taken.clear();
+    }
+  }
+
+  void stop() {
+    {
+      std::lock_guard lock(qmu);
+      stopping = true;
+    }
+    qcv.notify_all();
+    if (writer.joinable() && std::this_thread::get_id() != writer_id) writer.join();
+  }
+};
+
+// ---- ReadTxn ----
+
+struct ReadTxn::Impl {
+  const Store::Impl* store;
+  lmdb::Txn txn;
+  Impl(const Store::Impl* s, lmdb::Txn t) : store(s), txn(std::move(t)) {}
+  ~Impl() {
+    txn.abort();
+    store->gate.leave();
+  }
+};
+
+ReadTxn::ReadTxn(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ReadTxn::ReadTxn(ReadTxn&&) noexcept = default;
+ReadTxn& ReadTxn::operator=(ReadTxn&&) noexcept = default;
+ReadTxn::~ReadTxn() = default;
+
+std::optional<std::string_view> ReadTxn::get(Keyspace ks, std::string_view key) const {
+  if (key.empty() || key.size() > WriteBatch::max_key_size) return std::nullopt;
+  try {
+    return impl_->txn.get(impl_->store->db(ks), key);
+  } catch (const lmdb::Error& e) {
+    throw StoreError(e.what());
+  }
+}
+
+std::size_t ReadTxn::scan(Keyspace ks, const Range& range, const ScanOptions& opts,
+                          const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  if (range.upper && *range.upper <= range.lower) return 0;
+  try {
+    auto cursor = lmdb::Cursor::open(impl_->txn, impl_->store->db(ks));
+    std::string_view k, v;
+    std::size_t count = 0;
+    bool found;
+    if (!opts.reverse) {
+      if (range.lower.empty()) {
+        found = cursor.get(MDB_FIRST, k, v);
+      } else {
+        k = range.lower;
+        found = cursor.get(MDB_SET_RANGE, k, v);
+      }
+      while (found) {
+        if (range.upper && k >= *range.upper) break;
+        ++count;
+        if (!fn(k, v) || (opts.limit && count >= opts.limit)) break;
+        found = cursor.get(MDB_NEXT, k, v);
+      }
+    } else {
+      if (range.upper) {
+        k = *range.upper;
+        found = cursor.get(MDB_SET_RANGE, k, v) ? cursor.get(MDB_PREV, k, v)
+                                                : cursor.get(MDB_LAST, k, v);
+      } else {
+        found = cursor.get(MDB_LAST, k, v);
+      }
+      while (found) {
+        if (k < range.lower) break;
+        ++count;
+        if (!fn(k, v) || (opts.limit && count >= opts.limit)) break;
+        found = cursor.get(MDB_PREV, k, v);
+      }
+    }
+    return count;
+  } catch (const lmdb::Error& e) {
+    throw StoreError(e.what());
+  }
+}
+
+std::vector<Entry> ReadTxn::collect(Keyspace ks, const Range& range,
+                                    const ScanOptions& opts) const {
+  std::vector<Entry> out;
+  scan(ks, range, opts, [&](std::string_view k, std::string_view v) {
+    out.push_back(Entry{std::string(k), std::string(v)});
+    return true;
+  });
+  return out;
+}
+
+std::optional<Entry> ReadTxn::last(Keyspace ks, const Range& range) const {
+  auto entries = collect(ks, range, ScanOptions{1, true});
+  if (entries.empty()) return std::nullopt;
+  return std::move(entries.front());
+}
+
+// ---- Store ----
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::open(const StoreOptions& opts) {
+  namespace fs = std::filesystem;
+  if (opts.path.empty()) return Status(Errc::invalid_argument, "no data directory given");
+  std::error_code ec;
+  fs::create_directories(opts.path, ec);
+  if (ec) return Status(Errc::io, "cannot create data directory " + opts.path + ": " + ec.message());
+  auto canonical = fs::canonical(opts.path, ec);
+  if (ec || !fs::is_directory(canonical))
+    return Status(Errc::io, "not a usable directory: " + opts.path);
+
+  auto impl = std::make_unique<Impl>();
+  impl->opts = opts;
+  {
+    std::lock_guard lock(g_open_mu);
+    if (!g_open_paths.insert(registry_key(canonical.string())).second)
+      return Status(Errc::invalid_argument,
+                    "data directory already open in this process: " + canonical.string());
+  }
+  impl->canonical_path = canonical.string();
+  try {
+    impl->env = lmdb::Env::create();
+    MDB_env* env = impl->env.handle();
+    lmdb::check(mdb_env_set_maxdbs(env, keyspace_count + 4), "mdb_env_set_maxdbs");
+    lmdb::check(mdb_env_set_maxreaders(env, std::max(1u, opts.max_readers)),
+                "mdb_env_set_maxreaders");
+    lmdb::check(mdb_env_set_mapsize(env, std::max<std::size_t>(opts.initial_map_size, 1u << 16)),
+                "mdb_env_set_mapsize");
+    unsigned flags = MDB_NOTLS | (opts.sync ? 0u : MDB_NOSYNC);
+    lmdb::check(mdb_env_open(env, impl->canonical_path.c_str(), flags, 0644), "mdb_env_open");
+    impl->refresh_map_size();
+    impl->open_databases();
+  } catch (const lmdb::Error& e) {
+    // ~Impl unregisters the path and closes the environment.
+    return Status(Errc::io, std::string("cannot open store in ") + opts.path + ": " + e.what());
+  }
+  Impl* raw = impl.get();
+  raw->writer = std::thread([raw] { raw->writer_loop(); });
+  raw->writer_id = raw->writer.get_id();
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+void Store::commit(WriteBatch batch, Callback done) {
+  if (!batch.validity().ok()) {
+    if (done) done(batch.validity());
+    return;
+  }
+  {
+    std::unique_lock lock(impl_->qmu);
+    if (!impl_->stopping) {
+      impl_->queue.push_back(Pending{std::move(batch), std::move(done)});
+      lock.unlock();
+      impl_->qcv.notify_one();
+      return;
+    }
+  }
+  if (done) done(Status(Errc::closed, "the store is closed"));
+}
+
+Status Store::commit_sync(WriteBatch batch) {
+  if (std::this_thread::get_id() == impl_->writer_id)
+    return Status(Errc::invalid_argument, "commit_sync called from a commit callback");
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  commit(std::move(batch), [&promise](const Status& s) { promise.set_value(s); });
+  return future.get();
+}
+
+ReadTxn Store::read() const {
+  for (int attempt = 0;; ++attempt) {
+    impl_->gate.enter();
+    MDB_txn* txn = nullptr;
+    int rc = mdb_txn_begin(impl_->env.handle(), nullptr, MDB_RDONLY, &txn);
+    if (rc == MDB_SUCCESS)
+      return ReadTxn(std::make_unique<ReadTxn::Impl>(impl_.get(), lmdb::Txn(txn)));
+    impl_->gate.leave();
+    if (rc == MDB_MAP_RESIZED && attempt < kMaxRetries) {
+      try {
+        impl_->adopt_map_size();
+        continue;
+      } catch (const lmdb::Error& e) {
+        throw StoreError(e.what());
+      }
+    }
+    throw StoreError(lmdb::Error("mdb_txn_begin", rc).what());
+  }
+}
+
+void Store::close() { impl_->stop(); }
+
+StoreStats Store::stats() const {
+  StoreStats s;
+  s.transactions = impl_->n_txn;
+  s.batches = impl_->n_batches;
+  s.conflicts = impl_->n_conflicts;
+  s.failed = impl_->n_failed;
+  s.map_resizes = impl_->n_resizes;
+  s.largest_group = impl_->n_largest;
+  return s;
+}
+
+std::size_t Store::map_size() const { return impl_->map_size; }
+
+const StoreOptions& Store::options() const { return impl_->opts; }
+
+}  // namespace weft::store
