@@ -456,7 +456,7 @@ class Builder {
     if (dynamic_cast<P::NullLitContext*>(c)) return node(K::Null, range(c));
     if (auto* p = dynamic_cast<P::NameRefContext*>(c)) {
       auto e = node(K::Name, range(c));
-      e->name = text(p->ID()->getSymbol());
+      e->name = text(p->getStart());
       e->name_range = range(c);
       return e;
     }
@@ -954,25 +954,41 @@ std::optional<ast::Decl> Builder::build(P::DeclContext* c) {
   return std::nullopt;
 }
 
+// Feeds a chunk's tokens to the parser; tokens know their source (error recovery needs it).
+class ChunkTokenSource : public antlr4::TokenSource {
+ public:
+  explicit ChunkTokenSource(const Chunk& chunk) : chunk_(chunk) {}
+  std::unique_ptr<Token> nextToken() override {
+    size_t i = std::min(next_, chunk_.toks.size() - 1);
+    if (next_ < chunk_.toks.size()) ++next_;
+    const Tok& t = chunk_.toks[i];
+    size_t type = t.type == kEof ? Token::EOF : static_cast<size_t>(t.type);
+    return std::make_unique<antlr4::CommonToken>(std::pair<TokenSource*, antlr4::CharStream*>(this, nullptr), type,
+                                                 Token::DEFAULT_CHANNEL, t.begin, t.end);
+  }
+  size_t getLine() const override { return 0; }
+  size_t getCharPositionInLine() override { return 0; }
+  antlr4::CharStream* getInputStream() override { return nullptr; }
+  std::string getSourceName() override { return "weft"; }
+  antlr4::TokenFactory<antlr4::CommonToken>* getTokenFactory() override {
+    return antlr4::CommonTokenFactory::DEFAULT.get();
+  }
+
+ private:
+  const Chunk& chunk_;
+  size_t next_ = 0;
+};
+
 // Owns everything one parser run needs; the parse tree lives as long as the parser.
 struct Run {
-  Context& cx;
-  const Chunk& chunk;
   Reporter reporter;
-  std::unique_ptr<antlr4::ListTokenSource> source;
-  std::unique_ptr<antlr4::CommonTokenStream> stream;
-  std::unique_ptr<P> parser;
+  ChunkTokenSource source;
+  antlr4::CommonTokenStream stream;
+  P parser;
 
-  Run(Context& c, const Chunk& ch) : cx(c), chunk(ch), reporter(c, ch) {
-    std::vector<std::unique_ptr<Token>> toks;
-    toks.reserve(chunk.toks.size());
-    for (const Tok& t : chunk.toks)
-      toks.push_back(std::make_unique<antlr4::CommonToken>(t.type == kEof ? Token::EOF : static_cast<size_t>(t.type), ""));
-    source = std::make_unique<antlr4::ListTokenSource>(std::move(toks));
-    stream = std::make_unique<antlr4::CommonTokenStream>(source.get());
-    parser = std::make_unique<P>(stream.get());
-    parser->removeErrorListeners();
-    parser->setErrorHandler(std::make_shared<Strategy>(reporter));
+  Run(Context& c, const Chunk& ch) : reporter(c, ch), source(ch), stream(&source), parser(&stream) {
+    parser.removeErrorListeners();
+    parser.setErrorHandler(std::make_shared<Strategy>(reporter));
   }
 };
 
@@ -980,7 +996,7 @@ struct Run {
 
 void parse_decl_chunk(Context& cx, const Chunk& chunk) {
   Run run(cx, chunk);
-  auto* tree = run.parser->declChunk();
+  auto* tree = run.parser.declChunk();
   Builder b(cx, chunk, 0);
   b.mark_errors(tree);
   if (!tree || !tree->decl()) return;
@@ -1002,7 +1018,7 @@ ast::ExprPtr parse_interpolation(Context& cx, uint32_t begin, uint32_t end, unsi
   Chunk& chunk = chunks[0];
   chunk.eof_what = "`}`";
   Run run(cx, chunk);
-  auto* tree = run.parser->interpolation();
+  auto* tree = run.parser.interpolation();
   Builder b(cx, chunk, cx.max_depth - depth_left);
   b.mark_errors(tree);
   if (run.reporter.any_error) return nullptr;

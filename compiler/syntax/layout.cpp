@@ -296,7 +296,8 @@ struct Layouter {
       bool junk = !is_decl_keyword(toks[start].type);
       for (; i < n; ++i) {
         int t = toks[i].type;
-        if (depth == 0 && is_decl_keyword(t)) break;
+        bool member = toks[i - 1].type == L::DOT || toks[i - 1].type == L::QDOT;  // `x.type`
+        if (depth == 0 && is_decl_keyword(t) && !member) break;
         // Junk ends at the next line; a declaration at the next line starting with junk.
         if (depth == 0 && junk && t == L::NL) break;
         if (depth == 0 && !junk && t == L::NL && i + 1 < n && !is_decl_keyword(toks[i + 1].type) &&
