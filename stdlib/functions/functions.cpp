@@ -963,6 +963,45 @@ json::value call(std::string_view name, std::span<const json::value> args, Conte
 
 bool has_function(std::string_view name) { return table().count(name) > 0; }
 
+std::vector<Parameter> parameters_of(std::string_view sig) {
+  std::vector<Parameter> out;
+  std::size_t open = sig.find('(');
+  if (open == std::string_view::npos) return out;
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+    return s;
+  };
+  auto add = [&](std::string_view item) {
+    item = trim(item);
+    std::size_t colon = item.find(':');
+    if (item.empty() || colon == std::string_view::npos) return;
+    Parameter p;
+    p.name = trim(item.substr(0, colon));
+    p.type = trim(item.substr(colon + 1));
+    if (p.name.ends_with("...")) p.variadic = true, p.name.remove_suffix(3);
+    if (p.name.ends_with("?")) p.optional = true, p.name.remove_suffix(1);
+    out.push_back(p);
+  };
+  int depth = 0;
+  bool quoted = false;
+  std::size_t start = open + 1;
+  for (std::size_t i = start; i < sig.size(); ++i) {
+    char c = sig[i];
+    if (c == '"') quoted = !quoted;
+    if (quoted) continue;
+    if (c == '(' || c == '[' || c == '{' || c == '<') ++depth;
+    else if ((c == ']' || c == '}' || (c == '>' && sig[i - 1] != '-')) && depth > 0) --depth;
+    else if (c == ')' && depth > 0) --depth;
+    else if (c == ')' || (c == ',' && depth == 0)) {
+      add(sig.substr(start, i - start));
+      start = i + 1;
+      if (c == ')') break;
+    }
+  }
+  return out;
+}
+
 std::string make_uuid_v4(const std::array<uint8_t, 16>& random) {
   uint8_t b[16];
   std::copy(random.begin(), random.end(), b);

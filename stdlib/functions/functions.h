@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace weft::functions {
 
@@ -70,6 +71,17 @@ boost::json::value call(std::string_view name, std::span<const boost::json::valu
 
 /// Whether `name` is a standard-library function that `call` implements.
 bool has_function(std::string_view name);
+
+/// One parameter of a signature string, for placing named arguments at their position.
+struct Parameter {
+  std::string_view name;  ///< "tz"
+  std::string_view type;  ///< "string" (the type text as written)
+  bool optional = false;  ///< declared `name?: T`
+  bool variadic = false;  ///< declared `name...: T`
+};
+/// The parameters of a signature from signatures(), in order ("f(a: int, b?: string) -> int"
+/// gives a and b). Types may contain commas inside brackets, braces and parentheses.
+std::vector<Parameter> parameters_of(std::string_view signature);
 
 /// Canonical text of a UUID version 4 built from 16 random bytes (version/variant bits are set).
 std::string make_uuid_v4(const std::array<uint8_t, 16>& random);
