@@ -398,8 +398,9 @@ json::value fn_reduce(const Args& a, Context&) {
   return acc;
 }
 json::value fn_find(const Args& a, Context&) {
+  const auto& xs = a.list(0, "xs");
   const auto& f = a.lambda(1, "f");
-  for (const auto& x : a.list(0, "xs"))
+  for (const auto& x : xs)
     if (predicate(a, f, x)) return x;
   return nullptr;
 }
@@ -481,9 +482,10 @@ json::value fn_sort_by(const Args& a, Context&) {
   return sort_with_keys(a, xs, keys, a.present(2) && a.boolean(2, "desc"));
 }
 json::value fn_group_by(const Args& a, Context&) {
+  const auto& xs = a.list(0, "xs");
   const auto& f = a.lambda(1, "f");
   json::object out;
-  for (const auto& x : a.list(0, "xs")) {
+  for (const auto& x : xs) {
     json::value k = invoke(f, {x});
     if (!k.is_string()) a.bad("f", "the function returned " + kind_name(k) + ", expected a string key");
     auto& slot = out[k.get_string()];
@@ -950,7 +952,7 @@ json::value call(std::string_view name, std::span<const Value> args, Context& ct
                        : e.max_args == kMany    ? "at least " + std::to_string(e.min_args)
                                                 : std::to_string(e.min_args) + " to " + std::to_string(e.max_args);
     throw FunctionError(std::string(name), "expected " + want + " argument" +
-                                               (e.min_args == 1 && e.max_args == 1 ? "" : "s") +
+                                               (e.min_args == 1 && (e.max_args == 1 || e.max_args == kMany) ? "" : "s") +
                                                ", got " + std::to_string(args.size()));
   }
   return e.impl(Args(it->first, args), ctx);
