@@ -1047,3 +1047,59 @@ double SystemContext::random() {
 }
 
 }  // namespace weft::functions
+
+namespace weft::functions {
+
+int64_t RecordingContext::now_ms() {
+  int64_t v = inner_.now_ms();
+  recorded_.push_back(json::object{{"fn", "now"}, {"value", v}});
+  return v;
+}
+
+std::string RecordingContext::uuid() {
+  std::string v = inner_.uuid();
+  recorded_.push_back(json::object{{"fn", "uuid"}, {"value", v}});
+  return v;
+}
+
+double RecordingContext::random() {
+  double v = inner_.random();
+  recorded_.push_back(json::object{{"fn", "random"}, {"value", v}});
+  return v;
+}
+
+const json::value* ReplayContext::take(const char* fn) {
+  if (next_ >= recorded_.size()) return nullptr;
+  const json::value& entry = recorded_[next_];
+  const json::object* o = entry.if_object();
+  const json::value* name = o ? o->if_contains("fn") : nullptr;
+  const json::value* value = o ? o->if_contains("value") : nullptr;
+  if (!name || !value || !name->is_string() || name->get_string() != fn)
+    throw FunctionError(fn, "replay diverged from the recorded history: entry " +
+                                std::to_string(next_) + " is " + json::serialize(entry));
+  ++next_;
+  return value;
+}
+
+int64_t ReplayContext::now_ms() {
+  const json::value* v = take("now");
+  if (!v) return fallback_.now_ms();
+  if (!is_int(*v)) throw FunctionError("now", "recorded value is not an int");
+  return as_int(*v);
+}
+
+std::string ReplayContext::uuid() {
+  const json::value* v = take("uuid");
+  if (!v) return fallback_.uuid();
+  if (!v->is_string()) throw FunctionError("uuid", "recorded value is not a string");
+  return std::string(v->get_string());
+}
+
+double ReplayContext::random() {
+  const json::value* v = take("random");
+  if (!v) return fallback_.random();
+  if (!v->is_number()) throw FunctionError("random", "recorded value is not a number");
+  return as_double(*v);
+}
+
+}  // namespace weft::functions

@@ -7,6 +7,7 @@
 //   duration = int64 milliseconds;  secret = string;  int = int64;  float = double (int widens)
 #pragma once
 #include <array>
+#include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <functional>
@@ -57,6 +58,44 @@ class SystemContext final : public Context {
   int64_t now_ms() override;
   std::string uuid() override;
   double random() override;
+};
+
+/// Wraps a context and keeps every answer, in call order, as {"fn": "now", "value": ...} objects
+/// (`now` gives the ms integer, `uuid` the string, `random` the double), for the history.
+class RecordingContext final : public Context {
+ public:
+  /// Records the answers of `inner`, which must outlive this object.
+  explicit RecordingContext(Context& inner) : inner_(inner) {}
+  int64_t now_ms() override;
+  std::string uuid() override;
+  double random() override;
+  /// The answers recorded so far.
+  const boost::json::array& recorded() const { return recorded_; }
+
+ private:
+  Context& inner_;
+  boost::json::array recorded_;
+};
+
+/// Replays answers recorded by RecordingContext, in order. Once they run out it asks `fallback`
+/// (the run has gone past its recorded history). A recorded answer of another function, or of
+/// the wrong kind, means the flow is not deterministic: FunctionError.
+class ReplayContext final : public Context {
+ public:
+  /// Replays `recorded`; `fallback` must outlive this object.
+  ReplayContext(boost::json::array recorded, Context& fallback)
+      : recorded_(std::move(recorded)), fallback_(fallback) {}
+  int64_t now_ms() override;
+  std::string uuid() override;
+  double random() override;
+  /// How many recorded answers have been used.
+  std::size_t position() const { return next_; }
+
+ private:
+  const boost::json::value* take(const char* fn);
+  boost::json::array recorded_;
+  Context& fallback_;
+  std::size_t next_ = 0;
 };
 
 /// Calls the standard-library function `name` with positional arguments.
