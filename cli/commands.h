@@ -15,6 +15,8 @@ struct Command {
 
 const std::vector<Command>& commands();
 
+/// `weft check FILE... [--format text|json]`: parse + type-check (cli/check.cpp).
+int run_check(int argc, char** argv);
 /// `weft lsp`: the language server on stdio (cli/lsp.cpp).
 int run_lsp(int argc, char** argv);
 

@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "compiler/sema/checker.h"
-#include "compiler/sema/cron_check.h"
+#include <variant>
+
+#include "stdlib/functions/cron.h"
 
 namespace weft::sema {
 
@@ -827,11 +829,12 @@ void Checker::check_trigger(const ast::Trigger& t, FlowInfo& info, const ast::De
         std::string cron;
         if (is_plain_string(*t.subject, &cron)) {
           ti.subject = cron;
-          if (auto err = validate_cron(cron)) {
-            // Point into the literal when it is written on one line: after the opening quote.
-            uint32_t at = t.subject->range.begin + 1 + static_cast<uint32_t>(err->offset);
-            Range r = at < t.subject->range.end ? Range{t.subject->range.file, at, at + 1} : t.subject->range;
-            report(Code::E0504, r, "invalid cron expression `" + cron + "`: " + err->message, "here");
+          auto parsed = functions::CronSchedule::parse(cron);
+          if (const auto* err = std::get_if<functions::CronError>(&parsed)) {
+            // Point into the literal (after the opening quote) at the column the cron parser names.
+            uint32_t at = t.subject->range.begin + 1 + static_cast<uint32_t>(err->column > 0 ? err->column - 1 : 0);
+            Range r = at < t.subject->range.end - 1 ? Range{t.subject->range.file, at, at + 1} : t.subject->range;
+            report(Code::E0504, r, "invalid cron expression `" + cron + "`: " + err->message, "invalid schedule");
           }
         } else if (t.subject->kind != ast::Expr::Kind::Name) {
           report(Code::E0504, t.subject->range, "a schedule must be a literal cron string", "not a literal");
