@@ -207,6 +207,8 @@ class LmdbExecutionStore final : public ExecutionStore {
     }
   }
 
+  StoreStats stats() override { return store_.stats(); }
+
   Status init_schema() {
     for (int attempt = 0; attempt < 3; ++attempt) {
       int v = schema_version();

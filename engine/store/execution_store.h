@@ -132,7 +132,10 @@ struct Created {
 
 /// One step of an execution, written atomically: history events (numbered after the last),
 /// snapshot, status (the by_status index follows), record fields, timers, consumed signals,
-/// published events, child executions and the lease.
+/// published events, child executions and the lease. The record is read when the transition is
+/// submitted and the write is conditional on it: submit an execution's next transition only after
+/// the previous one's callback (one strand per execution), else it fails with conflict. A terminal
+/// status also drops the execution's pending signals and (with lease_owner) its lease.
 struct Transition {
   std::string execution_id;                      ///< the execution
   std::optional<std::uint64_t> expected_length;  ///< conflict unless the history has this length
@@ -146,7 +149,7 @@ struct Transition {
   std::vector<TimerKey> remove_timers;           ///< timers to remove (absent ones are ignored)
   std::vector<std::uint64_t> consume_signals;    ///< signal seqs consumed (conflict if gone)
   std::vector<NewEvent> publish;                 ///< events appended to the events queue
-  std::vector<NewExecution> spawn;               ///< child executions started with this step
+  std::vector<NewExecution> spawn;  ///< child executions started with this step (set their id to know it)
   std::optional<std::string> lease_owner;  ///< conflict if another owner holds a live lease; renews it
   std::int64_t lease_ttl_ms = 30000;             ///< renewal duration
 };
@@ -195,6 +198,8 @@ class ExecutionStore {
 
   /// The schema version of the data directory.
   virtual int schema_version() = 0;
+  /// Write counters of the underlying store (for /metrics).
+  virtual StoreStats stats() = 0;
 
   // -- flows and versions --
   /// Stores versions and deploys them, all or nothing; invalid_argument when a hash already

@@ -663,6 +663,10 @@ TEST_F(ExecStoreTest, ManyAsyncCreatesAndTransitionsThenReopen) {
     });
   for (auto& th : threads) th.join();
   EXPECT_EQ(ok.load(), kThreads * kPer);
+  auto stats = es_->stats();
+  EXPECT_GE(stats.batches, std::uint64_t{2 * kThreads * kPer});
+  EXPECT_LE(stats.transactions, stats.batches);
+  EXPECT_EQ(stats.failed, 0u);
   reopen();
   EXPECT_EQ(index_ids(ExecutionStatus::completed).size(), std::size_t{kThreads * kPer});
   EXPECT_TRUE(index_ids(ExecutionStatus::running).empty());
