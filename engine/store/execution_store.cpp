@@ -604,13 +604,8 @@ class LmdbExecutionStore final : public ExecutionStore {
 
   std::vector<Timer> due_timers(std::int64_t now, std::size_t limit) override {
     std::vector<Timer> out;
-    std::string upper;
-    if (now == INT64_MAX) {
-      upper.assign(8, '\xFF');
-      upper.push_back('\xFF');
-    } else {
-      key::append_i64(upper, now + 1);
-    }
+    std::optional<std::string> upper;  // unbounded for INT64_MAX
+    if (now != INT64_MAX) key::append_i64(upper.emplace(), now + 1);
     auto txn = store_.read();
     txn.scan(Keyspace::timers, Range{"", upper}, ScanOptions{limit, false},
              [&](std::string_view k, std::string_view v) {

@@ -414,6 +414,10 @@ TEST_F(ExecStoreTest, ListsNewestFirstWithFiltersAndPaging) {
   ExecutionQuery none;
   none.flow = "nobody";
   EXPECT_TRUE(es_->list_executions(none)->items.empty());
+  none.flow = std::string(2000, 'f');  // longer than any key: simply nothing
+  auto huge = es_->list_executions(none);
+  ASSERT_TRUE(huge.ok()) << huge.status().to_string();
+  EXPECT_TRUE(huge->items.empty());
 }
 
 TEST_F(ExecStoreTest, TimersAreIndexedByDueTime) {
@@ -552,6 +556,8 @@ TEST_F(ExecStoreTest, CursorsEventsSecretsAndTokens) {
   ASSERT_TRUE(es_->delete_token("sha256:abc").ok());
   EXPECT_TRUE(es_->list_tokens().empty());
   EXPECT_EQ(es_->get_token(""), std::nullopt);
+  EXPECT_EQ(es_->get_secret(std::string(1000, 's')), std::nullopt);
+  EXPECT_EQ(es_->put_secret(std::string(1000, 's'), "x").code(), Errc::invalid_argument);
 }
 
 TEST_F(ExecStoreTest, LeasesGuardOwnershipAndExpire) {
