@@ -460,6 +460,12 @@ class LmdbExecutionStore final : public ExecutionStore {
     if (t.output) r.output = *t.output;
     if (t.error) r.error = *t.error;
     if (t.current) r.current = *t.current;
+    if (t.input) r.input = *t.input;
+    if (t.version && *t.version != r.version) {
+      if (t.version->empty() || !txn.get(Keyspace::versions, *t.version))
+        return Status(Errc::not_found, "unknown flow version " + *t.version);
+      r.version = *t.version;
+    }
     r.updated_at_ms = at;
     b.put(Keyspace::executions, id, encode_record(r));
     for (const auto& k : t.remove_timers) b.del(Keyspace::timers, timer_key(k));

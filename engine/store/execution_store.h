@@ -145,6 +145,8 @@ struct Transition {
   std::optional<boost::json::value> output;      ///< the new output
   std::optional<boost::json::value> error;       ///< the new error
   std::optional<std::string> current;            ///< the new current step
+  std::optional<std::string> version;   ///< re-pin to this stored version (replay --with)
+  std::optional<boost::json::value> input;       ///< replace the input (replay with a new input)
   std::vector<Timer> add_timers;                 ///< timers to add
   std::vector<TimerKey> remove_timers;           ///< timers to remove (absent ones are ignored)
   std::vector<std::uint64_t> consume_signals;    ///< signal seqs consumed (conflict if gone)
@@ -218,8 +220,8 @@ class ExecutionStore {
   virtual void create(NewExecution e, CreateCallback done) = 0;
   /// create, waiting for durability.
   virtual Result<Created> create_sync(NewExecution e) = 0;
-  /// Applies one transition atomically; not_found for an unknown execution, conflict when
-  /// expected_length, a consumed signal or the lease does not match.
+  /// Applies one transition atomically; not_found for an unknown execution or version, conflict
+  /// when expected_length, a consumed signal or the lease does not match.
   virtual void transition(Transition t, Callback done) = 0;
   /// transition, waiting for durability.
   virtual Status transition_sync(Transition t) = 0;

@@ -278,6 +278,25 @@ TEST_F(ExecStoreTest, TransitionAppendsHistoryAndMovesTheStatusIndex) {
   EXPECT_EQ(tail[0].seq, 3u);
   EXPECT_EQ(es_->history(id, 2, 1).size(), 1u);
 
+  // Replay: a completed-or-failed execution may run again, re-pinned to another version with a
+  // new input; an unknown version is refused.
+  ASSERT_TRUE(es_->deploy({{"orders", "h-orders-2", R"({"flow":"orders","v":2})", false}}).ok());
+  Transition replay;
+  replay.execution_id = id;
+  replay.status = ExecutionStatus::running;
+  replay.version = "h-missing";
+  EXPECT_EQ(es_->transition_sync(replay).code(), Errc::not_found);
+  replay.version = "h-orders-2";
+  replay.input = json::object{{"n", 2}};
+  replay.events = {{"ReplayStarted", nullptr}};
+  ASSERT_TRUE(es_->transition_sync(replay).ok());
+  rec = es_->get_execution(id);
+  EXPECT_EQ(rec->version, "h-orders-2");
+  EXPECT_EQ(rec->input, (json::value{{"n", 2}}));
+  EXPECT_EQ(rec->status, ExecutionStatus::running);
+  EXPECT_EQ(index_ids(ExecutionStatus::running), std::set<std::string>{id});
+  EXPECT_TRUE(index_ids(ExecutionStatus::completed).empty());
+
   Transition unknown;
   unknown.execution_id = new_id();
   EXPECT_EQ(es_->transition_sync(unknown).code(), Errc::not_found);
