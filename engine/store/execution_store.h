@@ -322,11 +322,14 @@ struct ExecutionStoreOptions {
 /// The schema version this code writes.
 inline constexpr int execution_schema_version = 1;
 
-/// An execution store over `store` (which must outlive it); checks or initialises the schema
-/// version (an error for a data directory written by another schema).
+/// An execution store over `store` (which must outlive it and its pending callbacks); checks or
+/// initialises the schema version (an error for a data directory written by another schema).
+/// Callbacks of asynchronous operations use only the Store, so the execution store itself may be
+/// destroyed while some are pending.
 Result<std::unique_ptr<ExecutionStore>> make_execution_store(Store& store,
                                                              ExecutionStoreOptions opts = {});
-/// Opens a Store in `opts.path` and an execution store that owns it.
+/// Opens a Store in `opts.path` and an execution store that owns it (its destruction drains
+/// pending writes and runs their callbacks first).
 Result<std::unique_ptr<ExecutionStore>> open_execution_store(const StoreOptions& opts,
                                                              ExecutionStoreOptions eopts = {});
 
