@@ -1,6 +1,53 @@
 // The expression interpreter: evaluates IR expressions (compiler/ir/ir.h) over boost::json values,
 // calling the standard library (stdlib/functions) and module fns, validating json values against
 // type descriptors at `Check` nodes. Pure: all non-determinism comes through functions::Context.
+//
+// Runtime semantics chosen here (values are boost::json values; see compiler/ir/ir.h):
+// - Numbers: int = int64 (a uint64 above INT64_MAX counts as a float), float = double. int op int
+//   gives an int, and an int64 overflow is a `failure` (code "overflow"); mixing int and float
+//   widens to float; a non-finite float result (JSON cannot carry it) is a `failure`.
+// - `/`: two ints divide as integers, truncating toward zero (`7 / 2 == 3`, `-7 / 2 == -3`), because
+//   durations are int milliseconds at run time and `10s / 4` must stay a duration; when either
+//   operand is a float the division is a float division (`7 / 2.0 == 3.5`). `%` follows the
+//   dividend's sign (`-7 % 2 == -1`); floats use fmod. Dividing by zero (int or float) is a `failure`.
+// - Durations are ints: `+ - * /` on them are the int operators. A time is an RFC 3339 string:
+//   `time + int` and `int + time` → time, `time - int` → time, `time - time` → int ms (duration).
+//   `< <= > >=` order numbers by value, and strings by bytes, except that two strings that both
+//   parse as RFC 3339 compare as instants. Anything else (null included) cannot be ordered.
+// - `+` joins two strings or two lists; `string + number` (not a time) is a `failure`.
+// - `==` / `!=` are deep (functions::values_equal: `1 == 1.0`, object key order ignored).
+// - `&&`, `||`, `!` and the condition of `?:` need bools; `&&`, `||`, `??` and `?:` short-circuit.
+// - `a.f` on an object gives the field or null when absent; on null it is a `failure`
+//   ("cannot read field `f` of null at `a`"). `a?.f` is null when a is null, and like TypeScript
+//   the rest of that postfix chain is skipped too (`a?.b.c` is null, not an error, when a is null).
+// - `xs[i]`: i must be an int (an integral float is accepted); a negative index is a `failure`
+//   (use `get(xs, -1)` or `last(xs)`); an index past the end gives null, like JavaScript.
+//   `m[k]` on an object: k must be a string; a missing key gives null. Indexing null fails.
+// - Objects: entries in order; `...x` spreads an object (later keys win), `...null` adds nothing.
+// - Calls: `secret(name)` and `env(name)` go to Env; standard-library names go to
+//   functions::call, named arguments placed by the parameter names of the signature table
+//   (the first overload that has all of them; gaps are passed as null). Lambdas become
+//   functions::Callable; their parameters are bound to their slots, and the previous slot values
+//   are restored afterwards (nested and recursive use is safe). When Env::fctx is null, a
+//   SystemContext is used.
+// - Setting constructors (connection `auth`, retry `backoff`, trigger `verify`) are not
+//   functions: `none() basic(user, password) bearer(token) api_key(header|query, value)
+//   oauth2_client_credentials(token_url, client_id, client_secret, scopes) exponential(initial,
+//   factor, max) fixed(delay) standard_webhooks(secret)` and `hmac_sha256(header:, secret:, ...)`
+//   (recognised by its named `header:`/`secret:`/`prefix:`) evaluate to
+//   `{ "kind": name, <param>: value... }`: positional arguments take the parameter names above,
+//   named arguments keep their names (e.g. `bearer(secret: s)` in `verify` gives `{kind, secret}`).
+// - Module fns (CallFn) run in a fresh Frame; missing arguments take their defaults (evaluated in
+//   the new frame, so they may use earlier parameters). More than kMaxCallDepth nested fn calls
+//   is a `failure` (code "recursion_limit"); so is expression nesting deeper than kMaxNesting.
+// - validate(): an int fits float; a float with an integral value fits int and duration (as in
+//   JSON Schema, since many JSON producers write `3.0`); a time must be an RFC 3339 string;
+//   records are structural (extra fields allowed) and an optional field (`f?: T`) may be absent
+//   or null; a union takes the first member that fits.
+//
+// Failure codes (details.code): "type_error", "null_access", "index_error", "overflow",
+// "division_by_zero", "function_error", "unknown_function", "missing_secret", "missing_argument",
+// "recursion_limit", "bad_expression".
 #pragma once
 #include <functional>
 #include <map>
@@ -37,7 +84,15 @@ class Error : public std::runtime_error {
 struct Frame {
   std::vector<boost::json::value> slots;
   std::map<std::string, boost::json::value, std::less<>> ctx;
+  /// Optional: the slot descriptors of the flow or fn (their names appear in error messages,
+  /// e.g. "cannot read field `x` of null at `order.customer`"); null → slots are named `$<n>`.
+  const std::vector<ir::Slot>* names = nullptr;
 };
+
+/// Deepest chain of nested module fn calls (CallFn) before a `failure`.
+inline constexpr int kMaxCallDepth = 200;
+/// Deepest nesting of expression evaluation (across fn calls and lambdas) before a `failure`.
+inline constexpr int kMaxNesting = 2000;
 
 /// What evaluation needs from the outside.
 struct Env {
