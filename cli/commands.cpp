@@ -4,6 +4,7 @@ namespace weft::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
+      {"lsp", "the language server on stdio", run_lsp},
   };
   return all;
 }

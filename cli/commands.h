@@ -15,5 +15,8 @@ struct Command {
 
 const std::vector<Command>& commands();
 
+/// `weft lsp`: the language server on stdio (cli/lsp.cpp).
+int run_lsp(int argc, char** argv);
+
 
 }  // namespace weft::cli

@@ -182,13 +182,13 @@ class FlowDumper {
       out_ += "  on " + t.kind;
       if (t.subject) out_ += " " + p_.expr(t.subject);
       if (t.poll) out_ += " " + action_text(*t.poll, p_);
-      if (t.every) out_ += " every " + p_.expr(t.every);
+      if (t.every) out_ += " every " + duration_or_expr(t.every, f_.slots);
       out_ += " " + settings_text(t.settings, p_) + "\n";
     }
     const auto& o = f_.options;
     if (o.timeout || o.retry || o.concurrency_limit || o.concurrency_key) {
       out_ += "  options";
-      if (o.timeout) out_ += " timeout: " + p_.expr(o.timeout);
+      if (o.timeout) out_ += " timeout: " + duration_or_expr(o.timeout, f_.slots);
       if (o.retry) out_ += " retry: " + p_.expr(o.retry);
       if (o.concurrency_limit) out_ += " concurrency.limit: " + p_.expr(o.concurrency_limit);
       if (o.concurrency_key) out_ += " concurrency.key: " + p_.expr(o.concurrency_key);
@@ -226,7 +226,7 @@ class FlowDumper {
         std::string s = head + (n.kind == NodeKind::Call ? "call " : "child_flow ") + p_.slot(n.slot) + " = " +
                         action_text(n.action, p_);
         if (n.retry) s += " retry " + p_.expr(n.retry);
-        if (n.timeout) s += " timeout " + p_.expr(n.timeout);
+        if (n.timeout) s += " timeout " + duration_or_expr(n.timeout, f_.slots);
         line(d, s);
         if (n.compensate) line(d + 1, "compensate " + action_text(*n.compensate, p_));
         break;
@@ -267,11 +267,11 @@ class FlowDumper {
       }
       case NodeKind::Yield: line(d, head + "yield " + p_.expr(n.value)); break;
       case NodeKind::Timer:
-        line(d, head + "timer " + (n.until ? "until " : "") + p_.expr(n.value));
+        line(d, head + "timer " + (n.until ? "until " + p_.expr(n.value) : duration_or_expr(n.value, f_.slots)));
         break;
       case NodeKind::WaitSignal: {
         std::string s = head + "wait_signal " + quote(n.name);
-        if (n.timeout) s += " timeout " + p_.expr(n.timeout);
+        if (n.timeout) s += " timeout " + duration_or_expr(n.timeout, f_.slots);
         if (n.slot >= 0) s += " -> " + p_.slot(n.slot);
         line(d, s);
         break;
@@ -342,6 +342,24 @@ std::string type_text(const Type& t) {
 }
 
 std::string expr_text(const ExprPtr& e, const std::vector<Slot>& slots) { return Printer(slots).expr(e); }
+
+std::string duration_text(int64_t ms) {
+  if (ms <= 0) return std::to_string(ms) + "ms";
+  static constexpr std::pair<int64_t, const char*> kUnits[] = {
+      {86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}, {1, "ms"}};
+  std::string s;
+  for (auto [size, unit] : kUnits)
+    if (ms >= size) {
+      s += std::to_string(ms / size) + unit;
+      ms %= size;
+    }
+  return s;
+}
+
+std::string duration_or_expr(const ExprPtr& e, const std::vector<Slot>& slots) {
+  if (e && e->op == Expr::Op::Const && e->value.is_int64()) return duration_text(e->value.get_int64());
+  return expr_text(e, slots);
+}
 
 std::string dump(const Flow& f) { return FlowDumper(f).run(); }
 

@@ -1,5 +1,6 @@
 #include "stdlib/functions/cron.h"
 
+#include <algorithm>
 #include <cctype>
 #include <vector>
 
@@ -239,6 +240,8 @@ std::optional<int64_t> CronSchedule::next_local_match(int64_t local_s) const {
 }
 
 std::optional<int64_t> CronSchedule::next_after(int64_t after_ms, const TimeZone& zone) const {
+  if (after_ms >= kMaxTimeMs) return std::nullopt;
+  after_ms = std::max(after_ms, kMinTimeMs - 86400000);
   int64_t after_s = floor_div(after_ms, 1000);
   int64_t local = floor_div(after_s + zone.offset_at(after_s).utc_offset_s, 60) * 60;
   // Local candidates map monotonically to fire instants (first occurrence, or the jump instant in a

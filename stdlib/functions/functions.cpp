@@ -246,6 +246,7 @@ struct Entry {
   std::size_t min_args, max_args;
 };
 constexpr std::size_t kMany = std::numeric_limits<std::size_t>::max();
+constexpr std::size_t kMaxResultBytes = std::size_t(64) << 20;  // cap on strings a function builds
 
 json::value fn_len(const Args& a, Context&) {
   const auto& v = a.any(0, "s");
@@ -294,6 +295,10 @@ json::value fn_join(const Args& a, Context&) {
 json::value fn_replace(const Args& a, Context&) {
   std::string_view s = a.str(0, "s"), from = a.str(1, "old"), to = a.str(2, "new");
   if (from.empty()) a.bad("old", "must not be empty");
+  std::size_t hits = 0;
+  for (std::size_t h = s.find(from); h != std::string_view::npos; h = s.find(from, h + from.size())) ++hits;
+  if (to.size() > from.size() && s.size() + hits * (to.size() - from.size()) > kMaxResultBytes)
+    a.fail("the result would be larger than 64 MiB");
   std::string out;
   std::size_t pos = 0;
   for (std::size_t hit; (hit = s.find(from, pos)) != std::string_view::npos; pos = hit + from.size())
@@ -330,6 +335,8 @@ json::value fn_pad_left(const Args& a, Context&) {
   std::string_view fill = a.present(2) ? a.str(2, "fill") : " ";
   if (unicode::length(fill) != 1) a.bad("fill", "must be exactly one character");
   if (width > 1000000) a.bad("width", "must be at most 1000000");
+  if (fill.size() * std::size_t(std::max<int64_t>(width, 0)) > kMaxResultBytes)
+    a.fail("the result would be larger than 64 MiB");
   int64_t len = int64_t(unicode::length(s));
   std::string out;
   for (int64_t i = len; i < width; ++i) out += fill;
@@ -352,7 +359,7 @@ json::value fn_format_number(const Args& a, Context&) {
     text = std::to_string(as_int(x));
     if (decimals && *decimals > 0) text += "." + std::string(*decimals, '0');
   } else {
-    if (!std::isfinite(x.get_double())) a.bad("x", "is not a finite number");
+    if (!std::isfinite(as_double(x))) a.bad("x", "is not a finite number");
     text = decimal_text(as_double(x), decimals);
   }
   bool neg = text[0] == '-';
@@ -661,7 +668,7 @@ json::value fn_parse_int(const Args& a, Context&) {
   std::string_view s = trimmed(a.str(0, "s"));
   int64_t base = a.present(1) ? a.integer(1, "base") : 10;
   if (base < 2 || base > 36) a.bad("base", "must be between 2 and 36");
-  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
+  if (!s.empty() && s[0] == '+') s.remove_prefix(1), s = s.empty() || s[0] == '-' ? "+" : s;
   if (s.empty() || s[0] == '+') return nullptr;
   int64_t v = 0;
   auto res = std::from_chars(s.data(), s.data() + s.size(), v, int(base));
@@ -670,7 +677,7 @@ json::value fn_parse_int(const Args& a, Context&) {
 }
 json::value fn_parse_float(const Args& a, Context&) {
   std::string_view s = trimmed(a.str(0, "s"));
-  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
+  if (!s.empty() && s[0] == '+') s.remove_prefix(1), s = s.empty() || s[0] == '-' ? "+" : s;
   if (s.empty() || s[0] == '+' || std::isalpha(static_cast<unsigned char>(s.back()))) return nullptr;
   double v = 0;
   auto res = std::from_chars(s.data(), s.data() + s.size(), v);

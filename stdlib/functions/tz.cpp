@@ -12,6 +12,9 @@
 namespace weft::functions {
 namespace {
 
+// Instants are clamped to +-31,000 years so that calendar arithmetic cannot overflow.
+constexpr int64_t kClampS = int64_t(1) << 40;
+
 // ---- POSIX TZ string parsing ----
 
 struct Cursor {
@@ -190,7 +193,10 @@ bool PosixRule::parse(std::string_view s) {
 
 ZoneOffset PosixRule::offset_at(int64_t t) const {
   if (!has_dst) return standard;
-  int64_t year = ms_to_civil(t * 1000).year;
+  t = std::clamp<int64_t>(t, -kClampS, kClampS);
+  int64_t year;
+  int month, day;
+  civil_from_days(floor_div(t, 86400), year, month, day);
   // Check this year and its neighbours so that rules near a year boundary still apply.
   bool dst = false;
   int64_t best = INT64_MIN;
@@ -299,6 +305,7 @@ std::shared_ptr<const TimeZone> TimeZone::load(std::string_view name, std::strin
 }
 
 ZoneOffset TimeZone::offset_at(int64_t t) const {
+  t = std::clamp<int64_t>(t, -kClampS, kClampS);
   if (transitions_.empty()) return has_footer_ ? footer_.offset_at(t) : types_[0];
   if (t < transitions_.front().at_s) return types_[0];
   if (has_footer_ && t >= transitions_.back().at_s) {

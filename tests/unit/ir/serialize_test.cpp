@@ -185,7 +185,7 @@ TEST(IrSerialize, MutatedInputNeverCrashesAndStaysCanonical) {
 TEST(IrSerialize, DumpShowsStructure) {
   std::string d = dump(sample_module().flows[0]);
   EXPECT_NE(d.find("flow process($order: Order) -> {ok: bool}\n"), std::string::npos) << d;
-  EXPECT_NE(d.find("  [fetch] call $fetch = shop.get<Order>(\"/orders/${$order.id}\", accept_status: [404]) retry {attempts: 3} timeout 15000\n"
+  EXPECT_NE(d.find("  [fetch] call $fetch = shop.get<Order>(\"/orders/${$order.id}\", accept_status: [404]) retry {attempts: 3} timeout 15s\n"
                    "    compensate shop.delete(\"/orders/${$order.id}/lock\")\n"),
             std::string::npos)
       << d;

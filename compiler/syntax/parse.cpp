@@ -1,0 +1,47 @@
+// parse(): lex → layout (brackets, newlines, depth, chunks) → one parser run per declaration.
+#include "compiler/syntax/parse.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "compiler/syntax/internal.h"
+
+namespace weft::syntax {
+
+ParseResult parse(diagnostics::SourcePtr source, unsigned max_depth) {
+  ParseResult r;
+  r.module.source = source;
+  if (!source) return r;
+  try {
+    detail::Context cx;
+    cx.file = source.get();
+    cx.text = source->text();
+    cx.diags = &r.diags;
+    cx.module = &r.module;
+    cx.max_depth = std::max(1u, max_depth);
+    if (cx.text.size() >= std::numeric_limits<uint32_t>::max() / 2) {
+      r.diags.add(diagnostics::Code::E0009, cx.range(0, 0), "the file is too large to compile (more than 2 GiB)");
+      return r;
+    }
+    if (detail::check_string_nesting(cx)) {
+      auto size = static_cast<uint32_t>(cx.text.size());
+      auto toks = detail::lex(cx, 0, size);
+      std::vector<detail::Tok> significant;
+      significant.reserve(toks.size());
+      for (const auto& t : toks)
+        if (!t.hidden) significant.push_back(t);
+      for (const auto& chunk : detail::layout(cx, std::move(significant), size, false, cx.max_depth))
+        detail::parse_decl_chunk(cx, chunk);
+    }
+  } catch (const std::exception& e) {
+    r.diags.add(diagnostics::Code::E0001, {source.get(), 0, 0}, std::string("internal parser error: ") + e.what());
+  } catch (...) {
+    r.diags.add(diagnostics::Code::E0001, {source.get(), 0, 0}, "internal parser error");
+  }
+  std::stable_sort(r.module.comments.begin(), r.module.comments.end(),
+                   [](const ast::Comment& a, const ast::Comment& b) { return a.range.begin < b.range.begin; });
+  r.diags.sort();
+  return r;
+}
+
+}  // namespace weft::syntax

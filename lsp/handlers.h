@@ -1,0 +1,60 @@
+// The LSP method handlers: decode params (protocol.h), call the LSP-free core (workspace.h,
+// features.h) in byte offsets, encode results in UTF-16 positions. Called by Server on its threads.
+#pragma once
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/json/value.hpp>
+
+#include "lsp/document_store.h"
+#include "lsp/workspace.h"
+
+namespace weft::lsp {
+
+class Handlers {
+ public:
+  using Notify = std::function<void(const boost::json::value&)>;
+  using Changed = std::function<void(const std::string& uri)>;
+
+  /// `notify` sends a message to the client; `changed` schedules a debounced analysis of a URI.
+  Handlers(Notify notify, Changed changed);
+
+  /// True when `method` is a request this server answers.
+  bool has_request(std::string_view method) const;
+  /// Answers a request (throws ParamError on bad params, Cancelled when `cancelled` is set).
+  boost::json::value request(std::string_view method, const boost::json::value& params,
+                             const std::atomic<bool>& cancelled);
+  /// Handles a notification (unknown ones are ignored).
+  void notify(std::string_view method, const boost::json::value& params);
+  /// The publishDiagnostics params for the current version of `uri`; nullopt when the document is
+  /// closed or this version was already published.
+  std::optional<boost::json::value> diagnostics(const std::string& uri);
+
+  /// The capabilities advertised in the initialize result.
+  static boost::json::value capabilities();
+
+ private:
+  using Request = boost::json::value (Handlers::*)(const boost::json::value&, const std::atomic<bool>&);
+  boost::json::value initialize(const boost::json::value& params, const std::atomic<bool>&);
+  boost::json::value folding_range(const boost::json::value& params, const std::atomic<bool>&);
+
+  /// The current analysis of an open document, or a document read from disk; throws ParamError
+  /// when the URI is neither open nor readable.
+  std::shared_ptr<const Analysis> analysis_of(const std::string& uri);
+
+  Notify notify_;
+  Changed changed_;
+  DocumentStore docs_;
+  Workspace workspace_;
+  std::map<std::string_view, Request> requests_;
+  std::mutex published_mu_;
+  std::map<std::string, int64_t> published_;  // uri → last published version
+};
+
+}  // namespace weft::lsp
