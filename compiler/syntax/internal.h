@@ -33,6 +33,9 @@ struct Context {
   unsigned max_depth = 256;
   /// Byte ranges already covered by an error: parser errors starting inside are not reported.
   std::vector<std::pair<uint32_t, uint32_t>> covered;
+  /// Stray closing brackets [begin, end): reported after parsing, unless an earlier error in the
+  /// same declaration explains them (a missing `{` makes a later `}` stray).
+  std::vector<std::pair<uint32_t, uint32_t>> strays;
   /// Offsets of literal tokens already reported by the lexical pass (not decoded again).
   std::unordered_set<uint32_t> bad_literals;
 

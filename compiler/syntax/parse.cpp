@@ -7,6 +7,26 @@
 #include "compiler/syntax/internal.h"
 
 namespace weft::syntax {
+namespace {
+
+// A stray closer is reported unless an earlier error in its declaration explains it.
+void report_strays(detail::Context& cx, const std::vector<detail::Chunk>& chunks) {
+  for (const auto& [b, e] : cx.strays) {
+    uint32_t from = 0;
+    for (const auto& c : chunks)
+      if (!c.toks.empty() && c.toks.front().begin <= b) from = c.toks.front().begin;
+    bool explained = false;
+    for (const auto& d : cx.diags->all())
+      if (d.severity == diagnostics::Severity::Error && d.range.begin >= from && d.range.begin < b) explained = true;
+    if (explained) continue;
+    std::string closer(cx.slice(b, e));
+    std::string opener = closer == ")" ? "(" : closer == "]" ? "[" : "{";
+    cx.diags->add(diagnostics::Code::E0001, cx.range(b, e), "unexpected `" + closer + "`",
+                  "no `" + opener + "` to close");
+  }
+}
+
+}  // namespace
 
 ParseResult parse(diagnostics::SourcePtr source, unsigned max_depth) {
   ParseResult r;
@@ -30,8 +50,9 @@ ParseResult parse(diagnostics::SourcePtr source, unsigned max_depth) {
       significant.reserve(toks.size());
       for (const auto& t : toks)
         if (!t.hidden) significant.push_back(t);
-      for (const auto& chunk : detail::layout(cx, std::move(significant), size, false, cx.max_depth))
-        detail::parse_decl_chunk(cx, chunk);
+      auto chunks = detail::layout(cx, std::move(significant), size, false, cx.max_depth);
+      for (const auto& chunk : chunks) detail::parse_decl_chunk(cx, chunk);
+      report_strays(cx, chunks);
     }
   } catch (const std::exception& e) {
     r.diags.add(diagnostics::Code::E0001, {source.get(), 0, 0}, std::string("internal parser error: ") + e.what());

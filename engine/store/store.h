@@ -193,8 +193,8 @@ struct Entry {
   std::string value;  ///< the value
 };
 
-/// A read-only snapshot of the store. Move-only; it ends on destruction. Views it hands out stay
-/// valid while it lives. Keep it short: do not hold one while waiting for a commit, and do not
+/// A read-only snapshot of the store. Move-only; it ends on destruction and must not outlive its
+/// Store. Views it hands out stay valid while it lives. It may move between threads (MDB_NOTLS). Keep it short: do not hold one while waiting for a commit, and do not
 /// open a second one on the same thread while one is alive (a map resize waits for readers).
 class ReadTxn {
  public:
