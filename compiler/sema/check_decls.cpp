@@ -55,8 +55,8 @@ Symbol& Checker::new_symbol(SymbolKind kind, const std::string& name, Range rang
   return s;
 }
 
-void Checker::declare(Symbol* s) {
-  if (!s->name.empty() && s->name != "_") {
+void Checker::declare(Symbol* s, bool warn_shadow) {
+  if (warn_shadow && !s->name.empty() && s->name != "_") {
     if (const Symbol* prev = find_local(s->name); prev && prev->kind != SK::TriggerVar) {
       auto& d = report(Code::W0005, s->range,
                        "`" + s->name + "` shadows the " + std::string(kind_name(prev->kind)) + " `" + s->name + "`",
