@@ -359,6 +359,7 @@ void Checker::step_stmt(const ast::Stmt& s) {
     pop_scope();
   }
   declare(&sym, !duplicate);
+  if (duplicate) ++uses_[&sym];  // one error is enough for a duplicate
 
   if (si.action == StepInfo::Action::Call && (si.method == "post" || si.method == "patch")) {
     const ConnectionInfo* ci = conn_info(si.connection_symbol);
@@ -498,7 +499,7 @@ void Checker::return_stmt(const ast::Stmt& s) {
   TypeRef want = result_;
   if (!s.value) {
     if (want && !is_nullable(want) && !is_unknown(want))
-      report(Code::E0209, keyword_range(s), what + " must return a `" + to_string(want) + "`", "missing value");
+      report(Code::E0209, keyword_range(s), what + " must return a value of type `" + to_string(want) + "`", "missing value");
     return;
   }
   size_t before = m_.diags.all().size();
