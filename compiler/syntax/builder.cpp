@@ -1012,16 +1012,39 @@ struct Run {
   antlr4::CommonTokenStream stream;
   P parser;
 
-  Run(Context& c, const Chunk& ch) : reporter(c, ch), source(ch), stream(&source), parser(&stream) {
+  // Two stages (ANTLR's recommended setup): the fast SLL prediction that gives up at the first
+  // error, then, only when that fails, full LL prediction with error reporting and recovery.
+  Run(Context& c, const Chunk& ch, bool fast) : reporter(c, ch), source(ch), stream(&source), parser(&stream) {
     parser.removeErrorListeners();
-    parser.setErrorHandler(std::make_shared<Strategy>(reporter));
+    if (fast) {
+      parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+      parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+    } else {
+      parser.setErrorHandler(std::make_shared<Strategy>(reporter));
+    }
   }
 };
 
 }  // namespace
 
 void parse_decl_chunk(Context& cx, const Chunk& chunk) {
-  Run run(cx, chunk);
+  {
+    Run fast(cx, chunk, true);
+    P::DeclChunkContext* tree = nullptr;
+    try {
+      tree = fast.parser.declChunk();
+    } catch (const antlr4::ParseCancellationException&) {
+      tree = nullptr;
+    }
+    if (tree) {
+      Builder b(cx, chunk, 0);
+      b.mark_errors(tree);
+      if (tree->decl())
+        if (auto d = b.decl(tree->decl())) cx.module->decls.push_back(std::move(*d));
+      return;
+    }
+  }
+  Run run(cx, chunk, false);
   auto* tree = run.parser.declChunk();
   Builder b(cx, chunk, 0);
   b.mark_errors(tree);
@@ -1043,7 +1066,21 @@ ast::ExprPtr parse_interpolation(Context& cx, uint32_t begin, uint32_t end, unsi
   if (chunks.empty()) return nullptr;
   Chunk& chunk = chunks[0];
   chunk.eof_what = "`}`";
-  Run run(cx, chunk);
+  {
+    Run fast(cx, chunk, true);
+    P::InterpolationContext* tree = nullptr;
+    try {
+      tree = fast.parser.interpolation();
+    } catch (const antlr4::ParseCancellationException&) {
+      tree = nullptr;
+    }
+    if (tree) {
+      Builder b(cx, chunk, cx.max_depth - depth_left);
+      b.mark_errors(tree);
+      return b.interpolation(tree);
+    }
+  }
+  Run run(cx, chunk, false);
   auto* tree = run.parser.interpolation();
   Builder b(cx, chunk, cx.max_depth - depth_left);
   b.mark_errors(tree);
