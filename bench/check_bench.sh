@@ -30,4 +30,6 @@ for i in $(seq "$runs"); do
   if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
 done
 echo "best: ${best} ms (target < 1000 ms)"
+# Where the time goes: parsing vs type checking (target check_bench, built on demand).
+if [ -x "$build/check_bench" ]; then "$build/check_bench" "$module" 3 || true; fi
 [ "$best" -lt 1000 ]

@@ -1,0 +1,48 @@
+// check_bench: where `weft check` spends its time on one file — parsing (compiler/syntax) versus
+// type checking (compiler/sema) — best of N runs each. Usage: check_bench FILE [RUNS]
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "compiler/sema/check.h"
+#include "compiler/syntax/parse.h"
+
+using namespace weft;
+using Clock = std::chrono::steady_clock;
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: check_bench FILE [RUNS]\n";
+    return 2;
+  }
+  std::ifstream in(argv[1], std::ios::binary);
+  if (!in) {
+    std::cerr << "check_bench: cannot read `" << argv[1] << "`\n";
+    return 2;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  auto source = std::make_shared<diagnostics::SourceFile>(argv[1], ss.str());
+  int runs = argc > 2 ? std::max(1, std::atoi(argv[2])) : 5;
+  double best_parse = 1e18, best_check = 1e18;
+  size_t diags = 0, exprs = 0;
+  for (int i = 0; i < runs; ++i) {
+    auto t0 = Clock::now();
+    auto parsed = syntax::parse(source);
+    auto t1 = Clock::now();
+    sema::TypeStore store;
+    sema::CheckedModule checked;
+    sema::check_module(checked, parsed.module, {}, store);
+    auto t2 = Clock::now();
+    best_parse = std::min(best_parse, std::chrono::duration<double, std::milli>(t1 - t0).count());
+    best_check = std::min(best_check, std::chrono::duration<double, std::milli>(t2 - t1).count());
+    diags = parsed.diags.all().size() + checked.diags.all().size();
+    exprs = checked.expr_types.size();
+  }
+  std::cout << "file: " << argv[1] << " (" << source->line_count() << " lines, " << exprs << " typed expressions, "
+            << diags << " diagnostics)\n"
+            << "parse (compiler/syntax): " << best_parse << " ms (best of " << runs << ")\n"
+            << "check (compiler/sema):   " << best_check << " ms (best of " << runs << ")\n";
+  return diags == 0 ? 0 : 1;
+}
