@@ -81,6 +81,24 @@ std::string escape_url(std::string_view in) {
   return out;
 }
 
+// Percent-encodes a query key or value strictly: '+', '&', '=', '#' and '%' are always encoded,
+// so that servers decoding '+' as a space or splitting on '&' see exactly the value given.
+std::string query_encode(std::string_view in) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(in.size());
+  for (unsigned char c : in) {
+    if (std::isalnum(c) || std::string_view("-._~!$'()*,;:@/?").find(static_cast<char>(c)) != std::string_view::npos) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
 bool valid_token(std::string_view s) {
   if (s.empty()) return false;
   for (unsigned char c : s)
@@ -194,10 +212,12 @@ CallError map_error(const boost::system::error_code& ec, std::string_view phase,
   if (ec == http::error::body_limit || ec == http::error::buffer_overflow || ec == http::error::header_limit)
     return make_error(ErrorKind::failure, ErrorReason::response_too_large,
                       "response from " + where + " exceeds the size limit (" + ec.message() + ")");
-  if (ec.category() == asio::error::get_ssl_category() || ec.category() == asio::ssl::error::get_stream_category()) {
+  const bool tls_category =
+      ec.category() == asio::error::get_ssl_category() || ec.category() == asio::ssl::error::get_stream_category();
+  if (tls_category || phase == "TLS handshake with") {
     if (phase == "TLS handshake with") {
       long verify = ssl_handle ? SSL_get_verify_result(ssl_handle) : X509_V_OK;
-      const bool cert_failed = ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
+      const bool cert_failed = tls_category && ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
       if (verify != X509_V_OK)
         return make_error(ErrorKind::connection_error, ErrorReason::tls_certificate,
                           "TLS certificate verification failed for " + where + ": " +
@@ -357,21 +377,32 @@ std::optional<CallError> HttpConnection::Impl::resolve_target(const Request& r, 
       return err;
     }
   }
+  std::string extra;  // encoded key=value pairs to append
+  auto add = [&extra](std::string_view k, std::string_view v) {
+    if (!extra.empty()) extra += '&';
+    extra += query_encode(k);
+    extra += '=';
+    extra += query_encode(v);
+  };
   if (!r.query.is_null()) {
     if (!r.query.is_object())
       return make_error(ErrorKind::failure, ErrorReason::invalid_request, "query must be an object");
-    auto params = u.params();
     for (const auto& [k, v] : r.query.get_object()) {
       if (v.is_null()) continue;
       if (v.is_array()) {
-        for (const auto& item : v.get_array()) params.append(boost::urls::param_view(k, query_text(item)));
+        for (const auto& item : v.get_array()) add(k, query_text(item));
       } else {
-        params.append(boost::urls::param_view(k, query_text(v)));
+        add(k, query_text(v));
       }
     }
   }
-  if (api_key_query_name && api_key_value)
-    u.params().append(boost::urls::param_view(*api_key_query_name, *api_key_value));
+  if (api_key_query_name && api_key_value) add(*api_key_query_name, *api_key_value);
+  if (!extra.empty()) {
+    std::string q = u.has_query() ? std::string(u.encoded_query()) : std::string();
+    if (!q.empty()) q += '&';
+    q += extra;
+    u.set_encoded_query(q);
+  }
   fill_target(u, t);
   if (absolute && check_allowed) {
     const bool same = has_base && t.tls == base_target.tls && t.host == base_target.host && t.port == base_target.port;
@@ -630,7 +661,7 @@ asio::awaitable<std::variant<std::string, CallError>> HttpConnection::Impl::get_
   } else if (auto http_err = classify(result.response())) {
     error = std::move(*http_err);
     error->reason = ErrorReason::auth;
-    error->body = redactor.redact(error->body);
+    error->body = redactor.redact_json(error->body);
     error->message = "OAuth2 token request to " + redactor.redact(o.token_url) + " failed with HTTP status " +
                      std::to_string(error->status);
   } else {
