@@ -17,7 +17,7 @@
 
 #include "compiler/diagnostics/diagnostic.h"
 #include "compiler/diagnostics/render.h"
-#include "compiler/syntax/parse.h"
+#include "compiler/sema/check.h"
 
 namespace fs = std::filesystem;
 using namespace weft;
@@ -79,10 +79,22 @@ GoldenFile read_golden(const fs::path& path) {
   return g;
 }
 
-/// The analysis behind the golden files: for now the parser alone.
+/// The analysis behind the golden files: parser and type checker (sema::check_source), with
+/// relative imports read from the repository.
 struct Analysis {
   diagnostics::SourcePtr source;
   diagnostics::Bag diags;
+};
+
+/// Reads imported files by their repo-relative path (so rendered paths stay relative).
+class RepoLoader : public sema::Loader {
+ public:
+  bool read(const std::string& path, std::string& text, std::string& error) override {
+    return files_.read((kRoot / path).string(), text, error);
+  }
+
+ private:
+  sema::FileLoader files_;
 };
 
 Analysis analyze(const fs::path& path) {
@@ -94,8 +106,9 @@ Analysis analyze(const fs::path& path) {
     a.diags.add(diagnostics::Code::E0009, {a.source.get(), 0, 0}, "cannot read `" + rel + "`");
     return a;
   }
-  auto r = syntax::parse(a.source);
-  a.diags = std::move(r.diags);
+  RepoLoader loader;
+  auto program = sema::check_source(a.source, loader);
+  a.diags = std::move(program.diagnostics);
   a.diags.sort();
   return a;
 }
