@@ -80,7 +80,7 @@ class Builder {
     return static_cast<int>(clusters_.size()) - 1;
   }
   std::string slot(int s) const { return s >= 0 && s < static_cast<int>(f_.slots.size()) ? f_.slots[s].name : "?"; }
-  std::string text(const ExprPtr& e) const { return clip(expr_text(e, f_.slots)); }
+  std::string text(const ExprPtr& e) const { return clip(expr_label(e, f_.slots)); }
 
   std::string action_label(const Action& a) const {
     if (a.kind == Action::Kind::ChildFlow) return "run " + a.flow;
