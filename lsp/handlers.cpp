@@ -30,6 +30,32 @@ DiagnosticSeverity severity_of(diagnostics::Severity s) {
   return DiagnosticSeverity::Error;
 }
 
+json::array string_array(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.push_back(json::string(s));
+  return a;
+}
+
+CompletionKind completion_kind(EntryKind k) {
+  switch (k) {
+    case EntryKind::Keyword: return CompletionKind::Keyword;
+    case EntryKind::Snippet: return CompletionKind::Snippet;
+    case EntryKind::Function: return CompletionKind::Function;
+    case EntryKind::Method: return CompletionKind::Method;
+    case EntryKind::Field: return CompletionKind::Field;
+    case EntryKind::Variable: return CompletionKind::Variable;
+    case EntryKind::Parameter: return CompletionKind::Variable;
+    case EntryKind::Type: return CompletionKind::Struct;
+    case EntryKind::Constant: return CompletionKind::Constant;
+    case EntryKind::Module: return CompletionKind::Module;
+    case EntryKind::Connection: return CompletionKind::Module;
+    case EntryKind::Flow: return CompletionKind::Function;
+    case EntryKind::Value: return CompletionKind::Value;
+    case EntryKind::Event: return CompletionKind::Event;
+  }
+  return CompletionKind::Text;
+}
+
 }  // namespace
 
 Handlers::Handlers(Notify notify, Changed changed)
@@ -37,6 +63,9 @@ Handlers::Handlers(Notify notify, Changed changed)
   requests_ = {
       {"initialize", &Handlers::initialize},
       {"textDocument/foldingRange", &Handlers::folding_range},
+      {"textDocument/completion", &Handlers::completion},
+      {"textDocument/signatureHelp", &Handlers::signature_help},
+      {"textDocument/semanticTokens/full", &Handlers::semantic_tokens_full},
   };
 }
 
@@ -53,6 +82,12 @@ json::value Handlers::capabilities() {
       {"positionEncoding", "utf-16"},
       {"textDocumentSync", json::object{{"openClose", true}, {"change", 2}}},
       {"foldingRangeProvider", true},
+      {"completionProvider", json::object{{"triggerCharacters", json::array{".", ":", "<"}}, {"resolveProvider", false}}},
+      {"signatureHelpProvider", json::object{{"triggerCharacters", json::array{"(", ","}}, {"retriggerCharacters", json::array{":"}}}},
+      {"semanticTokensProvider",
+       json::object{{"legend", json::object{{"tokenTypes", string_array(semantic_token_types())},
+                                            {"tokenModifiers", string_array(semantic_token_modifiers())}}},
+                    {"full", true}}},
   };
 }
 
@@ -140,6 +175,76 @@ json::value Handlers::folding_range(const json::value& params, const std::atomic
     out.push_back({start, end, f.kind == "region" ? std::string() : f.kind});
   }
   return to_json(out);
+}
+
+json::value Handlers::completion(const json::value& params, const std::atomic<bool>& cancelled) {
+  auto p = position_params_from_json(params);
+  AnalysisPtr a = analysis_of(p.uri);
+  check_cancel(cancelled);
+  LineIndex index(a->source->text());
+  std::vector<CompletionItem> items;
+  for (auto& e : complete(*a, index.offset(p.position))) {
+    CompletionItem c;
+    c.label = std::move(e.label);
+    c.kind = completion_kind(e.kind);
+    c.detail = std::move(e.detail);
+    c.documentation = std::move(e.documentation);
+    c.insert_text = std::move(e.insert);
+    c.snippet = e.snippet;
+    c.sort_text = std::move(e.sort);
+    items.push_back(std::move(c));
+  }
+  return json::object{{"isIncomplete", false}, {"items", to_json(items)}};
+}
+
+json::value Handlers::signature_help(const json::value& params, const std::atomic<bool>& cancelled) {
+  auto p = position_params_from_json(params);
+  AnalysisPtr a = analysis_of(p.uri);
+  check_cancel(cancelled);
+  LineIndex index(a->source->text());
+  auto r = lsp::signature_help(*a, index.offset(p.position));
+  if (!r) return nullptr;
+  SignatureHelp help;
+  help.active_signature = r->active_signature;
+  help.active_parameter = r->active_parameter;
+  for (auto& s : r->signatures) {
+    SignatureInformation info{s.label, s.documentation, {}};
+    for (auto& prm : s.params) info.parameters.push_back({prm, {}});
+    help.signatures.push_back(std::move(info));
+  }
+  return to_json(help);
+}
+
+json::value Handlers::semantic_tokens_full(const json::value& params, const std::atomic<bool>& cancelled) {
+  AnalysisPtr a = analysis_of(document_uri_from_json(params));
+  check_cancel(cancelled);
+  const std::string& text = a->source->text();
+  LineIndex index(text);
+  json::array data;
+  Position last{0, 0};
+  auto emit = [&](uint32_t begin, uint32_t end, const SemanticToken& t) {
+    if (end <= begin) return;
+    Position s = index.position(begin);
+    uint32_t length = utf16_length(std::string_view(text).substr(begin, end - begin));
+    uint32_t dl = s.line - last.line;
+    uint32_t dc = dl == 0 ? s.character - last.character : s.character;
+    data.insert(data.end(), {dl, dc, length, t.type, t.modifiers});
+    last = s;
+  };
+  for (const auto& t : semantic_tokens(*a)) {
+    // Tokens spanning lines (block comments, multi-line strings) are split per line.
+    Position s = index.position(t.begin), e = index.position(t.end);
+    if (s.line == e.line) {
+      emit(t.begin, t.end, t);
+      continue;
+    }
+    for (uint32_t line = s.line; line <= e.line; ++line) {
+      uint32_t b = line == s.line ? t.begin : index.line_start(line);
+      uint32_t en = line == e.line ? t.end : index.line_end(line);
+      emit(b, en, t);
+    }
+  }
+  return json::object{{"data", std::move(data)}};
 }
 
 }  // namespace weft::lsp

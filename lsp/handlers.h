@@ -43,6 +43,9 @@ class Handlers {
   using Request = boost::json::value (Handlers::*)(const boost::json::value&, const std::atomic<bool>&);
   boost::json::value initialize(const boost::json::value& params, const std::atomic<bool>&);
   boost::json::value folding_range(const boost::json::value& params, const std::atomic<bool>&);
+  boost::json::value completion(const boost::json::value& params, const std::atomic<bool>&);
+  boost::json::value signature_help(const boost::json::value& params, const std::atomic<bool>&);
+  boost::json::value semantic_tokens_full(const boost::json::value& params, const std::atomic<bool>&);
 
   /// The current analysis of an open document, or a document read from disk; throws ParamError
   /// when the URI is neither open nor readable.

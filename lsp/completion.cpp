@@ -1,0 +1,330 @@
+// Completion and signature help (LSP-free): lexical context + knowledge tables + declarations.
+#include <algorithm>
+#include <set>
+
+#include "lsp/context.h"
+#include "lsp/features.h"
+#include "lsp/knowledge.h"
+#include "stdlib/functions/signatures.h"
+
+namespace weft::lsp {
+
+namespace {
+
+void add_facts(std::vector<CompletionEntry>& out, std::span<const Fact> facts, EntryKind kind,
+               std::string_view insert_suffix = {}, std::string_view sort_prefix = "1") {
+  for (const auto& f : facts) {
+    CompletionEntry e{std::string(f.name), kind, std::string(f.label), std::string(f.doc), {}, false, {}};
+    if (!insert_suffix.empty()) {
+      e.insert = std::string(f.name) + std::string(insert_suffix);
+      e.snippet = insert_suffix.find('$') != std::string_view::npos;
+    }
+    e.sort = std::string(sort_prefix) + e.label;
+    out.push_back(std::move(e));
+  }
+}
+
+void add_snippets(std::vector<CompletionEntry>& out, Place place) {
+  for (const auto& s : snippets(place)) {
+    CompletionEntry e{std::string(s.label), EntryKind::Snippet, std::string(s.body.substr(0, s.body.find('\n'))),
+                      "```flow\n" + std::string(s.body) + "\n```\n" + std::string(s.doc), std::string(s.body), true,
+                      "0" + std::string(s.label)};
+    out.push_back(std::move(e));
+  }
+}
+
+void add_stdlib(std::vector<CompletionEntry>& out, bool as_method) {
+  std::set<std::string_view> seen;
+  for (const auto& sig : functions::signatures()) {
+    if (!seen.insert(sig.name).second) {
+      // Overloads: append the signature to the existing entry's documentation.
+      for (auto& e : out)
+        if (e.label == sig.name && e.kind == (as_method ? EntryKind::Method : EntryKind::Function))
+          e.documentation += "\n\n`" + std::string(sig.signature) + "`  \n" + std::string(sig.doc);
+      continue;
+    }
+    CompletionEntry e{std::string(sig.name), as_method ? EntryKind::Method : EntryKind::Function,
+                      std::string(sig.signature),
+                      "`" + std::string(sig.signature) + "`  \n" + std::string(sig.doc) + "\n\n```flow\n" +
+                          std::string(sig.example) + "\n```",
+                      {}, false, "3" + std::string(sig.name)};
+    out.push_back(std::move(e));
+  }
+}
+
+EntryKind kind_of(LexicalDecl::Kind k) {
+  switch (k) {
+    case LexicalDecl::Kind::Type: return EntryKind::Type;
+    case LexicalDecl::Kind::Fn: return EntryKind::Function;
+    case LexicalDecl::Kind::Flow: return EntryKind::Flow;
+    case LexicalDecl::Kind::Connection: return EntryKind::Connection;
+    case LexicalDecl::Kind::Const: return EntryKind::Constant;
+    case LexicalDecl::Kind::Import: return EntryKind::Module;
+    case LexicalDecl::Kind::Param: return EntryKind::Parameter;
+    default: return EntryKind::Variable;
+  }
+}
+
+std::string detail_of(const LexicalDecl& d) {
+  switch (d.kind) {
+    case LexicalDecl::Kind::Type: return "type " + d.name;
+    case LexicalDecl::Kind::Connection: return "connection " + d.name;
+    case LexicalDecl::Kind::Const: return "const " + d.name;
+    case LexicalDecl::Kind::Import: return "import as " + d.name;
+    case LexicalDecl::Kind::Step: return "step " + d.name;
+    case LexicalDecl::Kind::Let: return "let " + d.name;
+    case LexicalDecl::Kind::ForItem: return "for " + d.name;
+    case LexicalDecl::Kind::CatchName: return "catch as " + d.name;
+    default: return d.signature.empty() ? d.name : d.signature;
+  }
+}
+
+void add_decls(std::vector<CompletionEntry>& out, const std::vector<LexicalDecl>& decls, bool types_only) {
+  std::set<std::string> seen;
+  // Later declarations (inner scopes) shadow earlier ones: walk backwards.
+  for (auto it = decls.rbegin(); it != decls.rend(); ++it) {
+    const auto& d = *it;
+    bool is_type = d.kind == LexicalDecl::Kind::Type;
+    if (types_only ? !(is_type || d.kind == LexicalDecl::Kind::Import) : is_type) continue;
+    if (d.kind == LexicalDecl::Kind::Test) continue;
+    if (!seen.insert(d.name).second) continue;
+    CompletionEntry e{d.name, kind_of(d.kind), detail_of(d), d.doc, {}, false, "2" + d.name};
+    out.push_back(std::move(e));
+  }
+}
+
+const LexicalDecl* find_decl(const std::vector<LexicalDecl>& decls, std::string_view name) {
+  for (auto it = decls.rbegin(); it != decls.rend(); ++it)
+    if (it->name == name) return &*it;
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<CompletionEntry> complete(const Analysis& a, uint32_t offset) {
+  std::string_view text = a.source->text();
+  CursorContext ctx = context_at(text, a.tokens, offset);
+  std::vector<CompletionEntry> out;
+  if (ctx.in_comment || ctx.in_string) return out;
+  std::vector<LexicalDecl> decls = lexical_decls(text, a.tokens, offset);
+  const Frame* f = ctx.innermost_block();
+
+  if (ctx.after_dot) {
+    if (ctx.receiver.size() == 1) {
+      const LexicalDecl* d = find_decl(decls, ctx.receiver[0]);
+      if (d && d->kind == LexicalDecl::Kind::Connection) {
+        add_facts(out, connection_methods(), EntryKind::Method);
+        return out;
+      }
+      if (d && d->kind == LexicalDecl::Kind::Import) return out;  // filled from the imported module by the checker
+    }
+    add_stdlib(out, true);
+    return out;
+  }
+
+  if (ctx.type_position) {
+    add_facts(out, builtin_types(), EntryKind::Type, {}, "1");
+    add_decls(out, decls, true);
+    return out;
+  }
+
+  if (ctx.key_position && f) {
+    switch (f->kind) {
+      case BlockKind::Connection: add_facts(out, connection_fields(), EntryKind::Field, ": "); return out;
+      case BlockKind::Trigger: add_facts(out, trigger_fields(f->detail), EntryKind::Field, ": "); return out;
+      case BlockKind::Options: add_facts(out, options_fields(), EntryKind::Field, ": "); return out;
+      case BlockKind::Retry: add_facts(out, retry_fields(), EntryKind::Field, ": "); return out;
+      case BlockKind::RateLimit: add_facts(out, rate_limit_fields(), EntryKind::Field, ": "); return out;
+      case BlockKind::Concurrency: add_facts(out, concurrency_fields(), EntryKind::Field, ": "); return out;
+      case BlockKind::Record: return out;  // a new field name: nothing to suggest
+      case BlockKind::Object: break;       // keys of an expected record come from the checker
+      default: break;
+    }
+  }
+
+  if (ctx.statement_start && (!f || f->kind == BlockKind::Flow || f->kind == BlockKind::Fn ||
+                              f->kind == BlockKind::Test || f->kind == BlockKind::Statement)) {
+    add_snippets(out, ctx.place);
+    if (ctx.place == Place::TopLevel) return out;
+  }
+
+  // Values whose key tells what is expected.
+  if (ctx.key == "auth") {
+    add_facts(out, auth_constructors(), EntryKind::Function, "($0)");
+    return out;
+  }
+  if (ctx.key == "verify") {
+    add_facts(out, verify_forms(), EntryKind::Function, "($0)");
+    return out;
+  }
+  if (ctx.key == "backoff") {
+    add_facts(out, backoff_constructors(), EntryKind::Function, "($0)");
+    return out;
+  }
+  if (ctx.key == "respond") {
+    out.push_back({"\"async\"", EntryKind::Value, "respond", "Answer 202 with the execution id.", {}, false, "0a"});
+    out.push_back({"\"sync\"", EntryKind::Value, "respond", "Wait for the result.", {}, false, "0b"});
+    return out;
+  }
+  bool in_on_list = f && f->kind == BlockKind::Bracket && f->detail == "on";
+  if (ctx.prev_word == "catch" || in_on_list) {
+    add_facts(out, error_kinds(), EntryKind::Value);
+    if (ctx.prev_word == "catch") {
+      out.push_back({"as", EntryKind::Keyword, "catch as e", "Catches every error kind.", {}, false, "2as"});
+    }
+    return out;
+  }
+
+  // An expression: names in scope, trigger variables, stdlib, built-ins, literals.
+  add_decls(out, decls, false);
+  for (const auto& fr : ctx.frames)
+    if (fr.kind == BlockKind::Trigger) add_facts(out, trigger_scope(fr.detail), EntryKind::Variable, {}, "1");
+  add_stdlib(out, false);
+  add_facts(out, builtin_functions(), EntryKind::Function, {}, "3");
+  for (std::string_view lit : {"true", "false", "null"})
+    out.push_back({std::string(lit), EntryKind::Keyword, {}, {}, {}, false, "4" + std::string(lit)});
+  if (ctx.prev_word == "=" || ctx.prev_word.empty()) {
+    if (ctx.place == Place::Flow)
+      out.push_back({"run", EntryKind::Keyword, "run flow(args)", "A child flow as a step.", {}, false, "4run"});
+  }
+  if (ctx.place == Place::Flow || ctx.place == Place::Test) {
+    for (const auto& d : decls)
+      if (d.kind == LexicalDecl::Kind::Flow && (ctx.prev_word == "run" || ctx.prev_word == "start"))
+        out.insert(out.begin(), {d.name, EntryKind::Flow, d.signature, d.doc, {}, false, "0" + d.name});
+  }
+  return out;
+}
+
+std::vector<std::string> split_params(std::string_view sig) {
+  std::vector<std::string> out;
+  size_t open = sig.find('(');
+  if (open == std::string_view::npos) return out;
+  int depth = 0;
+  size_t start = open + 1;
+  for (size_t i = open; i < sig.size(); ++i) {
+    char ch = sig[i];
+    if (ch == '(' || ch == '[' || ch == '{' || ch == '<') ++depth;
+    if (ch == '>' && i > 0 && sig[i - 1] == '-') continue;  // `->` in a function type
+    if (ch == ')' || ch == ']' || ch == '}' || ch == '>') {
+      if (--depth == 0) {
+        std::string p(sig.substr(start, i - start));
+        while (!p.empty() && p.front() == ' ') p.erase(p.begin());
+        while (!p.empty() && p.back() == ' ') p.pop_back();
+        if (!p.empty()) out.push_back(p);
+        break;
+      }
+    }
+    if (ch == ',' && depth == 1) {
+      std::string p(sig.substr(start, i - start));
+      while (!p.empty() && p.front() == ' ') p.erase(p.begin());
+      while (!p.empty() && p.back() == ' ') p.pop_back();
+      out.push_back(p);
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+std::optional<SignatureResult> signature_help(const Analysis& a, uint32_t offset) {
+  std::string_view text = a.source->text();
+  CursorContext ctx = context_at(text, a.tokens, offset);
+  if (ctx.in_comment || ctx.in_string) return std::nullopt;
+  // The innermost call paren.
+  const Frame* call = nullptr;
+  for (auto it = ctx.frames.rbegin(); it != ctx.frames.rend(); ++it) {
+    if (it->kind == BlockKind::Paren && !it->detail.empty()) {
+      call = &*it;
+      break;
+    }
+    if (it->kind != BlockKind::Bracket && it->kind != BlockKind::Object && it->kind != BlockKind::Paren) break;
+  }
+  if (!call) return std::nullopt;
+  // Count top-level commas between the paren and the cursor, and note a named argument being written.
+  uint32_t index = 0;
+  int depth = 0;
+  std::string named;
+  const auto& toks = a.tokens;
+  for (size_t i = call->open + 1; i < toks.size() && toks[i].begin < offset; ++i) {
+    std::string_view t = text.substr(toks[i].begin, toks[i].end - toks[i].begin);
+    bool punct = toks[i].kind == Token::Kind::Punct || toks[i].kind == Token::Kind::InterpStart ||
+                 toks[i].kind == Token::Kind::InterpEnd;
+    if (punct && (t == "(" || t == "[" || t == "{" || t == "${")) ++depth;
+    else if (punct && (t == ")" || t == "]" || t == "}")) --depth;
+    else if (toks[i].kind == Token::Kind::InterpEnd) --depth;
+    else if (depth == 0 && punct && t == ",") {
+      ++index;
+      named.clear();
+    } else if (depth == 0 && punct && t == ":" && i > 0 &&
+               (toks[i - 1].kind == Token::Kind::Ident || toks[i - 1].kind == Token::Kind::Keyword)) {
+      named = std::string(text.substr(toks[i - 1].begin, toks[i - 1].end - toks[i - 1].begin));
+    }
+  }
+  // Is the callee a method of something (`x.name(`)?
+  size_t callee = call->open;  // then: one past the callee's name
+  auto tok_is = [&](size_t i, std::string_view s) { return text.substr(toks[i].begin, toks[i].end - toks[i].begin) == s; };
+  if (callee > 0 && tok_is(callee - 1, ">")) {  // `get<T>(`: skip the type arguments
+    int depth = 0;
+    size_t q = callee - 1;
+    for (;; --q) {
+      if (tok_is(q, ">")) ++depth;
+      if (tok_is(q, "<") && --depth == 0) break;
+      if (q == 0) break;
+    }
+    callee = q;
+  }
+  bool dotted = callee >= 2 && text.substr(toks[callee - 2].begin, toks[callee - 2].end - toks[callee - 2].begin) == ".";
+  std::string receiver = dotted && callee >= 3 ? std::string(text.substr(toks[callee - 3].begin, toks[callee - 3].end - toks[callee - 3].begin)) : "";
+
+  SignatureResult r;
+  std::vector<LexicalDecl> decls = lexical_decls(text, a.tokens, offset);
+  const std::string& name = call->detail;
+  const LexicalDecl* recv = receiver.empty() ? nullptr : find_decl(decls, receiver);
+  auto add_fact = [&](const Fact& f) {
+    r.signatures.push_back({std::string(f.label), std::string(f.doc), split_params(f.label)});
+  };
+  if (recv && recv->kind == LexicalDecl::Kind::Connection) {
+    if (const Fact* m = find_fact(connection_methods(), name)) add_fact(*m);
+  } else if (const LexicalDecl* d = dotted ? nullptr : find_decl(decls, name);
+             d && (d->kind == LexicalDecl::Kind::Fn || d->kind == LexicalDecl::Kind::Flow)) {
+    std::string label = d->signature;
+    if (label.rfind("fn ", 0) == 0) label = label.substr(3);
+    if (label.rfind("flow ", 0) == 0) label = label.substr(5);
+    r.signatures.push_back({label, d->doc, split_params(label)});
+  } else {
+    for (const auto& sig : functions::signatures())
+      if (sig.name == name)
+        r.signatures.push_back({std::string(sig.signature), std::string(sig.doc) + "\n\n`" + std::string(sig.example) + "`",
+                                split_params(sig.signature)});
+    if (r.signatures.empty()) {
+      for (auto table : {builtin_functions(), auth_constructors(), backoff_constructors()})
+        if (const Fact* f = find_fact(table, name)) add_fact(*f);
+      if (r.signatures.empty())
+        if (const Fact* f = find_fact(verify_forms(), name)) add_fact(*f);
+    }
+    // `x.f(a)` is `f(x, a)`: the receiver fills the first parameter.
+    if (dotted) ++index;
+  }
+  if (r.signatures.empty()) return std::nullopt;
+  // Pick the first overload with enough parameters; a named argument selects its parameter.
+  for (uint32_t s = 0; s < r.signatures.size(); ++s) {
+    const auto& params = r.signatures[s].params;
+    bool variadic = !params.empty() && params.back().find("...") != std::string::npos;
+    if (index < params.size() || variadic) {
+      r.active_signature = s;
+      break;
+    }
+  }
+  const auto& params = r.signatures[r.active_signature].params;
+  r.active_parameter = index;
+  if (!named.empty())
+    for (uint32_t p = 0; p < params.size(); ++p) {
+      std::string_view pn = params[p];
+      pn = pn.substr(0, pn.find_first_of(":?"));
+      if (pn == named) r.active_parameter = p;
+    }
+  if (!params.empty() && params.back().find("...") != std::string::npos && r.active_parameter >= params.size())
+    r.active_parameter = static_cast<uint32_t>(params.size() - 1);
+  return r;
+}
+
+}  // namespace weft::lsp
