@@ -27,7 +27,7 @@ decl
   ;
 
 importDecl     : KW_IMPORT STRING KW_AS ID ;
-typeDecl       : KW_TYPE ID ( ASSIGN typeExpr | recordType ) ;
+typeDecl       : KW_TYPE ID ( ASSIGN PIPE? typeExpr | recordType ) ;
 constDecl      : KW_CONST ID ASSIGN expr ;
 fnDecl         : KW_FN ID LPAREN paramList? RPAREN ( ARROW typeExpr )? ( ASSIGN expr | block ) ;
 connectionDecl : KW_CONNECTION ID ASSIGN ID settingsBlock ;
@@ -75,12 +75,12 @@ letStmt      : KW_LET ID ASSIGN expr ;
 stepStmt     : KW_STEP ID ASSIGN expr stepModifier* ;
 stepModifier : KW_RETRY expr | KW_TIMEOUT expr | KW_COMPENSATE expr ;
 ifStmt       : KW_IF expr block ( KW_ELSE ( ifStmt | block ) )? ;
-switchStmt   : KW_SWITCH expr LBRACE ( switchClause ( stmtSep switchClause )* stmtSep? )? RBRACE ;
+switchStmt   : KW_SWITCH expr LBRACE ( switchClause ( stmtSep? switchClause )* stmtSep? )? RBRACE ;
 switchClause : KW_CASE opExpr ( COMMA opExpr )* FATARROW block
              | KW_DEFAULT FATARROW block
              ;
 forStmt      : KW_FOR ID ( COMMA ID )? KW_IN expr ( KW_CONCURRENCY expr )? ( KW_INTO ID )? block ;
-parallelStmt : KW_PARALLEL LBRACE ( branch ( stmtSep branch )* stmtSep? )? RBRACE ;
+parallelStmt : KW_PARALLEL LBRACE ( branch ( stmtSep? branch )* stmtSep? )? RBRACE ;
 branch       : KW_BRANCH ID block ;
 waitStmt     : KW_WAIT KW_UNTIL expr
              | KW_WAIT expr
@@ -137,7 +137,7 @@ primary
   | ( STRING | TRIPLE_STRING )                    # stringLit
   | ( KW_TRUE | KW_FALSE )                        # boolLit
   | KW_NULL                                       # nullLit
-  | ID                                            # nameRef
+  | ( ID | KW_TIMEOUT )                           # nameRef   // `timeout` is also an error kind
   | LPAREN expr RPAREN                            # parenExpr
   | LBRACE ( objEntry ( entrySep objEntry )* entrySep? )? RBRACE   # objectLit
   | LBRACK ( expr ( COMMA expr )* COMMA? )? RBRACK                 # listLit

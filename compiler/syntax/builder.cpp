@@ -36,10 +36,29 @@ class Strategy : public antlr4::DefaultErrorStrategy {
   void reportFailedPredicate(antlr4::Parser* p, const antlr4::FailedPredicateException& e) override;
   void reportUnwantedToken(antlr4::Parser* p) override;
   void reportMissingToken(antlr4::Parser* p) override;
+  // Never deletes a statement separator to make the current rule fit: a newline ends the
+  // statement that has the error, and the next line parses on its own.
+  Token* singleTokenDeletion(antlr4::Parser* p) override {
+    if (p->getCurrentToken()->getType() == static_cast<size_t>(P::NL) ||
+        p->getCurrentToken()->getType() == static_cast<size_t>(P::SEMI))
+      return nullptr;
+    return DefaultErrorStrategy::singleTokenDeletion(p);
+  }
 
  private:
   Reporter& r_;
 };
+
+bool is_operator(int t) {
+  switch (t) {
+    case P::DOT: case P::QDOT: case P::LBRACK: case P::LPAREN: case P::LT: case P::LE: case P::GT: case P::GE:
+    case P::EQ: case P::NEQ: case P::PLUS: case P::MINUS: case P::STAR: case P::SLASH: case P::PERCENT:
+    case P::ANDAND: case P::OROR: case P::QQ: case P::QUESTION:
+      return true;
+    default:
+      return false;
+  }
+}
 
 bool is_expression_set(const antlr4::misc::IntervalSet& s) {
   return s.contains(static_cast<size_t>(P::INT)) && s.contains(static_cast<size_t>(P::ID)) && s.contains(static_cast<size_t>(P::LPAREN)) && s.contains(static_cast<size_t>(P::STRING));
@@ -81,34 +100,37 @@ class Reporter {
 
     const Tok& found = tok(idx);
     const Tok* prev = idx > 0 ? &chunk_.toks[idx - 1] : nullptr;
+    if (prev && prev->type == P::NL) prev = nullptr;
     std::string found_text = found.type == kEof ? chunk_.eof_what : describe_token(cx_, found);
-    bool found_is_gap = found.type == kEof || found.type == P::NL || found.synthetic;
+    // The expected thing is missing at the end of a line: point right after the previous token.
+    bool found_is_gap = found.type == kEof || found.type == P::NL || found.synthetic ||
+                        (prev && cx_.file->line_col(found.begin).line != cx_.file->line_col(prev->end).line);
 
+    auto has = [&](int t) { return expected.contains(static_cast<size_t>(t)); };
     std::string want;
     bool category = false;
     size_t rule = p && p->getContext() ? p->getContext()->getRuleIndex() : 0;
-    if (expected.contains(static_cast<size_t>(P::KW_LET)) && expected.contains(static_cast<size_t>(P::KW_STEP))) {
-      want = "a statement";
+    if (has(P::ID) && has(P::KW_TIMEOUT) && has(P::KW_IMPORT) && !has(P::INT)) {
+      want = "a name";
+      category = true;
+    } else if (has(P::KW_LET) && has(P::KW_STEP)) {
+      want = has(P::KW_ON) ? "a trigger, `options` or a statement" : "a statement";
       category = true;
     } else if (is_expression_set(expected)) {
       want = "an expression";
       category = true;
-    } else if (expected.contains(static_cast<size_t>(P::ID)) && expected.contains(static_cast<size_t>(P::LBRACK)) && expected.contains(static_cast<size_t>(P::LBRACE)) &&
+    } else if (has(P::ID) && has(P::LBRACK) && has(P::LBRACE) &&
                (rule == P::RuleTypeExpr || rule == P::RuleFieldDecl || rule == P::RuleParam ||
                 rule == P::RuleTypeDecl || rule == P::RuleFnDecl || rule == P::RuleFlowDecl)) {
       want = "a type";
       category = true;
-    } else if (expected.contains(static_cast<size_t>(P::ID)) && expected.contains(static_cast<size_t>(P::KW_TIMEOUT)) && expected.size() > 30) {
-      want = "a name";
-      category = true;
-    } else if (expected.contains(static_cast<size_t>(P::KW_ON)) && expected.contains(static_cast<size_t>(P::KW_OPTIONS))) {
-      want = "a trigger, `options` or a statement";
-      category = true;
     } else {
+      // Name the few tokens that can come next, leaving out operators that could extend an
+      // expression (`foo(a b)` says "expected `,` or `)`").
       std::vector<std::string> names;
       for (size_t t : expected.toList()) {
+        if (is_operator(static_cast<int>(t))) continue;
         std::string w = words(p, t);
-        if (names.size() > 4) break;
         if (!w.empty() && std::find(names.begin(), names.end(), w) == names.end()) names.push_back(w);
       }
       if (!names.empty() && names.size() <= 4) {
@@ -119,16 +141,20 @@ class Reporter {
       }
     }
 
+    // After an argument or an item, a comma could also have come (the parser already left the list).
+    if ((want == "`)`" || want == "`]`") && prev && prev->type != P::LPAREN && prev->type != P::LBRACK &&
+        prev->type != P::COMMA)
+      want = "`,` or " + want;
+
     std::string msg;
-    if (kind == ErrorKind::Unwanted) {
+    if (want.empty()) {
       msg = "unexpected " + found_text;
-    } else if (!want.empty()) {
-      msg = "expected " + want;
-      if (prev && (category || kind == ErrorKind::Missing) && prev->type != P::NL)
-        msg += " after " + describe_token(cx_, *prev);
-      if (!(category && found_is_gap)) msg += ", found " + found_text;
+    } else if (found_is_gap) {
+      msg = "expected " + want + (prev ? " after " + describe_token(cx_, *prev) : "");
     } else {
-      msg = "unexpected " + found_text;
+      msg = "expected " + want;
+      if (prev && (category || kind == ErrorKind::Missing)) msg += " after " + describe_token(cx_, *prev);
+      msg += ", found " + found_text;
     }
     uint32_t at = found_is_gap && prev ? prev->end : found.begin;
     uint32_t to = found_is_gap ? at : found.end;
@@ -456,7 +482,7 @@ class Builder {
     if (dynamic_cast<P::NullLitContext*>(c)) return node(K::Null, range(c));
     if (auto* p = dynamic_cast<P::NameRefContext*>(c)) {
       auto e = node(K::Name, range(c));
-      e->name = text(p->ID()->getSymbol());
+      e->name = text(p->getStart());
       e->name_range = range(c);
       return e;
     }
@@ -954,25 +980,41 @@ std::optional<ast::Decl> Builder::build(P::DeclContext* c) {
   return std::nullopt;
 }
 
+// Feeds a chunk's tokens to the parser; tokens know their source (error recovery needs it).
+class ChunkTokenSource : public antlr4::TokenSource {
+ public:
+  explicit ChunkTokenSource(const Chunk& chunk) : chunk_(chunk) {}
+  std::unique_ptr<Token> nextToken() override {
+    size_t i = std::min(next_, chunk_.toks.size() - 1);
+    if (next_ < chunk_.toks.size()) ++next_;
+    const Tok& t = chunk_.toks[i];
+    size_t type = t.type == kEof ? Token::EOF : static_cast<size_t>(t.type);
+    return std::make_unique<antlr4::CommonToken>(std::pair<TokenSource*, antlr4::CharStream*>(this, nullptr), type,
+                                                 Token::DEFAULT_CHANNEL, t.begin, t.end);
+  }
+  size_t getLine() const override { return 0; }
+  size_t getCharPositionInLine() override { return 0; }
+  antlr4::CharStream* getInputStream() override { return nullptr; }
+  std::string getSourceName() override { return "weft"; }
+  antlr4::TokenFactory<antlr4::CommonToken>* getTokenFactory() override {
+    return antlr4::CommonTokenFactory::DEFAULT.get();
+  }
+
+ private:
+  const Chunk& chunk_;
+  size_t next_ = 0;
+};
+
 // Owns everything one parser run needs; the parse tree lives as long as the parser.
 struct Run {
-  Context& cx;
-  const Chunk& chunk;
   Reporter reporter;
-  std::unique_ptr<antlr4::ListTokenSource> source;
-  std::unique_ptr<antlr4::CommonTokenStream> stream;
-  std::unique_ptr<P> parser;
+  ChunkTokenSource source;
+  antlr4::CommonTokenStream stream;
+  P parser;
 
-  Run(Context& c, const Chunk& ch) : cx(c), chunk(ch), reporter(c, ch) {
-    std::vector<std::unique_ptr<Token>> toks;
-    toks.reserve(chunk.toks.size());
-    for (const Tok& t : chunk.toks)
-      toks.push_back(std::make_unique<antlr4::CommonToken>(t.type == kEof ? Token::EOF : static_cast<size_t>(t.type), ""));
-    source = std::make_unique<antlr4::ListTokenSource>(std::move(toks));
-    stream = std::make_unique<antlr4::CommonTokenStream>(source.get());
-    parser = std::make_unique<P>(stream.get());
-    parser->removeErrorListeners();
-    parser->setErrorHandler(std::make_shared<Strategy>(reporter));
+  Run(Context& c, const Chunk& ch) : reporter(c, ch), source(ch), stream(&source), parser(&stream) {
+    parser.removeErrorListeners();
+    parser.setErrorHandler(std::make_shared<Strategy>(reporter));
   }
 };
 
@@ -980,7 +1022,7 @@ struct Run {
 
 void parse_decl_chunk(Context& cx, const Chunk& chunk) {
   Run run(cx, chunk);
-  auto* tree = run.parser->declChunk();
+  auto* tree = run.parser.declChunk();
   Builder b(cx, chunk, 0);
   b.mark_errors(tree);
   if (!tree || !tree->decl()) return;
@@ -1002,7 +1044,7 @@ ast::ExprPtr parse_interpolation(Context& cx, uint32_t begin, uint32_t end, unsi
   Chunk& chunk = chunks[0];
   chunk.eof_what = "`}`";
   Run run(cx, chunk);
-  auto* tree = run.parser->interpolation();
+  auto* tree = run.parser.interpolation();
   Builder b(cx, chunk, cx.max_depth - depth_left);
   b.mark_errors(tree);
   if (run.reporter.any_error) return nullptr;

@@ -25,9 +25,6 @@ const char* text_of(int t) {
     default: return "}";
   }
 }
-const char* opener_of(int closer) {
-  return closer == L::RPAREN ? "(" : closer == L::RBRACK ? "[" : "{";
-}
 
 bool is_decl_keyword(int t) {
   return t == L::KW_IMPORT || t == L::KW_TYPE || t == L::KW_CONST || t == L::KW_FN || t == L::KW_CONNECTION ||
@@ -70,6 +67,19 @@ bool starts_continuation_keyword(int t) {
       return true;
     default:
       return false;
+  }
+}
+
+// Keywords that only start a statement or a flow item: a line starting with one never continues
+// the previous line, even after an operator (`let a = 1 +` then `let b = 2` is two statements).
+bool starts_statement_only(int t) {
+  switch (t) {
+    case L::KW_LET: case L::KW_STEP: case L::KW_IF: case L::KW_SWITCH: case L::KW_FOR: case L::KW_PARALLEL:
+    case L::KW_TRY: case L::KW_FAIL: case L::KW_RETURN: case L::KW_EMIT: case L::KW_YIELD: case L::KW_MOCK:
+    case L::KW_EXPECT: case L::KW_SIGNAL: case L::KW_ADVANCE: case L::KW_ON: case L::KW_OPTIONS:
+      return true;
+    default:
+      return is_decl_keyword(t);
   }
 }
 
@@ -123,10 +133,8 @@ struct Layouter {
         }
       if (match == stack.size()) {
         removed[i] = true;
-        auto& d = cx.diags->add(diagnostics::Code::E0001, cx.range(toks[i].begin, toks[i].end),
-                                std::string("unexpected `") + text_of(t) + "`",
-                                std::string("no `") + opener_of(t) + "` to close");
-        (void)d;
+        std::string closer = text_of(t), opener = text_of(t == L::RPAREN ? L::LPAREN : t == L::RBRACK ? L::LBRACK : L::LBRACE);
+        cx.deferred.push_back({toks[i].begin, toks[i].end, "unexpected `" + closer + "`", "no `" + opener + "` to close"});
         cx.cover(toks[i].begin, toks[i].end);
         continue;
       }
@@ -228,13 +236,17 @@ struct Layouter {
       }
       if (drop_all) continue;
       if (!stack.empty() && stack.back() != L::LBRACE) continue;
-      if (out.empty() || out.back().type == L::NL || ends_continuation(out.back().type)) continue;
+      if (out.empty() || out.back().type == L::NL) continue;
       size_t n = i + 1;
       while (n < toks.size() && toks[n].type == L::NL) ++n;
       if (n >= toks.size()) continue;
       int next = toks[n].type;
+      bool next_is_colon = n + 1 < toks.size() && toks[n + 1].type == L::COLON;
+      int last = out.back().type;
+      bool opener_or_comma = is_opener(last) || last == L::COMMA || last == L::SEMI;
+      if (ends_continuation(last) && (opener_or_comma || !starts_statement_only(next) || next_is_colon)) continue;
       if (starts_continuation(next)) continue;
-      if (starts_continuation_keyword(next) && !(n + 1 < toks.size() && toks[n + 1].type == L::COLON)) continue;
+      if (starts_continuation_keyword(next) && !next_is_colon) continue;
       out.push_back(t);
     }
     toks = std::move(out);
@@ -296,7 +308,8 @@ struct Layouter {
       bool junk = !is_decl_keyword(toks[start].type);
       for (; i < n; ++i) {
         int t = toks[i].type;
-        if (depth == 0 && is_decl_keyword(t)) break;
+        bool member = toks[i - 1].type == L::DOT || toks[i - 1].type == L::QDOT;  // `x.type`
+        if (depth == 0 && is_decl_keyword(t) && !member) break;
         // Junk ends at the next line; a declaration at the next line starting with junk.
         if (depth == 0 && junk && t == L::NL) break;
         if (depth == 0 && !junk && t == L::NL && i + 1 < n && !is_decl_keyword(toks[i + 1].type) &&
@@ -309,10 +322,10 @@ struct Layouter {
       }
       if (junk) {
         if (!cx.is_covered(toks[start].begin)) {
-          cx.diags->add(diagnostics::Code::E0001, cx.range(toks[start].begin, toks[start].end),
-                        "expected a declaration (`import`, `type`, `const`, `fn`, `connection`, `flow` or `test`), "
-                        "found " + describe_token(cx, toks[start]),
-                        "not a declaration");
+          cx.deferred.push_back({toks[start].begin, toks[start].end,
+                                 "expected a declaration (`import`, `type`, `const`, `fn`, `connection`, `flow` or "
+                                 "`test`), found " + describe_token(cx, toks[start]),
+                                 "not a declaration"});
         }
         // Skip the whole junk line (and its brackets).
         continue;

@@ -7,6 +7,24 @@
 #include "compiler/syntax/internal.h"
 
 namespace weft::syntax {
+namespace {
+
+// Deferred errors are reported unless an earlier error in the same declaration explains them.
+void report_deferred(detail::Context& cx, const std::vector<detail::Chunk>& chunks) {
+  std::sort(cx.deferred.begin(), cx.deferred.end(),
+            [](const auto& x, const auto& y) { return x.begin < y.begin; });
+  for (const auto& d : cx.deferred) {
+    uint32_t from = 0;
+    for (const auto& c : chunks)
+      if (!c.toks.empty() && c.toks.front().begin <= d.begin) from = c.toks.front().begin;
+    bool explained = false;
+    for (const auto& e : cx.diags->all())
+      if (e.severity == diagnostics::Severity::Error && e.range.begin >= from && e.range.begin < d.begin) explained = true;
+    if (!explained) cx.diags->add(diagnostics::Code::E0001, cx.range(d.begin, d.end), d.message, d.label);
+  }
+}
+
+}  // namespace
 
 ParseResult parse(diagnostics::SourcePtr source, unsigned max_depth) {
   ParseResult r;
@@ -30,8 +48,9 @@ ParseResult parse(diagnostics::SourcePtr source, unsigned max_depth) {
       significant.reserve(toks.size());
       for (const auto& t : toks)
         if (!t.hidden) significant.push_back(t);
-      for (const auto& chunk : detail::layout(cx, std::move(significant), size, false, cx.max_depth))
-        detail::parse_decl_chunk(cx, chunk);
+      auto chunks = detail::layout(cx, std::move(significant), size, false, cx.max_depth);
+      for (const auto& chunk : chunks) detail::parse_decl_chunk(cx, chunk);
+      report_deferred(cx, chunks);
     }
   } catch (const std::exception& e) {
     r.diags.add(diagnostics::Code::E0001, {source.get(), 0, 0}, std::string("internal parser error: ") + e.what());

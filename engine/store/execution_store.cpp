@@ -25,7 +25,7 @@ constexpr char kFlowVersion = 'v';
 constexpr char kDedupEntry = '\x00';
 constexpr char kDedupExpiry = '\x01';
 
-// ---- keys (see the layout in execution_store.h's implementation notes below) ----
+// ---- the key layout of each keyspace ----
 //   executions  id                         → record JSON
 //   history     id u64(seq)                → {"type","at","data"}
 //   snapshots   id                         → snapshot text
@@ -207,6 +207,8 @@ class LmdbExecutionStore final : public ExecutionStore {
     }
   }
 
+  StoreStats stats() override { return store_.stats(); }
+
   Status init_schema() {
     for (int attempt = 0; attempt < 3; ++attempt) {
       int v = schema_version();
@@ -383,12 +385,14 @@ class LmdbExecutionStore final : public ExecutionStore {
   }
 
   // After a conflicting create: the execution named by the idempotency key, if that was the cause.
-  Result<Created> resolve_create(const Status& st, const Created& c,
-                                 const std::optional<std::string>& idempotency_key) {
+  // Static, so that a callback does not depend on this object (only on the Store).
+  static Result<Created> resolve_create(Store& store, std::int64_t at, const Status& st,
+                                        const Created& c,
+                                        const std::optional<std::string>& idempotency_key) {
     if (st.ok()) return c;
     if (st.code() == Errc::conflict && idempotency_key) {
       try {
-        if (auto winner = get_dedup(*idempotency_key)) return Created{*winner, true};
+        if (auto winner = lookup_dedup(store, *idempotency_key, at)) return Created{*winner, true};
       } catch (const StoreError& ex) {
         return Status(Errc::io, ex.what());
       }
@@ -403,9 +407,9 @@ class LmdbExecutionStore final : public ExecutionStore {
       if (done) done(staged);
       return;
     }
-    store_.commit(std::move(b), [this, c = *staged, key = e.idempotency_key,
+    store_.commit(std::move(b), [&store = store_, at = now(), c = *staged, key = e.idempotency_key,
                                  done = std::move(done)](const Status& st) {
-      if (done) done(resolve_create(st, c, key));
+      if (done) done(resolve_create(store, at, st, c, key));
     });
   }
 
@@ -413,7 +417,8 @@ class LmdbExecutionStore final : public ExecutionStore {
     WriteBatch b;
     auto staged = prepare_create(e, b);
     if (!staged.ok() || staged->existing) return staged;
-    return resolve_create(store_.commit_sync(std::move(b)), *staged, e.idempotency_key);
+    return resolve_create(store_, now(), store_.commit_sync(std::move(b)), *staged,
+                          e.idempotency_key);
   }
 
   // Checks the lease of `id` for `owner` (free, expired or ours) and stages taking it for `ttl`
@@ -458,6 +463,12 @@ class LmdbExecutionStore final : public ExecutionStore {
     if (t.output) r.output = *t.output;
     if (t.error) r.error = *t.error;
     if (t.current) r.current = *t.current;
+    if (t.input) r.input = *t.input;
+    if (t.version && *t.version != r.version) {
+      if (t.version->empty() || !txn.get(Keyspace::versions, *t.version))
+        return Status(Errc::not_found, "unknown flow version " + *t.version);
+      r.version = *t.version;
+    }
     r.updated_at_ms = at;
     b.put(Keyspace::executions, id, encode_record(r));
     for (const auto& k : t.remove_timers) b.del(Keyspace::timers, timer_key(k));
@@ -602,13 +613,8 @@ class LmdbExecutionStore final : public ExecutionStore {
 
   std::vector<Timer> due_timers(std::int64_t now, std::size_t limit) override {
     std::vector<Timer> out;
-    std::string upper;
-    if (now == INT64_MAX) {
-      upper.assign(8, '\xFF');
-      upper.push_back('\xFF');
-    } else {
-      key::append_i64(upper, now + 1);
-    }
+    std::optional<std::string> upper;  // unbounded for INT64_MAX
+    if (now != INT64_MAX) key::append_i64(upper.emplace(), now + 1);
     auto txn = store_.read();
     txn.scan(Keyspace::timers, Range{"", upper}, ScanOptions{limit, false},
              [&](std::string_view k, std::string_view v) {
@@ -715,12 +721,17 @@ class LmdbExecutionStore final : public ExecutionStore {
   }
 
   std::optional<std::string> get_dedup(std::string_view key) override {
+    return lookup_dedup(store_, key, now());
+  }
+
+  // The live value under a dedup key at time `at`.
+  static std::optional<std::string> lookup_dedup(Store& store, std::string_view key, std::int64_t at) {
     if (key.empty()) return std::nullopt;
-    auto txn = store_.read();
+    auto txn = store.read();
     auto raw = txn.get(Keyspace::dedup, dedup_entry_key(key));
     if (!raw) return std::nullopt;
     auto d = decode_dedup(*raw);
-    if (d.expires_at <= now()) return std::nullopt;
+    if (d.expires_at <= at) return std::nullopt;
     return d.value;
   }
 

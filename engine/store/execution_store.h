@@ -132,7 +132,10 @@ struct Created {
 
 /// One step of an execution, written atomically: history events (numbered after the last),
 /// snapshot, status (the by_status index follows), record fields, timers, consumed signals,
-/// published events, child executions and the lease.
+/// published events, child executions and the lease. The record is read when the transition is
+/// submitted and the write is conditional on it: submit an execution's next transition only after
+/// the previous one's callback (one strand per execution), else it fails with conflict. A terminal
+/// status also drops the execution's pending signals and (with lease_owner) its lease.
 struct Transition {
   std::string execution_id;                      ///< the execution
   std::optional<std::uint64_t> expected_length;  ///< conflict unless the history has this length
@@ -142,11 +145,13 @@ struct Transition {
   std::optional<boost::json::value> output;      ///< the new output
   std::optional<boost::json::value> error;       ///< the new error
   std::optional<std::string> current;            ///< the new current step
+  std::optional<std::string> version;   ///< re-pin to this stored version (replay --with)
+  std::optional<boost::json::value> input;       ///< replace the input (replay with a new input)
   std::vector<Timer> add_timers;                 ///< timers to add
   std::vector<TimerKey> remove_timers;           ///< timers to remove (absent ones are ignored)
   std::vector<std::uint64_t> consume_signals;    ///< signal seqs consumed (conflict if gone)
   std::vector<NewEvent> publish;                 ///< events appended to the events queue
-  std::vector<NewExecution> spawn;               ///< child executions started with this step
+  std::vector<NewExecution> spawn;  ///< child executions started with this step (set their id to know it)
   std::optional<std::string> lease_owner;  ///< conflict if another owner holds a live lease; renews it
   std::int64_t lease_ttl_ms = 30000;             ///< renewal duration
 };
@@ -195,6 +200,8 @@ class ExecutionStore {
 
   /// The schema version of the data directory.
   virtual int schema_version() = 0;
+  /// Write counters of the underlying store (for /metrics).
+  virtual StoreStats stats() = 0;
 
   // -- flows and versions --
   /// Stores versions and deploys them, all or nothing; invalid_argument when a hash already
@@ -213,8 +220,8 @@ class ExecutionStore {
   virtual void create(NewExecution e, CreateCallback done) = 0;
   /// create, waiting for durability.
   virtual Result<Created> create_sync(NewExecution e) = 0;
-  /// Applies one transition atomically; not_found for an unknown execution, conflict when
-  /// expected_length, a consumed signal or the lease does not match.
+  /// Applies one transition atomically; not_found for an unknown execution or version, conflict
+  /// when expected_length, a consumed signal or the lease does not match.
   virtual void transition(Transition t, Callback done) = 0;
   /// transition, waiting for durability.
   virtual Status transition_sync(Transition t) = 0;
@@ -315,11 +322,14 @@ struct ExecutionStoreOptions {
 /// The schema version this code writes.
 inline constexpr int execution_schema_version = 1;
 
-/// An execution store over `store` (which must outlive it); checks or initialises the schema
-/// version (an error for a data directory written by another schema).
+/// An execution store over `store` (which must outlive it and its pending callbacks); checks or
+/// initialises the schema version (an error for a data directory written by another schema).
+/// Callbacks of asynchronous operations use only the Store, so the execution store itself may be
+/// destroyed while some are pending.
 Result<std::unique_ptr<ExecutionStore>> make_execution_store(Store& store,
                                                              ExecutionStoreOptions opts = {});
-/// Opens a Store in `opts.path` and an execution store that owns it.
+/// Opens a Store in `opts.path` and an execution store that owns it (its destruction drains
+/// pending writes and runs their callbacks first).
 Result<std::unique_ptr<ExecutionStore>> open_execution_store(const StoreOptions& opts,
                                                              ExecutionStoreOptions eopts = {});
 

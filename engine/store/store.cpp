@@ -443,13 +443,16 @@ std::size_t ReadTxn::scan(Keyspace ks, const Range& range, const ScanOptions& op
     std::string_view k, v;
     std::size_t count = 0;
     bool found;
+    // LMDB cannot seek to a key longer than its limit: seek to the truncated bound, then step
+    // over the keys that sort before the real one.
+    auto seek = [&](const std::string& bound) {
+      k = std::string_view(bound).substr(0, WriteBatch::max_key_size);
+      bool f = cursor.get(MDB_SET_RANGE, k, v);
+      while (f && k < bound) f = cursor.get(MDB_NEXT, k, v);
+      return f;
+    };
     if (!opts.reverse) {
-      if (range.lower.empty()) {
-        found = cursor.get(MDB_FIRST, k, v);
-      } else {
-        k = range.lower;
-        found = cursor.get(MDB_SET_RANGE, k, v);
-      }
+      found = range.lower.empty() ? cursor.get(MDB_FIRST, k, v) : seek(range.lower);
       while (found) {
         if (range.upper && k >= *range.upper) break;
         ++count;
@@ -458,9 +461,7 @@ std::size_t ReadTxn::scan(Keyspace ks, const Range& range, const ScanOptions& op
       }
     } else {
       if (range.upper) {
-        k = *range.upper;
-        found = cursor.get(MDB_SET_RANGE, k, v) ? cursor.get(MDB_PREV, k, v)
-                                                : cursor.get(MDB_LAST, k, v);
+        found = seek(*range.upper) ? cursor.get(MDB_PREV, k, v) : cursor.get(MDB_LAST, k, v);
       } else {
         found = cursor.get(MDB_LAST, k, v);
       }

@@ -193,8 +193,8 @@ struct Entry {
   std::string value;  ///< the value
 };
 
-/// A read-only snapshot of the store. Move-only; it ends on destruction. Views it hands out stay
-/// valid while it lives. Keep it short: do not hold one while waiting for a commit, and do not
+/// A read-only snapshot of the store. Move-only; it ends on destruction and must not outlive its
+/// Store. Views it hands out stay valid while it lives. It may move between threads (MDB_NOTLS). Keep it short: do not hold one while waiting for a commit, and do not
 /// open a second one on the same thread while one is alive (a map resize waits for readers).
 class ReadTxn {
  public:
@@ -234,7 +234,7 @@ struct StoreStats {
 class Store {
  public:
   /// Called once per batch, on the writer thread, after the batch is durable (or failed).
-  /// Keep it short; it may call commit() but never commit_sync().
+  /// Keep it short; it may call commit() but never commit_sync(), and must not destroy the Store.
   using Callback = std::function<void(const Status&)>;
 
   /// Opens (creating if needed) the store in `opts.path`; an error when the directory cannot be

@@ -398,8 +398,9 @@ json::value fn_reduce(const Args& a, Context&) {
   return acc;
 }
 json::value fn_find(const Args& a, Context&) {
+  const auto& xs = a.list(0, "xs");
   const auto& f = a.lambda(1, "f");
-  for (const auto& x : a.list(0, "xs"))
+  for (const auto& x : xs)
     if (predicate(a, f, x)) return x;
   return nullptr;
 }
@@ -481,9 +482,10 @@ json::value fn_sort_by(const Args& a, Context&) {
   return sort_with_keys(a, xs, keys, a.present(2) && a.boolean(2, "desc"));
 }
 json::value fn_group_by(const Args& a, Context&) {
+  const auto& xs = a.list(0, "xs");
   const auto& f = a.lambda(1, "f");
   json::object out;
-  for (const auto& x : a.list(0, "xs")) {
+  for (const auto& x : xs) {
     json::value k = invoke(f, {x});
     if (!k.is_string()) a.bad("f", "the function returned " + kind_name(k) + ", expected a string key");
     auto& slot = out[k.get_string()];
@@ -756,7 +758,51 @@ json::value fn_start_of(const Args& a, Context&) {
   return time_value(a, zone->to_utc(civil_to_ms(c) / 1000).first_s * 1000);
 }
 
-json::value fn_to_json(const Args& a, Context&) { return json::string(json::serialize(a.any(0, "v"))); }
+void write_json(const json::value& v, std::string& out) {
+  switch (v.kind()) {
+    case json::kind::double_: {
+      double d = v.get_double();
+      if (!std::isfinite(d)) {
+        out += "null";
+        break;
+      }
+      char buf[64];
+      auto res = std::to_chars(buf, buf + sizeof buf, d);
+      std::string_view text(buf, res.ptr - buf);
+      out += text;
+      if (text.find_first_of(".e") == std::string_view::npos) out += ".0";
+      break;
+    }
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& e : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        write_json(e, out);
+      }
+      out += ']';
+      break;
+    }
+    case json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& e : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        out += json::serialize(json::string(e.key()));
+        out += ':';
+        write_json(e.value(), out);
+      }
+      out += '}';
+      break;
+    }
+    default:
+      out += json::serialize(v);
+  }
+}
+
+json::value fn_to_json(const Args& a, Context&) { return json::string(to_json_text(a.any(0, "v"))); }
 json::value fn_parse_json(const Args& a, Context&) {
   std::string_view s = a.str(0, "s");
   boost::system::error_code ec;
@@ -915,6 +961,12 @@ void fill_random(unsigned char* out, std::size_t n) {
 
 }  // namespace
 
+std::string to_json_text(const json::value& v) {
+  std::string out;
+  write_json(v, out);
+  return out;
+}
+
 bool values_equal(const json::value& a, const json::value& b) {
   if (is_number(a) && is_number(b)) {
     if (is_int(a) && is_int(b)) return as_int(a) == as_int(b);
@@ -950,7 +1002,7 @@ json::value call(std::string_view name, std::span<const Value> args, Context& ct
                        : e.max_args == kMany    ? "at least " + std::to_string(e.min_args)
                                                 : std::to_string(e.min_args) + " to " + std::to_string(e.max_args);
     throw FunctionError(std::string(name), "expected " + want + " argument" +
-                                               (e.min_args == 1 && e.max_args == 1 ? "" : "s") +
+                                               (e.min_args == 1 && (e.max_args == 1 || e.max_args == kMany) ? "" : "s") +
                                                ", got " + std::to_string(args.size()));
   }
   return e.impl(Args(it->first, args), ctx);
@@ -962,6 +1014,45 @@ json::value call(std::string_view name, std::span<const json::value> args, Conte
 }
 
 bool has_function(std::string_view name) { return table().count(name) > 0; }
+
+std::vector<Parameter> parameters_of(std::string_view sig) {
+  std::vector<Parameter> out;
+  std::size_t open = sig.find('(');
+  if (open == std::string_view::npos) return out;
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+    return s;
+  };
+  auto add = [&](std::string_view item) {
+    item = trim(item);
+    std::size_t colon = item.find(':');
+    if (item.empty() || colon == std::string_view::npos) return;
+    Parameter p;
+    p.name = trim(item.substr(0, colon));
+    p.type = trim(item.substr(colon + 1));
+    if (p.name.ends_with("...")) p.variadic = true, p.name.remove_suffix(3);
+    if (p.name.ends_with("?")) p.optional = true, p.name.remove_suffix(1);
+    out.push_back(p);
+  };
+  int depth = 0;
+  bool quoted = false;
+  std::size_t start = open + 1;
+  for (std::size_t i = start; i < sig.size(); ++i) {
+    char c = sig[i];
+    if (c == '"') quoted = !quoted;
+    if (quoted) continue;
+    if (c == '(' || c == '[' || c == '{' || c == '<') ++depth;
+    else if ((c == ']' || c == '}' || (c == '>' && sig[i - 1] != '-')) && depth > 0) --depth;
+    else if (c == ')' && depth > 0) --depth;
+    else if (c == ')' || (c == ',' && depth == 0)) {
+      add(sig.substr(start, i - start));
+      start = i + 1;
+      if (c == ')') break;
+    }
+  }
+  return out;
+}
 
 std::string make_uuid_v4(const std::array<uint8_t, 16>& random) {
   uint8_t b[16];
@@ -1003,6 +1094,62 @@ double SystemContext::random() {
   uint64_t v;
   fill_random(reinterpret_cast<unsigned char*>(&v), sizeof v);
   return static_cast<double>(v >> 11) * 0x1.0p-53;
+}
+
+}  // namespace weft::functions
+
+namespace weft::functions {
+
+int64_t RecordingContext::now_ms() {
+  int64_t v = inner_.now_ms();
+  recorded_.push_back(json::object{{"fn", "now"}, {"value", v}});
+  return v;
+}
+
+std::string RecordingContext::uuid() {
+  std::string v = inner_.uuid();
+  recorded_.push_back(json::object{{"fn", "uuid"}, {"value", v}});
+  return v;
+}
+
+double RecordingContext::random() {
+  double v = inner_.random();
+  recorded_.push_back(json::object{{"fn", "random"}, {"value", v}});
+  return v;
+}
+
+const json::value* ReplayContext::take(const char* fn) {
+  if (next_ >= recorded_.size()) return nullptr;
+  const json::value& entry = recorded_[next_];
+  const json::object* o = entry.if_object();
+  const json::value* name = o ? o->if_contains("fn") : nullptr;
+  const json::value* value = o ? o->if_contains("value") : nullptr;
+  if (!name || !value || !name->is_string() || name->get_string() != fn)
+    throw FunctionError(fn, "replay diverged from the recorded history: entry " +
+                                std::to_string(next_) + " is " + json::serialize(entry));
+  ++next_;
+  return value;
+}
+
+int64_t ReplayContext::now_ms() {
+  const json::value* v = take("now");
+  if (!v) return fallback_.now_ms();
+  if (!is_int(*v)) throw FunctionError("now", "recorded value is not an int");
+  return as_int(*v);
+}
+
+std::string ReplayContext::uuid() {
+  const json::value* v = take("uuid");
+  if (!v) return fallback_.uuid();
+  if (!v->is_string()) throw FunctionError("uuid", "recorded value is not a string");
+  return std::string(v->get_string());
+}
+
+double ReplayContext::random() {
+  const json::value* v = take("random");
+  if (!v) return fallback_.random();
+  if (!v->is_number()) throw FunctionError("random", "recorded value is not a number");
+  return as_double(*v);
 }
 
 }  // namespace weft::functions

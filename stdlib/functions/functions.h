@@ -7,6 +7,7 @@
 //   duration = int64 milliseconds;  secret = string;  int = int64;  float = double (int widens)
 #pragma once
 #include <array>
+#include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <functional>
@@ -15,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace weft::functions {
 
@@ -53,9 +55,47 @@ class Context {
 /// The real context: system clock, UUID v4 and random numbers from OpenSSL's CSPRNG.
 class SystemContext final : public Context {
  public:
+  int64_t now_ms() override;      ///< std::chrono::system_clock
+  std::string uuid() override;    ///< UUID v4 from RAND_bytes
+  double random() override;       ///< 53 random bits from RAND_bytes
+};
+
+/// Wraps a context and keeps every answer, in call order, as {"fn": "now", "value": ...} objects
+/// (`now` gives the ms integer, `uuid` the string, `random` the double), for the history.
+class RecordingContext final : public Context {
+ public:
+  /// Records the answers of `inner`, which must outlive this object.
+  explicit RecordingContext(Context& inner) : inner_(inner) {}
   int64_t now_ms() override;
   std::string uuid() override;
   double random() override;
+  /// The answers recorded so far.
+  const boost::json::array& recorded() const { return recorded_; }
+
+ private:
+  Context& inner_;
+  boost::json::array recorded_;
+};
+
+/// Replays answers recorded by RecordingContext, in order. Once they run out it asks `fallback`
+/// (the run has gone past its recorded history). A recorded answer of another function, or of
+/// the wrong kind, means the flow is not deterministic: FunctionError.
+class ReplayContext final : public Context {
+ public:
+  /// Replays `recorded`; `fallback` must outlive this object.
+  ReplayContext(boost::json::array recorded, Context& fallback)
+      : recorded_(std::move(recorded)), fallback_(fallback) {}
+  int64_t now_ms() override;
+  std::string uuid() override;
+  double random() override;
+  /// How many recorded answers have been used.
+  std::size_t position() const { return next_; }
+
+ private:
+  const boost::json::value* take(const char* fn);
+  boost::json::array recorded_;
+  Context& fallback_;
+  std::size_t next_ = 0;
 };
 
 /// Calls the standard-library function `name` with positional arguments.
@@ -71,12 +111,27 @@ boost::json::value call(std::string_view name, std::span<const boost::json::valu
 /// Whether `name` is a standard-library function that `call` implements.
 bool has_function(std::string_view name);
 
+/// One parameter of a signature string, for placing named arguments at their position.
+struct Parameter {
+  std::string_view name;  ///< "tz"
+  std::string_view type;  ///< "string" (the type text as written)
+  bool optional = false;  ///< declared `name?: T`
+  bool variadic = false;  ///< declared `name...: T`
+};
+/// The parameters of a signature from signatures(), in order ("f(a: int, b?: string) -> int"
+/// gives a and b). Types may contain commas inside brackets, braces and parentheses.
+std::vector<Parameter> parameters_of(std::string_view signature);
+
 /// Canonical text of a UUID version 4 built from 16 random bytes (version/variant bits are set).
 std::string make_uuid_v4(const std::array<uint8_t, 16>& random);
 /// Canonical text of a time-ordered UUID version 7 from a Unix time in ms and 10 random bytes.
 std::string make_uuid_v7(int64_t unix_ms, const std::array<uint8_t, 10>& random);
 /// A fresh UUID v7 from the system clock and OpenSSL's CSPRNG (time-ordered ids, e.g. executions).
 std::string uuid_v7();
+
+/// Compact JSON text of a value, with floats in their shortest round-trip form ("1.5", "3.0",
+/// "1e+21"; non-finite floats become null) instead of Boost's "1.5E0". Used by to_json.
+std::string to_json_text(const boost::json::value& v);
 
 /// Deep equality used by contains/index_of/unique: numbers compare by value (1 == 1.0),
 /// objects ignore key order.

@@ -236,3 +236,10 @@ TEST(Cron, RandomExpressionsNeverCrash) {
   }
   EXPECT_GT(parsed, 100);
 }
+
+TEST(Cron, SkipsTheNonLeapYear2100) {
+  auto c = parse_ok("0 0 29 2 *");
+  auto next = c.next_after(ms("2097-03-01T00:00:00Z"), *TimeZone::utc());
+  ASSERT_TRUE(next);
+  EXPECT_EQ(format_rfc3339(*next), "2104-02-29T00:00:00.000Z");
+}

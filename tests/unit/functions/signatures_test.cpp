@@ -1,3 +1,4 @@
+#include "stdlib/functions/functions.h"
 #include "stdlib/functions/signatures.h"
 
 #include <gtest/gtest.h>
@@ -140,4 +141,32 @@ TEST(Signatures, FollowTheDocumentedSyntax) {
   EXPECT_FALSE(SigReader("f(x: strin) -> int").signature());
   EXPECT_FALSE(SigReader("f(x: [int) -> int").signature());
   EXPECT_FALSE(SigReader("f(x: int) int").signature());
+}
+
+TEST(Signatures, ParametersOf) {
+  using weft::functions::parameters_of;
+  auto p = parameters_of(R"(start_of(t: time, unit: "minute" | "hour", tz?: string) -> time)");
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_EQ(p[1].name, "unit");
+  EXPECT_EQ(p[1].type, R"("minute" | "hour")");
+  EXPECT_EQ(p[2].name, "tz");
+  EXPECT_TRUE(p[2].optional);
+  p = parameters_of("reduce(xs: [T], f: (U, T) -> U, init: U) -> U");
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_EQ(p[1].type, "(U, T) -> U");
+  EXPECT_EQ(p[2].name, "init");
+  p = parameters_of("zip(a: [T], b: map<{ left: T, right: U }>) -> int");
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[1].type, "map<{ left: T, right: U }>");
+  p = parameters_of("coalesce(values...: T?) -> T");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_TRUE(p[0].variadic);
+  EXPECT_EQ(p[0].name, "values");
+  EXPECT_TRUE(parameters_of("now() -> time").empty());
+  // Every table entry yields named, typed parameters.
+  for (const auto& s : signatures())
+    for (const auto& param : parameters_of(s.signature)) {
+      EXPECT_FALSE(param.name.empty()) << s.signature;
+      EXPECT_FALSE(param.type.empty()) << s.signature;
+    }
 }

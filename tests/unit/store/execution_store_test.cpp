@@ -278,6 +278,25 @@ TEST_F(ExecStoreTest, TransitionAppendsHistoryAndMovesTheStatusIndex) {
   EXPECT_EQ(tail[0].seq, 3u);
   EXPECT_EQ(es_->history(id, 2, 1).size(), 1u);
 
+  // Replay: a completed-or-failed execution may run again, re-pinned to another version with a
+  // new input; an unknown version is refused.
+  ASSERT_TRUE(es_->deploy({{"orders", "h-orders-2", R"({"flow":"orders","v":2})", false}}).ok());
+  Transition replay;
+  replay.execution_id = id;
+  replay.status = ExecutionStatus::running;
+  replay.version = "h-missing";
+  EXPECT_EQ(es_->transition_sync(replay).code(), Errc::not_found);
+  replay.version = "h-orders-2";
+  replay.input = json::object{{"n", 2}};
+  replay.events = {{"ReplayStarted", nullptr}};
+  ASSERT_TRUE(es_->transition_sync(replay).ok());
+  rec = es_->get_execution(id);
+  EXPECT_EQ(rec->version, "h-orders-2");
+  EXPECT_EQ(rec->input, (json::value{{"n", 2}}));
+  EXPECT_EQ(rec->status, ExecutionStatus::running);
+  EXPECT_EQ(index_ids(ExecutionStatus::running), std::set<std::string>{id});
+  EXPECT_TRUE(index_ids(ExecutionStatus::completed).empty());
+
   Transition unknown;
   unknown.execution_id = new_id();
   EXPECT_EQ(es_->transition_sync(unknown).code(), Errc::not_found);
@@ -414,6 +433,10 @@ TEST_F(ExecStoreTest, ListsNewestFirstWithFiltersAndPaging) {
   ExecutionQuery none;
   none.flow = "nobody";
   EXPECT_TRUE(es_->list_executions(none)->items.empty());
+  none.flow = std::string(2000, 'f');  // longer than any key: simply nothing
+  auto huge = es_->list_executions(none);
+  ASSERT_TRUE(huge.ok()) << huge.status().to_string();
+  EXPECT_TRUE(huge->items.empty());
 }
 
 TEST_F(ExecStoreTest, TimersAreIndexedByDueTime) {
@@ -552,6 +575,8 @@ TEST_F(ExecStoreTest, CursorsEventsSecretsAndTokens) {
   ASSERT_TRUE(es_->delete_token("sha256:abc").ok());
   EXPECT_TRUE(es_->list_tokens().empty());
   EXPECT_EQ(es_->get_token(""), std::nullopt);
+  EXPECT_EQ(es_->get_secret(std::string(1000, 's')), std::nullopt);
+  EXPECT_EQ(es_->put_secret(std::string(1000, 's'), "x").code(), Errc::invalid_argument);
 }
 
 TEST_F(ExecStoreTest, LeasesGuardOwnershipAndExpire) {
@@ -663,6 +688,10 @@ TEST_F(ExecStoreTest, ManyAsyncCreatesAndTransitionsThenReopen) {
     });
   for (auto& th : threads) th.join();
   EXPECT_EQ(ok.load(), kThreads * kPer);
+  auto stats = es_->stats();
+  EXPECT_GE(stats.batches, std::uint64_t{2 * kThreads * kPer});
+  EXPECT_LE(stats.transactions, stats.batches);
+  EXPECT_EQ(stats.failed, 0u);
   reopen();
   EXPECT_EQ(index_ids(ExecutionStatus::completed).size(), std::size_t{kThreads * kPer});
   EXPECT_TRUE(index_ids(ExecutionStatus::running).empty());

@@ -166,6 +166,19 @@ TEST(Store, ScansAreOrderedWithRangesLimitsAndReverse) {
   EXPECT_EQ(txn.last(Keyspace::timers, Range::all()), std::nullopt);
   EXPECT_TRUE(txn.collect(Keyspace::history, Range::between(hi, lo)).empty());
 
+  // Bounds longer than LMDB's key limit still scan correctly.
+  std::string long_lo = alpha + std::string(600, '\0');
+  auto from_long = txn.collect(Keyspace::history, Range{long_lo, std::nullopt});
+  ASSERT_EQ(from_long.size(), 10u);  // every alpha key sorts after alpha+"\0\0..." (u64 > 0...)
+  std::string long_hi = alpha + key::u64(7) + std::string(600, 'z');
+  auto to_long = txn.collect(Keyspace::history, Range{alpha, long_hi}, ScanOptions{0, true});
+  ASSERT_EQ(to_long.size(), 3u);
+  EXPECT_EQ(to_long[0].value, "alpha7");
+  std::string past = std::string(600, '\xFF');
+  EXPECT_TRUE(txn.collect(Keyspace::history, Range{past, std::nullopt}).empty());
+  EXPECT_EQ(txn.collect(Keyspace::history, Range{"", past}, ScanOptions{1, true}).at(0).value,
+            "beta1000");
+
   // The visitor can stop early.
   int seen = 0;
   txn.scan(Keyspace::history, Range::all(), {}, [&](std::string_view, std::string_view) {
@@ -439,6 +452,46 @@ TEST(Store, MapGrowsPastItsInitialSize) {
   auto txn = s->read();
   EXPECT_EQ(txn.collect(Keyspace::snapshots, Range::all()).size(), 128u * 16u);
   EXPECT_EQ(txn.get(Keyspace::history, key::u64(511)), std::optional<std::string_view>(value));
+}
+
+TEST(Store, MapGrowsWhileReadersAreActive) {
+  TempDir dir;
+  StoreOptions o;
+  o.initial_map_size = 256 << 10;
+  auto s = open_store(dir.str(), o);
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> reads{0};
+  std::atomic<int> bad{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r)
+    readers.emplace_back([&] {
+      while (!stop) {
+        auto txn = s->read();
+        std::size_t n = 0;
+        std::uint64_t prev = 0;
+        txn.scan(Keyspace::events, Range::all(), ScanOptions{64, true},
+                 [&](std::string_view k, std::string_view v) {
+                   std::uint64_t cur = key::decode_u64(k);
+                   if ((prev && cur >= prev) || v.size() != 2000) ++bad;
+                   prev = cur;
+                   ++n;
+                   return true;
+                 });
+        ++reads;
+      }
+    });
+  for (int b = 0; b < 100; ++b) {
+    WriteBatch batch;
+    for (int i = 0; i < 20; ++i) batch.append(Keyspace::events, "", std::string(2000, 'e'));
+    ASSERT_TRUE(s->commit_sync(std::move(batch)).ok());
+  }
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_GT(reads.load(), 0u);
+  EXPECT_GT(s->stats().map_resizes, 0u);
+  auto txn = s->read();
+  EXPECT_EQ(txn.collect(Keyspace::events, Range::all()).size(), 2000u);
 }
 
 TEST(Store, MapFullAtTheMaximumIsAnError) {
