@@ -376,7 +376,8 @@ functions::Context& default_context() {
 
 class Evaluator {
  public:
-  explicit Evaluator(const Env& env) : env_(env) {}
+  explicit Evaluator(const Env& env)
+      : env_(env), stack_base_(reinterpret_cast<uintptr_t>(__builtin_frame_address(0))) {}
 
   json::value eval(const ir::Expr& e, Frame& f) {
     bool skipped = false;
@@ -386,10 +387,13 @@ class Evaluator {
  private:
   struct DepthGuard {
     int& d;
-    explicit DepthGuard(int& depth) : d(depth) {
-      if (++d > kMaxNesting) {
+    DepthGuard(int& depth, uintptr_t stack_base) : d(depth) {
+      auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+      bool deep = ++d > kMaxNesting || (stack_base > here && stack_base - here > kStackBudget);
+      if (deep) {
         --d;
-        fail("recursion_limit", "expression nested deeper than " + std::to_string(kMaxNesting) + " levels");
+        fail("recursion_limit", "expression nested too deeply (more than " + std::to_string(kMaxNesting) +
+                                    " levels or " + std::to_string(kStackBudget >> 20) + " MB of stack)");
       }
     }
     ~DepthGuard() { --d; }
@@ -402,7 +406,7 @@ class Evaluator {
 
   // Evaluates e; for postfix chains, `skipped` tells that a `?.` on null short-circuited it.
   json::value eval_chain(const ir::Expr& e, Frame& f, bool& skipped) {
-    DepthGuard guard(depth_);
+    DepthGuard guard(depth_, stack_base_);
     switch (e.op) {
       case Op::Const: return e.value;
       case Op::Slot: return slot(f, e.slot);
@@ -527,7 +531,7 @@ class Evaluator {
       case Op::Index: break;
       default: tmp = eval_chain(e, f, skipped); return &tmp;
     }
-    DepthGuard guard(depth_);
+    DepthGuard guard(depth_, stack_base_);
     json::value base_tmp;
     const json::value* obj = access(arg(e, 0), f, skipped, base_tmp);
     // Hands out a sub-value: in place, or moved out of a base that was computed here.
@@ -898,6 +902,7 @@ class Evaluator {
   }
 
   const Env& env_;
+  uintptr_t stack_base_;
   int depth_ = 0;
   int calls_ = 0;
 };
