@@ -5,6 +5,7 @@ namespace weft::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
       {"check", "parse and type-check files, print diagnostics", run_check},
+      {"fmt", "rewrite files in the canonical formatting (--check: list files that would change)", run_fmt},
       {"lsp", "the language server on stdio", run_lsp},
   };
   return all;

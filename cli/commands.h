@@ -19,6 +19,8 @@ const std::vector<Command>& commands();
 int run_check(int argc, char** argv);
 /// `weft lsp`: the language server on stdio (cli/lsp.cpp).
 int run_lsp(int argc, char** argv);
+/// `weft fmt [--check] FILE...`: canonical formatting in place (cli/fmt.cpp).
+int run_fmt(int argc, char** argv);
 
 
 }  // namespace weft::cli
