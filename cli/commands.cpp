@@ -5,6 +5,8 @@ namespace weft::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
       {"check", "parse and type-check files, print diagnostics", run_check},
+      {"compile", "compile a module's flows to state-machine graphs (.wfc)", run_compile},
+      {"graph", "draw a flow's state machine (dot, mermaid, svg)", run_graph},
       {"fmt", "rewrite files in the canonical formatting (--check: list files that would change)", run_fmt},
       {"lsp", "the language server on stdio", run_lsp},
   };

@@ -17,6 +17,10 @@ const std::vector<Command>& commands();
 
 /// `weft check FILE... [--format text|json]`: parse + type-check (cli/check.cpp).
 int run_check(int argc, char** argv);
+/// `weft compile FILE [-o OUT.wfc] [--dump]` (cli/compile.cpp).
+int run_compile(int argc, char** argv);
+/// `weft graph FILE [--flow NAME] [--format dot|mermaid|svg] [-o OUT]` (cli/graph.cpp).
+int run_graph(int argc, char** argv);
 /// `weft lsp`: the language server on stdio (cli/lsp.cpp).
 int run_lsp(int argc, char** argv);
 /// `weft fmt [--check] FILE...`: canonical formatting in place (cli/fmt.cpp).

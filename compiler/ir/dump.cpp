@@ -1,6 +1,7 @@
 #include "compiler/ir/dump.h"
 
 #include <boost/json.hpp>
+#include <charconv>
 #include <map>
 #include <set>
 
@@ -29,6 +30,35 @@ std::vector<std::string> slot_names(const std::vector<Slot>& slots) {
   return out;
 }
 
+/// A constant in source syntax: `{id: "x", n: [1, 2.5]}`.
+std::string const_text(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::double_: {
+      char buf[64];
+      auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v.get_double());
+      std::string s(buf, ec == std::errc() ? p : buf);
+      if (s.find_first_of(".en") == std::string::npos) s += ".0";
+      return s;
+    }
+    case json::kind::array: {
+      std::string s = "[";
+      const auto& a = v.get_array();
+      for (size_t i = 0; i < a.size(); ++i) s += (i ? ", " : "") + const_text(a[i]);
+      return s + "]";
+    }
+    case json::kind::object: {
+      std::string s = "{";
+      bool first = true;
+      for (const auto& kv : v.get_object()) {
+        s += (first ? "" : ", ") + (is_ident(kv.key()) ? std::string(kv.key()) : quote(kv.key())) + ": " + const_text(kv.value());
+        first = false;
+      }
+      return s + "}";
+    }
+    default: return json::serialize(v);
+  }
+}
+
 int binary_prec(const std::string& op) {
   if (op == "??") return 2;
   if (op == "||") return 3;
@@ -55,7 +85,7 @@ class Printer {
     int prec = 10;
     std::string s;
     switch (e->op) {
-      case O::Const: s = json::serialize(e->value); break;
+      case O::Const: s = const_text(e->value); break;
       case O::Slot: s = slot(e->slot); break;
       case O::Ctx: s = "ctx." + e->name; break;
       case O::Member: s = expr(e->args[0], 10) + "." + e->name; break;
@@ -366,7 +396,7 @@ std::string dump(const Flow& f) { return FlowDumper(f).run(); }
 std::string dump(const Module& m) {
   std::string out;
   for (const auto& t : m.types) out += "type " + t.name + " = " + type_text(t.type) + "\n";
-  for (const auto& [name, v] : m.consts) out += "const " + name + " = " + json::serialize(v) + "\n";
+  for (const auto& [name, v] : m.consts) out += "const " + name + " = " + const_text(v) + "\n";
   for (const auto& f : m.fns) {
     Printer p(f.slots);
     out += "fn " + f.name + params_text(f.params, p) + " -> " + type_text(f.result) + " = " + p.expr(f.body) + "\n";

@@ -55,8 +55,8 @@ Symbol& Checker::new_symbol(SymbolKind kind, const std::string& name, Range rang
   return s;
 }
 
-void Checker::declare(Symbol* s) {
-  if (!s->name.empty() && s->name != "_") {
+void Checker::declare(Symbol* s, bool warn_shadow) {
+  if (warn_shadow && !s->name.empty() && s->name != "_") {
     if (const Symbol* prev = find_local(s->name); prev && prev->kind != SK::TriggerVar) {
       auto& d = report(Code::W0005, s->range,
                        "`" + s->name + "` shadows the " + std::string(kind_name(prev->kind)) + " `" + s->name + "`",
@@ -568,7 +568,17 @@ int Checker::check_retry(const ast::Expr& e) {
       expr(*en.value);
       continue;
     }
-    const std::string& k = en.key.name;
+    std::string k = en.key.name;
+    if (std::find(fields.begin(), fields.end(), k) == fields.end()) {
+      auto& d = report(Code::E0411, en.key.range, "unknown retry policy field `" + k + "`", "unknown field");
+      auto best = suggest(d, en.key.range, k, fields);
+      if (!best) {
+        d.notes.push_back({std::nullopt, "retry policy fields are attempts, backoff, jitter, on"});
+        expr(*en.value);
+        continue;
+      }
+      k = *best;  // check the value as the field that was meant
+    }
     if (std::find(seen.begin(), seen.end(), k) != seen.end())
       report(Code::E0302, en.key.range, "retry field `" + k + "` is given twice", "duplicate field");
     seen.push_back(k);
@@ -616,9 +626,6 @@ int Checker::check_retry(const ast::Expr& e) {
         }
       }
     } else {
-      auto& d = report(Code::E0411, en.key.range, "unknown retry policy field `" + k + "`", "unknown field");
-      if (!suggest(d, en.key.range, k, fields))
-        d.notes.push_back({std::nullopt, "retry policy fields are attempts, backoff, jitter, on"});
       expr(*en.value);
     }
   }
@@ -642,7 +649,7 @@ void Checker::check_connection(Symbol* s) {
   static const std::vector<std::string> known = {"base_url", "auth",       "headers",            "timeout",
                                                  "retry",    "rate_limit", "idempotency_header", "allow_hosts"};
   for (const auto& st : d.settings) {
-    const std::string& n = st.name.name;
+    std::string n = st.name.name;
     if (info.settings.count(n)) {
       auto& diag = report(Code::E0302, st.name.range, "connection setting `" + n + "` is given twice", "duplicate setting");
       diag.notes.push_back({info.settings[n]->name.range, "first given here"});
@@ -650,11 +657,15 @@ void Checker::check_connection(Symbol* s) {
     if (!st.value) continue;
     if (std::find(known.begin(), known.end(), n) == known.end()) {
       auto& diag = report(Code::E0501, st.name.range, "connection `" + s->name + "` has no setting `" + n + "`", "unknown field");
-      if (!suggest(diag, st.name.range, n, known))
-        diag.notes.push_back({std::nullopt, "connection fields are base_url, auth, headers, timeout, retry, rate_limit, "
-                                            "idempotency_header, allow_hosts"});
-      expr(*st.value);
-      continue;
+      auto best = suggest(diag, st.name.range, n, known);
+      if (!best || info.settings.count(*best)) {
+        if (!best)
+          diag.notes.push_back({std::nullopt, "connection fields are base_url, auth, headers, timeout, retry, rate_limit, "
+                                              "idempotency_header, allow_hosts"});
+        expr(*st.value);
+        continue;
+      }
+      n = *best;  // check the value as the setting that was meant
     }
     info.settings[n] = &st;
     const ast::Expr& v = *st.value;
@@ -901,7 +912,7 @@ void Checker::check_trigger(const ast::Trigger& t, FlowInfo& info, const ast::De
     var("item", elem);
   }
   for (const auto& st : t.settings) {
-    const std::string& n = st.name.name;
+    std::string n = st.name.name;
     if (ti.settings.count(n)) {
       auto& d = report(Code::E0302, st.name.range, "trigger setting `" + n + "` is given twice", "duplicate setting");
       d.notes.push_back({ti.settings[n]->name.range, "first given here"});
@@ -909,13 +920,17 @@ void Checker::check_trigger(const ast::Trigger& t, FlowInfo& info, const ast::De
     }
     if (std::find(known.begin(), known.end(), n) == known.end()) {
       auto& d = report(Code::E0502, st.name.range, std::string(kind) + " trigger has no setting `" + n + "`", "unknown setting");
-      if (!suggest(d, st.name.range, n, known)) {
-        std::string list;
-        for (size_t i = 0; i < known.size(); ++i) list += (i ? ", " : "") + known[i];
-        d.notes.push_back({std::nullopt, std::string(kind) + " trigger settings are " + list});
+      auto best = suggest(d, st.name.range, n, known);
+      if (!best || ti.settings.count(*best) || *best == "items") {
+        if (!best) {
+          std::string list;
+          for (size_t i = 0; i < known.size(); ++i) list += (i ? ", " : "") + known[i];
+          d.notes.push_back({std::nullopt, std::string(kind) + " trigger settings are " + list});
+        }
+        if (st.value) expr(*st.value);
+        continue;
       }
-      if (st.value) expr(*st.value);
-      continue;
+      n = *best;  // check the value as the setting that was meant
     }
     ti.settings[n] = &st;
     if (!st.value || &st == items) continue;
@@ -962,7 +977,7 @@ void Checker::check_options(const ast::Decl& flow, FlowInfo& info) {
   static const std::vector<std::string> known = {"timeout", "retry", "concurrency"};
   where_ = Where::Options;
   for (const auto& st : flow.options) {
-    const std::string& n = st.name.name;
+    std::string n = st.name.name;
     if (info.options.count(n)) {
       report(Code::E0302, st.name.range, "option `" + n + "` is given twice", "duplicate option");
       continue;
@@ -970,9 +985,13 @@ void Checker::check_options(const ast::Decl& flow, FlowInfo& info) {
     if (!st.value) continue;
     if (std::find(known.begin(), known.end(), n) == known.end()) {
       auto& d = report(Code::E0506, st.name.range, "unknown flow option `" + n + "`", "unknown option");
-      if (!suggest(d, st.name.range, n, known)) d.notes.push_back({std::nullopt, "flow options are timeout, retry, concurrency"});
-      expr(*st.value);
-      continue;
+      auto best = suggest(d, st.name.range, n, known);
+      if (!best || info.options.count(*best)) {
+        if (!best) d.notes.push_back({std::nullopt, "flow options are timeout, retry, concurrency"});
+        expr(*st.value);
+        continue;
+      }
+      n = *best;  // check the value as the option that was meant
     }
     info.options[n] = &st;
     const ast::Expr& v = *st.value;

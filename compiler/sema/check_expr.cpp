@@ -122,8 +122,8 @@ bool Checker::fits(const ast::Expr& e, TypeRef got, TypeRef want, const std::str
   if (got->kind == K::Optional || got->kind == K::Null) {
     if (assignable(strip_optional(got), want)) {
       auto& d = report(Code::E0212, e.range,
-                       "`" + text_of(e) + "` may be null, but " + (what.empty() ? "`" + w + "`" : what) +
-                           " must be `" + w + "`",
+                       "`" + text_of(e) + "` may be null, but `" + w + "` is expected" +
+                           (what.empty() ? std::string() : " for " + what),
                        "may be null");
       d.notes.push_back({std::nullopt, "give a default with `??`, e.g. `" + text_of(e) + " ?? ...`"});
       return false;
@@ -229,6 +229,7 @@ TypeRef Checker::name(const ast::Expr& e) {
     auto best = diagnostics::closest_match(e.name, cands);
     const Symbol* bs = best ? find(*best) : nullptr;
     bool step = bs && bs->kind == SK::Step;
+    if (bs) ++uses_[bs];  // the intended symbol is used: no "unused" warning on top of this error
     auto& d = report(step ? Code::E0111 : Code::E0101, r,
                      step ? "cannot find step `" + e.name + "`" : "cannot find `" + e.name + "` in this scope",
                      "not found");
@@ -762,7 +763,8 @@ Mapping map_args(const std::vector<Actual>& acts, const Sig& sig, const std::str
         size_t max = sig.params.size();
         m.code = Code::E0203;
         m.range = a.range;
-        m.error = "`" + fname + "` takes " + std::to_string(max) + " argument" + (max == 1 ? "" : "s") + ", found more";
+        m.error = "`" + fname + "` takes " + std::to_string(max) + " argument" + (max == 1 ? "" : "s") + ", found " +
+                  std::to_string(acts.size());
         m.label = "unexpected argument";
       }
       continue;

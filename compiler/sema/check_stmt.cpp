@@ -321,6 +321,7 @@ TypeRef Checker::action(const ast::Expr& a, StepInfo& si) {
 void Checker::step_stmt(const ast::Stmt& s) {
   bool ok = allowed(s);
   const std::string& n = s.name.name;
+  bool duplicate = false;
   if (ok && flow_ && !n.empty()) {
     auto it = steps_seen_.find(n);
     if (it != steps_seen_.end()) {
@@ -328,6 +329,7 @@ void Checker::step_stmt(const ast::Stmt& s) {
                        "duplicate step name");
       d.notes.push_back({it->second, "the first step `" + n + "` is here"});
       d.notes.push_back({std::nullopt, "step names identify checkpoints and must be unique in a flow, nested blocks included"});
+      duplicate = true;
     } else {
       steps_seen_[n] = s.name.range;
     }
@@ -356,7 +358,8 @@ void Checker::step_stmt(const ast::Stmt& s) {
     action(*s.compensate, comp);
     pop_scope();
   }
-  declare(&sym);
+  declare(&sym, !duplicate);
+  if (duplicate) ++uses_[&sym];  // one error is enough for a duplicate
 
   if (si.action == StepInfo::Action::Call && (si.method == "post" || si.method == "patch")) {
     const ConnectionInfo* ci = conn_info(si.connection_symbol);
@@ -496,7 +499,7 @@ void Checker::return_stmt(const ast::Stmt& s) {
   TypeRef want = result_;
   if (!s.value) {
     if (want && !is_nullable(want) && !is_unknown(want))
-      report(Code::E0209, keyword_range(s), what + " must return a `" + to_string(want) + "`", "missing value");
+      report(Code::E0209, keyword_range(s), what + " must return a value of type `" + to_string(want) + "`", "missing value");
     return;
   }
   size_t before = m_.diags.all().size();

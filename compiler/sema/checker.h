@@ -50,7 +50,7 @@ class Checker {
 
   // ---- symbols and scopes
   Symbol& new_symbol(SymbolKind kind, const std::string& name, Range range);
-  void declare(Symbol* s);  ///< makes a local visible (W0005 when it shadows another local)
+  void declare(Symbol* s, bool warn_shadow = true);  ///< makes a local visible (W0005 when it shadows another local)
   void push_scope();
   void pop_scope();
   Symbol* find_local(std::string_view name) const;

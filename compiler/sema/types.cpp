@@ -307,6 +307,7 @@ TypeRef strip_optional(TypeRef t) { return t && t->kind == K::Optional ? t->arg(
 bool has_vars(TypeRef t) {
   if (!t) return false;
   if (t->kind == K::Var) return true;
+  if (t->kind == K::Record && !t->name.empty()) return false;  // declared records are closed (and may recurse)
   for (TypeRef a : t->args)
     if (has_vars(a)) return true;
   for (const auto& f : t->fields)
@@ -431,7 +432,13 @@ TypeRef widen(TypeRef t) {
   return t;
 }
 
-TypeRef join(TypeStore& store, TypeRef a, TypeRef b) {
+static TypeRef join_at(TypeStore& store, TypeRef a, TypeRef b, int depth);
+
+TypeRef join(TypeStore& store, TypeRef a, TypeRef b) { return join_at(store, a, b, 0); }
+
+static TypeRef join_at(TypeStore& store, TypeRef a, TypeRef b, int depth) {
+  if (depth > 16) return TypeStore::json();
+  auto join = [&](TypeStore& st, TypeRef x, TypeRef y) { return join_at(st, x, y, depth + 1); };
   if (!a) return b;
   if (!b) return a;
   if (a->kind == K::Unknown || b->kind == K::Unknown) return TypeStore::unknown();
@@ -445,8 +452,13 @@ TypeRef join(TypeStore& store, TypeRef a, TypeRef b) {
   bool la = a->kind == K::Literal || (a->kind == K::Union && is_stringish(a) && a->args[0]->kind == K::Literal);
   bool lb = b->kind == K::Literal || (b->kind == K::Union && is_stringish(b) && b->args[0]->kind == K::Literal);
   if (la && lb) return store.union_of({a, b});
-  if (assignable(a, b) && a->kind != K::Json) return b;
-  if (assignable(b, a) && b->kind != K::Json) return a;
+  if (a->kind == K::Record && b->kind == K::Record) {
+    if (!a->name.empty() && assignable(b, a)) return a;
+    if (!b->name.empty() && assignable(a, b)) return b;
+  } else {
+    if (assignable(a, b) && a->kind != K::Json) return b;
+    if (assignable(b, a) && b->kind != K::Json) return a;
+  }
   if (is_stringish(a) && is_stringish(b)) return TypeStore::string();
   if (a->kind == K::List && b->kind == K::List) return store.list(join(store, a->arg(), b->arg()));
   if (a->kind == K::Map && b->kind == K::Map) return store.map(join(store, a->arg(), b->arg()));

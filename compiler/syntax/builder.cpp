@@ -36,6 +36,14 @@ class Strategy : public antlr4::DefaultErrorStrategy {
   void reportFailedPredicate(antlr4::Parser* p, const antlr4::FailedPredicateException& e) override;
   void reportUnwantedToken(antlr4::Parser* p) override;
   void reportMissingToken(antlr4::Parser* p) override;
+  // Never deletes a statement separator to make the current rule fit: a newline ends the
+  // statement that has the error, and the next line parses on its own.
+  Token* singleTokenDeletion(antlr4::Parser* p) override {
+    if (p->getCurrentToken()->getType() == static_cast<size_t>(P::NL) ||
+        p->getCurrentToken()->getType() == static_cast<size_t>(P::SEMI))
+      return nullptr;
+    return DefaultErrorStrategy::singleTokenDeletion(p);
+  }
 
  private:
   Reporter& r_;
@@ -132,6 +140,11 @@ class Reporter {
         }
       }
     }
+
+    // After an argument or an item, a comma could also have come (the parser already left the list).
+    if ((want == "`)`" || want == "`]`") && prev && prev->type != P::LPAREN && prev->type != P::LBRACK &&
+        prev->type != P::COMMA)
+      want = "`,` or " + want;
 
     std::string msg;
     if (want.empty()) {

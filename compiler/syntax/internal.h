@@ -33,9 +33,14 @@ struct Context {
   unsigned max_depth = 256;
   /// Byte ranges already covered by an error: parser errors starting inside are not reported.
   std::vector<std::pair<uint32_t, uint32_t>> covered;
-  /// Stray closing brackets [begin, end): reported after parsing, unless an earlier error in the
-  /// same declaration explains them (a missing `{` makes a later `}` stray).
-  std::vector<std::pair<uint32_t, uint32_t>> strays;
+  /// Errors found before parsing that an earlier error in the same declaration may explain (a
+  /// missing `{` makes a later `}` stray and the next line a top-level statement): reported after
+  /// parsing, only when no earlier error in the declaration before them explains them.
+  struct Deferred {
+    uint32_t begin, end;
+    std::string message, label;
+  };
+  std::vector<Deferred> deferred;
   /// Offsets of literal tokens already reported by the lexical pass (not decoded again).
   std::unordered_set<uint32_t> bad_literals;
 

@@ -133,7 +133,8 @@ struct Layouter {
         }
       if (match == stack.size()) {
         removed[i] = true;
-        cx.strays.emplace_back(toks[i].begin, toks[i].end);
+        std::string closer = text_of(t), opener = text_of(t == L::RPAREN ? L::LPAREN : t == L::RBRACK ? L::LBRACK : L::LBRACE);
+        cx.deferred.push_back({toks[i].begin, toks[i].end, "unexpected `" + closer + "`", "no `" + opener + "` to close"});
         cx.cover(toks[i].begin, toks[i].end);
         continue;
       }
@@ -321,10 +322,10 @@ struct Layouter {
       }
       if (junk) {
         if (!cx.is_covered(toks[start].begin)) {
-          cx.diags->add(diagnostics::Code::E0001, cx.range(toks[start].begin, toks[start].end),
-                        "expected a declaration (`import`, `type`, `const`, `fn`, `connection`, `flow` or `test`), "
-                        "found " + describe_token(cx, toks[start]),
-                        "not a declaration");
+          cx.deferred.push_back({toks[start].begin, toks[start].end,
+                                 "expected a declaration (`import`, `type`, `const`, `fn`, `connection`, `flow` or "
+                                 "`test`), found " + describe_token(cx, toks[start]),
+                                 "not a declaration"});
         }
         // Skip the whole junk line (and its brackets).
         continue;

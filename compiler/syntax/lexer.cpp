@@ -213,6 +213,7 @@ std::vector<Tok> lex(Context& cx, uint32_t begin, uint32_t end) {
                                 "unterminated string: missing the closing `\"`", "this string is never closed");
         d.notes.push_back({std::nullopt, "a string ends on the line where it starts; use `\"\"\"` for multi-line text"});
         cx.cover(k.begin, k.end + 1);
+        cx.bad_literals.insert(k.begin);
         k.type = L::STRING;
         break;
       }
@@ -221,6 +222,7 @@ std::vector<Tok> lex(Context& cx, uint32_t begin, uint32_t end) {
                       "unterminated multi-line string: missing the closing `\"\"\"`",
                       "this string runs to the end of the file");
         cx.cover(k.begin, k.end + 1);
+        cx.bad_literals.insert(k.begin);
         k.type = L::TRIPLE_STRING;
         break;
       case L::BAD_NUMBER: {

@@ -90,6 +90,14 @@ std::vector<RawPart> decode_string(Context& cx, uint32_t begin, uint32_t end) {
   std::string_view s = cx.text;
   bool triple = end - begin >= 3 && s.substr(begin, 3) == "\"\"\"";
   uint32_t cbegin = begin + (triple ? 3 : 1);
+  if (cx.bad_literals.count(begin)) {
+    // Unterminated (already reported): its text as written, nothing more to report.
+    RawPart raw;
+    raw.begin = std::min(cbegin, end);
+    raw.end = end;
+    raw.text = std::string(cx.slice(raw.begin, end));
+    return {raw};
+  }
   uint32_t cend = end;
   if (triple) {
     if (end - begin >= 6 && s.substr(end - 3, 3) == "\"\"\"") cend = end - 3;

@@ -9,20 +9,18 @@
 namespace weft::syntax {
 namespace {
 
-// A stray closer is reported unless an earlier error in its declaration explains it.
-void report_strays(detail::Context& cx, const std::vector<detail::Chunk>& chunks) {
-  for (const auto& [b, e] : cx.strays) {
+// Deferred errors are reported unless an earlier error in the same declaration explains them.
+void report_deferred(detail::Context& cx, const std::vector<detail::Chunk>& chunks) {
+  std::sort(cx.deferred.begin(), cx.deferred.end(),
+            [](const auto& x, const auto& y) { return x.begin < y.begin; });
+  for (const auto& d : cx.deferred) {
     uint32_t from = 0;
     for (const auto& c : chunks)
-      if (!c.toks.empty() && c.toks.front().begin <= b) from = c.toks.front().begin;
+      if (!c.toks.empty() && c.toks.front().begin <= d.begin) from = c.toks.front().begin;
     bool explained = false;
-    for (const auto& d : cx.diags->all())
-      if (d.severity == diagnostics::Severity::Error && d.range.begin >= from && d.range.begin < b) explained = true;
-    if (explained) continue;
-    std::string closer(cx.slice(b, e));
-    std::string opener = closer == ")" ? "(" : closer == "]" ? "[" : "{";
-    cx.diags->add(diagnostics::Code::E0001, cx.range(b, e), "unexpected `" + closer + "`",
-                  "no `" + opener + "` to close");
+    for (const auto& e : cx.diags->all())
+      if (e.severity == diagnostics::Severity::Error && e.range.begin >= from && e.range.begin < d.begin) explained = true;
+    if (!explained) cx.diags->add(diagnostics::Code::E0001, cx.range(d.begin, d.end), d.message, d.label);
   }
 }
 
@@ -52,7 +50,7 @@ ParseResult parse(diagnostics::SourcePtr source, unsigned max_depth) {
         if (!t.hidden) significant.push_back(t);
       auto chunks = detail::layout(cx, std::move(significant), size, false, cx.max_depth);
       for (const auto& chunk : chunks) detail::parse_decl_chunk(cx, chunk);
-      report_strays(cx, chunks);
+      report_deferred(cx, chunks);
     }
   } catch (const std::exception& e) {
     r.diags.add(diagnostics::Code::E0001, {source.get(), 0, 0}, std::string("internal parser error: ") + e.what());

@@ -584,8 +584,12 @@ class Evaluator {
     }
     json::value a = eval(arg(e, 0), f);
     json::value b = eval(arg(e, 1), f);
-    if (op == "==") return functions::values_equal(a, b);
-    if (op == "!=") return !functions::values_equal(a, b);
+    if (op == "==" || op == "!=") {
+      bool eq;
+      auto ta = as_time(a), tb = ta ? as_time(b) : std::nullopt;
+      eq = ta && tb ? *ta == *tb : functions::values_equal(a, b);
+      return op == "==" ? eq : !eq;
+    }
     if (op == "<" || op == "<=" || op == ">" || op == ">=") {
       int c = compare(op, a, b);
       if (op == "<") return c < 0;

@@ -15,7 +15,9 @@
 //   `< <= > >=` order numbers by value, and strings by bytes, except that two strings that both
 //   parse as RFC 3339 compare as instants. Anything else (null included) cannot be ordered.
 // - `+` joins two strings or two lists; `string + number` (not a time) is a `failure`.
-// - `==` / `!=` are deep (functions::values_equal: `1 == 1.0`, object key order ignored).
+// - `==` / `!=` are deep (functions::values_equal: `1 == 1.0`, object key order ignored); like the
+//   ordering operators, two strings that both parse as RFC 3339 are equal when they denote the
+//   same instant (`"2024-03-08T11:00:00+01:00" == "2024-03-08T10:00:00Z"`).
 // - `&&`, `||`, `!` and the condition of `?:` need bools; `&&`, `||`, `??` and `?:` short-circuit.
 // - `a.f` on an object gives the field or null when absent; on null it is a `failure`
 //   ("cannot read field `f` of null at `a`"). `a?.f` is null when a is null, and like TypeScript

@@ -234,7 +234,7 @@ struct StoreStats {
 class Store {
  public:
   /// Called once per batch, on the writer thread, after the batch is durable (or failed).
-  /// Keep it short; it may call commit() but never commit_sync().
+  /// Keep it short; it may call commit() but never commit_sync(), and must not destroy the Store.
   using Callback = std::function<void(const Status&)>;
 
   /// Opens (creating if needed) the store in `opts.path`; an error when the directory cannot be

@@ -81,6 +81,24 @@ std::string escape_url(std::string_view in) {
   return out;
 }
 
+// Percent-encodes a query key or value strictly: '+', '&', '=', '#' and '%' are always encoded,
+// so that servers decoding '+' as a space or splitting on '&' see exactly the value given.
+std::string query_encode(std::string_view in) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(in.size());
+  for (unsigned char c : in) {
+    if (std::isalnum(c) || std::string_view("-._~!$'()*,;:@/?").find(static_cast<char>(c)) != std::string_view::npos) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
 bool valid_token(std::string_view s) {
   if (s.empty()) return false;
   for (unsigned char c : s)
@@ -357,21 +375,32 @@ std::optional<CallError> HttpConnection::Impl::resolve_target(const Request& r, 
       return err;
     }
   }
+  std::string extra;  // encoded key=value pairs to append
+  auto add = [&extra](std::string_view k, std::string_view v) {
+    if (!extra.empty()) extra += '&';
+    extra += query_encode(k);
+    extra += '=';
+    extra += query_encode(v);
+  };
   if (!r.query.is_null()) {
     if (!r.query.is_object())
       return make_error(ErrorKind::failure, ErrorReason::invalid_request, "query must be an object");
-    auto params = u.params();
     for (const auto& [k, v] : r.query.get_object()) {
       if (v.is_null()) continue;
       if (v.is_array()) {
-        for (const auto& item : v.get_array()) params.append(boost::urls::param_view(k, query_text(item)));
+        for (const auto& item : v.get_array()) add(k, query_text(item));
       } else {
-        params.append(boost::urls::param_view(k, query_text(v)));
+        add(k, query_text(v));
       }
     }
   }
-  if (api_key_query_name && api_key_value)
-    u.params().append(boost::urls::param_view(*api_key_query_name, *api_key_value));
+  if (api_key_query_name && api_key_value) add(*api_key_query_name, *api_key_value);
+  if (!extra.empty()) {
+    std::string q = u.has_query() ? std::string(u.encoded_query()) : std::string();
+    if (!q.empty()) q += '&';
+    q += extra;
+    u.set_encoded_query(q);
+  }
   fill_target(u, t);
   if (absolute && check_allowed) {
     const bool same = has_base && t.tls == base_target.tls && t.host == base_target.host && t.port == base_target.port;
@@ -630,7 +659,7 @@ asio::awaitable<std::variant<std::string, CallError>> HttpConnection::Impl::get_
   } else if (auto http_err = classify(result.response())) {
     error = std::move(*http_err);
     error->reason = ErrorReason::auth;
-    error->body = redactor.redact(error->body);
+    error->body = redactor.redact_json(error->body);
     error->message = "OAuth2 token request to " + redactor.redact(o.token_url) + " failed with HTTP status " +
                      std::to_string(error->status);
   } else {

@@ -34,17 +34,17 @@ std::string Redactor::redact(std::string_view text) const {
   return out;
 }
 
-boost::json::value Redactor::redact(const boost::json::value& value) const {
+boost::json::value Redactor::redact_json(const boost::json::value& value) const {
   switch (value.kind()) {
     case boost::json::kind::string: return boost::json::value(redact(std::string_view(value.get_string())));
     case boost::json::kind::array: {
       boost::json::array a;
-      for (const auto& v : value.get_array()) a.push_back(redact(v));
+      for (const auto& v : value.get_array()) a.push_back(redact_json(v));
       return a;
     }
     case boost::json::kind::object: {
       boost::json::object o;
-      for (const auto& [k, v] : value.get_object()) o[k] = redact(v);
+      for (const auto& [k, v] : value.get_object()) o[k] = redact_json(v);
       return o;
     }
     default: return value;

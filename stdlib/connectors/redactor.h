@@ -23,7 +23,7 @@ class Redactor {
   /// `text` with every occurrence of every secret replaced by "***" (longest secrets first).
   std::string redact(std::string_view text) const;
   /// `value` with every string (object keys excluded) redacted, recursively.
-  boost::json::value redact(const boost::json::value& value) const;
+  boost::json::value redact_json(const boost::json::value& value) const;
   /// How many secrets are known.
   std::size_t size() const;
 

@@ -39,17 +39,19 @@ class CronSchedule {
   const std::string& text() const { return text_; }
 
  private:
+  /// Whether a date matches the two day fields (OR when both are restricted, else AND).
   bool day_matches(int64_t year, int month, int day) const;
+  /// The first matching local wall time (seconds, minute aligned) at or after local_s.
   std::optional<int64_t> next_local_match(int64_t local_s) const;
 
-  std::string text_;
-  std::bitset<60> minutes_;
-  std::bitset<24> hours_;
-  std::bitset<32> days_;    // 1..31
-  std::bitset<13> months_;  // 1..12
-  std::bitset<7> weekdays_; // 0 = Sunday
-  bool days_star_ = false;
-  bool weekdays_star_ = false;
+  std::string text_;          ///< the expression as written, trimmed
+  std::bitset<60> minutes_;   ///< allowed minutes 0..59
+  std::bitset<24> hours_;     ///< allowed hours 0..23
+  std::bitset<32> days_;      ///< allowed days of month 1..31
+  std::bitset<13> months_;    ///< allowed months 1..12
+  std::bitset<7> weekdays_;   ///< allowed weekdays, 0 = Sunday
+  bool days_star_ = false;    ///< the day-of-month field starts with `*` (does not restrict)
+  bool weekdays_star_ = false;///< the day-of-week field starts with `*` (does not restrict)
 };
 
 }  // namespace weft::functions

@@ -758,7 +758,51 @@ json::value fn_start_of(const Args& a, Context&) {
   return time_value(a, zone->to_utc(civil_to_ms(c) / 1000).first_s * 1000);
 }
 
-json::value fn_to_json(const Args& a, Context&) { return json::string(json::serialize(a.any(0, "v"))); }
+void write_json(const json::value& v, std::string& out) {
+  switch (v.kind()) {
+    case json::kind::double_: {
+      double d = v.get_double();
+      if (!std::isfinite(d)) {
+        out += "null";
+        break;
+      }
+      char buf[64];
+      auto res = std::to_chars(buf, buf + sizeof buf, d);
+      std::string_view text(buf, res.ptr - buf);
+      out += text;
+      if (text.find_first_of(".e") == std::string_view::npos) out += ".0";
+      break;
+    }
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& e : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        write_json(e, out);
+      }
+      out += ']';
+      break;
+    }
+    case json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& e : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        out += json::serialize(json::string(e.key()));
+        out += ':';
+        write_json(e.value(), out);
+      }
+      out += '}';
+      break;
+    }
+    default:
+      out += json::serialize(v);
+  }
+}
+
+json::value fn_to_json(const Args& a, Context&) { return json::string(to_json_text(a.any(0, "v"))); }
 json::value fn_parse_json(const Args& a, Context&) {
   std::string_view s = a.str(0, "s");
   boost::system::error_code ec;
@@ -916,6 +960,12 @@ void fill_random(unsigned char* out, std::size_t n) {
 }
 
 }  // namespace
+
+std::string to_json_text(const json::value& v) {
+  std::string out;
+  write_json(v, out);
+  return out;
+}
 
 bool values_equal(const json::value& a, const json::value& b) {
   if (is_number(a) && is_number(b)) {

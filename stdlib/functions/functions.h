@@ -55,9 +55,9 @@ class Context {
 /// The real context: system clock, UUID v4 and random numbers from OpenSSL's CSPRNG.
 class SystemContext final : public Context {
  public:
-  int64_t now_ms() override;
-  std::string uuid() override;
-  double random() override;
+  int64_t now_ms() override;      ///< std::chrono::system_clock
+  std::string uuid() override;    ///< UUID v4 from RAND_bytes
+  double random() override;       ///< 53 random bits from RAND_bytes
 };
 
 /// Wraps a context and keeps every answer, in call order, as {"fn": "now", "value": ...} objects
@@ -128,6 +128,10 @@ std::string make_uuid_v4(const std::array<uint8_t, 16>& random);
 std::string make_uuid_v7(int64_t unix_ms, const std::array<uint8_t, 10>& random);
 /// A fresh UUID v7 from the system clock and OpenSSL's CSPRNG (time-ordered ids, e.g. executions).
 std::string uuid_v7();
+
+/// Compact JSON text of a value, with floats in their shortest round-trip form ("1.5", "3.0",
+/// "1e+21"; non-finite floats become null) instead of Boost's "1.5E0". Used by to_json.
+std::string to_json_text(const boost::json::value& v);
 
 /// Deep equality used by contains/index_of/unique: numbers compare by value (1 == 1.0),
 /// objects ignore key order.

@@ -167,6 +167,19 @@ TEST_F(Operators, ComparisonsOnTimesAreInstants) {
   EXPECT_EQ(bin(">", "2024-03-08T10:00:00.001Z", "2024-03-08T10:00:00Z"), json::value(true));
 }
 
+TEST_F(Operators, TimesAreEqualAsInstants) {
+  EXPECT_EQ(bin("==", "2024-03-08T11:00:00+01:00", "2024-03-08T10:00:00Z"), json::value(true));
+  EXPECT_EQ(bin("==", "2024-03-08T10:00:00Z", "2024-03-08T10:00:00.000Z"), json::value(true));
+  EXPECT_EQ(bin("!=", "2024-03-08T10:00:00Z", "2024-03-08T10:00:00.001Z"), json::value(true));
+  // Consistent with the ordering operators.
+  EXPECT_EQ(ev(B("&&", B("<=", C("2024-03-08T11:00:00+01:00"), C("2024-03-08T10:00:00Z")),
+                 B(">=", C("2024-03-08T11:00:00+01:00"), C("2024-03-08T10:00:00Z")))),
+            json::value(true));
+  // Non-time strings stay byte-equal.
+  EXPECT_EQ(bin("==", "2024-03-08", "2024-03-08T00:00:00Z"), json::value(false));
+  EXPECT_EQ(bin("==", "abc", "abc"), json::value(true));
+}
+
 TEST_F(Operators, InvalidComparisonsFail) {
   EXPECT_EQ(bin_err("<", 1, "1").details().at("code"), "type_error");
   EXPECT_EQ(bin_err("<", nullptr, 1).details().at("code"), "type_error");

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <regex>
 
 #include "helpers.h"
@@ -10,7 +11,11 @@ using namespace weft::functions::testing;
 namespace json = boost::json;
 
 TEST(JsonFunctions, ToAndParseJson) {
-  EXPECT_EQ(run("to_json", R"([{"a": [1, "x", null, true, 1.5]}])"), J(R"("{\"a\":[1,\"x\",null,true,1.5E0]}")"));
+  EXPECT_EQ(run("to_json", R"([{"a": [1, "x", null, true, 1.5]}])"), J(R"("{\"a\":[1,\"x\",null,true,1.5]}")"));
+  EXPECT_EQ(to_json_text(J("[3.0, 0.1, -2.5e-7, 1e21, 12345678901234567890]")),
+            "[3.0,0.1,-2.5e-07,1e+21,12345678901234567890]");
+  EXPECT_EQ(to_json_text(boost::json::value(std::nan(""))), "null");
+  EXPECT_EQ(J(to_json_text(J("[0.30000000000000004]"))), J("[0.30000000000000004]"));
   EXPECT_EQ(run("to_json", R"(["é\n"])"), J(R"("\"é\\n\"")"));
   EXPECT_EQ(run("parse_json", R"(["{\"a\": 1}"])"), J(R"({"a": 1})"));
   EXPECT_EQ(run("parse_json", R"(["[1, 2]"])"), J("[1, 2]"));
