@@ -4,7 +4,9 @@
 // Exit 0 all formatted, 1 some file would change (--check) or has syntax errors, 2 usage or I/O error.
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -37,8 +39,14 @@ bool read_file(const std::string& path, std::string& text) {
   return true;
 }
 
-/// Writes through a temporary file next to the target, then renames it over the target.
-bool write_file(const std::string& path, const std::string& text) {
+/// Writes through a temporary file next to the target (a symlink's target), then renames it over
+/// the target, keeping the file's permissions.
+bool write_file(const std::string& given, const std::string& text) {
+  std::error_code ec;
+  std::string path = std::filesystem::canonical(given, ec).string();
+  if (ec) return false;
+  auto perms = std::filesystem::status(path, ec).permissions();
+  if (ec) return false;
   std::string tmp = path + ".weft-fmt.tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -50,6 +58,7 @@ bool write_file(const std::string& path, const std::string& text) {
       return false;
     }
   }
+  std::filesystem::permissions(tmp, perms, ec);
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
     return false;

@@ -363,9 +363,9 @@ class Printer {
     return prec(e) < min ? "(" + s + ")" : s;
   }
 
-  std::string args_flat(const Expr& e) const {
+  std::string args_flat(const Expr& e, bool with_types = true) const {
     std::string s;
-    if (!e.type_args.empty()) {
+    if (with_types && !e.type_args.empty()) {
       s += "<";
       for (size_t i = 0; i < e.type_args.size(); ++i) s += (i ? ", " : "") + type_flat(*e.type_args[i]);
       s += ">";
@@ -454,6 +454,11 @@ class Printer {
   }
 
   // ------------------------------------------------------------ expressions (breaking)
+  /// An optional expression (absent ones, which a clean parse does not produce, write nothing).
+  void ex(const ast::ExprPtr& e, int min) {
+    if (e) expr(*e, min);
+  }
+
   void expr(const Expr& e, int min) {
     bool p = prec(e) < min;
     if (p) write("(");
@@ -482,7 +487,7 @@ class Printer {
           first = false;
           if (en.spread) write("...");
           else write((en.quoted ? key_text(en) : en.key.name) + ": ");
-          if (en.value) expr(*en.value, kLambda);
+          if (en.value) ex(en.value, kLambda);
           write(",");
           nl(en.range.end);
         }
@@ -500,7 +505,7 @@ class Printer {
         for (const auto& x : e.operands) {
           item(x->range.begin, first);
           first = false;
-          expr(*x, kLambda);
+          ex(x, kLambda);
           write(",");
           nl(x->range.end);
         }
@@ -509,46 +514,11 @@ class Printer {
         write("]");
         return;
       }
-      case EK::Call: {
+      case EK::Call:
+        if (chain(e)) return;
         expr(op(0), kPostfix);
-        if (!e.type_args.empty()) {
-          write("<");
-          for (size_t i = 0; i < e.type_args.size(); ++i) {
-            if (i) write(", ");
-            type(*e.type_args[i]);
-          }
-          write(">");
-        }
-        if (e.args.empty()) {
-          write("()");
-          return;
-        }
-        uint32_t from = e.type_args.empty() ? op(0).range.end : e.type_args.back()->range.end;
-        std::string a = args_flat(e);
-        a = a.substr(a.find('('));
-        if (fits(a) && !pending_in(e.range)) {
-          consume_literals(e);
-          write(a);
-          return;
-        }
-        if (hug_last_arg(e)) return;
-        write("(");
-        nl(after_char(from, '('));
-        ++indent_;
-        bool first = true;
-        for (const auto& arg : e.args) {
-          item(arg.range.begin, first);
-          first = false;
-          if (arg.name) write(arg.name->name + ": ");
-          if (arg.value) expr(*arg.value, kLambda);
-          write(",");
-          nl(arg.range.end);
-        }
-        leading(e.range.end - 1, first);
-        --indent_;
-        write(")");
+        call_args(e);
         return;
-      }
       case EK::Member: expr(op(0), kPostfix); write("." + e.name); return;
       case EK::OptMember: expr(op(0), kPostfix); write("?." + e.name); return;
       case EK::Index: expr(op(0), kPostfix); write("["); expr(op(1), kLambda); write("]"); return;
@@ -583,6 +553,81 @@ class Printer {
     }
     consume_literals(e);
     write(f);
+  }
+
+  /// A call's `<T>(args)` after its callee: on one line when it fits, else hugging a last bracketed
+  /// argument, else one argument per line.
+  void call_args(const Expr& e) {
+    if (!e.type_args.empty()) {
+      write("<");
+      for (size_t i = 0; i < e.type_args.size(); ++i) {
+        if (i) write(", ");
+        type(*e.type_args[i]);
+      }
+      write(">");
+    }
+    if (e.args.empty()) {
+      write("()");
+      return;
+    }
+    uint32_t from = e.type_args.empty() ? e.operands[0]->range.end : e.type_args.back()->range.end;
+    std::string a = args_flat(e, false);
+    if (fits(a) && !pending_in({nullptr, from, e.range.end})) {
+      consume_literals(e);
+      write(a);
+      return;
+    }
+    if (hug_last_arg(e)) return;
+    write("(");
+    nl(after_char(from, '('));
+    ++indent_;
+    bool first = true;
+    for (const auto& arg : e.args) {
+      item(arg.range.begin, first);
+      first = false;
+      if (arg.name) write(arg.name->name + ": ");
+      if (arg.value) ex(arg.value, kLambda);
+      write(",");
+      nl(arg.range.end);
+    }
+    leading(e.range.end - 1, first);
+    --indent_;
+    write(")");
+  }
+
+  /// A method chain that does not fit, `xs.filter(f).map(g)`, one `.call(...)` per line:
+  /// `xs` then `\n  .filter(f)` `\n  .map(g)` (a line starting with `.name` continues).
+  static bool is_chain(const Expr& e) {
+    int n = 0;
+    for (const Expr* cur = &e; cur->kind == EK::Call && cur->operands[0] && cur->operands[0]->kind == EK::Member &&
+                               cur->operands[0]->operands[0];
+         cur = cur->operands[0]->operands[0].get())
+      ++n;
+    return n >= 2;
+  }
+
+  bool chain(const Expr& e) {
+    std::vector<const Expr*> links;
+    const Expr* cur = &e;
+    while (cur->kind == EK::Call && cur->operands[0] && cur->operands[0]->kind == EK::Member &&
+           cur->operands[0]->operands[0]) {
+      links.push_back(cur);
+      cur = cur->operands[0]->operands[0].get();
+    }
+    if (links.size() < 2) return false;
+    expr(*cur, kPostfix);
+    ++indent_;
+    for (size_t i = links.size(); i-- > 0;) {
+      const Expr& call = *links[i];
+      const Expr& member = *call.operands[0];
+      nl(member.operands[0]->range.end);
+      item(member.name_range.valid() ? member.name_range.begin : member.range.begin, false);
+      blank_ = false;
+      write("." + member.name);
+      call_args(call);
+    }
+    --indent_;
+    return true;
   }
 
   /// A bracketed literal (object, list, or a lambda returning one) that can break on its own.
@@ -620,16 +665,18 @@ class Printer {
 
   /// The value after `let x =`, `const X =`, `step s =`, `fn f(...) -> T =` (the `=` is written):
   /// on the same line, or on the next line, indented, when only that makes it fit.
-  void assigned(const Expr& e) {
+  void assigned(const ast::ExprPtr& p) {
+    if (!p) return;
+    const Expr& e = *p;
     std::string f = flat(e, kLambda);
-    bool bracketed = e.kind == EK::Object || e.kind == EK::List || e.kind == EK::Call ||
+    bool bracketed = e.kind == EK::Object || e.kind == EK::List || (e.kind == EK::Call && !is_chain(e)) ||
                      f.find('\n') != std::string::npos;
-    if (!bracketed && !fits(" " + f) && !pending_in(e.range) &&
-        indent_ * 2 + 2 + static_cast<int>(first_line_width(f)) <= kMaxWidth) {
+    bool next_line_fits = indent_ * 2 + 2 + static_cast<int>(first_line_width(f)) <= kMaxWidth;
+    bool chained = is_chain(e) || (e.kind == EK::Binary && e.operands[1] && is_chain(*e.operands[1]));
+    if (!bracketed && !fits(" " + f) && !pending_in(e.range) && (next_line_fits || chained)) {
       nl(e.range.begin);
       ++indent_;
-      consume_literals(e);
-      write(f);
+      expr(e, kLambda);
       --indent_;
       return;
     }
@@ -671,11 +718,11 @@ class Printer {
 
   void stmt(const Stmt& s) {
     switch (s.kind) {
-      case SK::Let: write("let " + s.name.name + " ="); assigned(*s.value); return;
+      case SK::Let: write("let " + s.name.name + " ="); assigned(s.value); return;
       case SK::Step: {
         write("step " + s.name.name + " =");
-        assigned(*s.value);
-        uint32_t end = s.value->range.end;
+        assigned(s.value);
+        uint32_t end = s.value ? s.value->range.end : s.range.begin;
         ++indent_;
         auto modifier = [&](const char* kw, const ast::ExprPtr& v) {
           if (!v) return;
@@ -683,7 +730,7 @@ class Printer {
           item(v->range.begin, false);
           blank_ = false;
           write(kw);
-          expr(*v, kLambda);
+          ex(v, kLambda);
           end = v->range.end;
         };
         modifier("retry ", s.retry);
@@ -694,7 +741,7 @@ class Printer {
       }
       case SK::If: {
         write("if ");
-        expr(*s.value, kCond);
+        ex(s.value, kCond);
         write(" ");
         block(s.then);
         if (s.else_block) {
@@ -709,9 +756,9 @@ class Printer {
       }
       case SK::Switch: {
         write("switch ");
-        expr(*s.value, kCond);
+        ex(s.value, kCond);
         write(" {");
-        nl(after_char(s.value->range.end, '{'));
+        nl(after_char(s.value ? s.value->range.end : s.range.begin, '{'));
         ++indent_;
         bool first = true;
         for (const auto& c : s.cases) {
@@ -720,7 +767,7 @@ class Printer {
           write("case ");
           for (size_t i = 0; i < c.values.size(); ++i) {
             if (i) write(", ");
-            expr(*c.values[i], kCond);
+            ex(c.values[i], kCond);
           }
           write(" => ");
           block(c.body);
@@ -742,10 +789,10 @@ class Printer {
         write("for " + s.name.name);
         if (s.index) write(", " + s.index->name);
         write(" in ");
-        expr(*s.value, kCond);
+        ex(s.value, kCond);
         if (s.concurrency) {
           write(" concurrency ");
-          expr(*s.concurrency, kCond);
+          ex(s.concurrency, kCond);
         }
         if (s.into) write(" into " + s.into->name);
         write(" ");
@@ -769,13 +816,13 @@ class Printer {
         write("}");
         return;
       }
-      case SK::Wait: write("wait "); expr(*s.value, kLambda); return;
-      case SK::WaitUntil: write("wait until "); expr(*s.value, kLambda); return;
+      case SK::Wait: write("wait "); ex(s.value, kLambda); return;
+      case SK::WaitUntil: write("wait until "); ex(s.value, kLambda); return;
       case SK::Emit:
         write("emit " + name_text(s.event_name_range, s.event_name));
         if (s.value) {
           write(" ");
-          expr(*s.value, kLambda);
+          ex(s.value, kLambda);
         }
         return;
       case SK::Try:
@@ -787,7 +834,7 @@ class Printer {
           if (c.as) write(" as " + c.as->name);
           if (c.where) {
             write(" where ");
-            expr(*c.where, kCond);
+            ex(c.where, kCond);
           }
           write(" ");
           block(c.body);
@@ -795,38 +842,38 @@ class Printer {
         return;
       case SK::Fail:
         write("fail ");
-        expr(*s.value, kCond);
+        ex(s.value, kCond);
         if (s.with) {
           write(" with ");
-          expr(*s.with, kLambda);
+          ex(s.with, kLambda);
         }
         return;
       case SK::Return:
         write("return");
         if (s.value) {
           write(" ");
-          expr(*s.value, kLambda);
+          ex(s.value, kLambda);
         }
         return;
-      case SK::Yield: write("yield "); expr(*s.value, kLambda); return;
-      case SK::ExprStmt: expr(*s.value, kLambda); return;
+      case SK::Yield: write("yield "); ex(s.value, kLambda); return;
+      case SK::ExprStmt: ex(s.value, kLambda); return;
       case SK::Mock:
         write("mock ");
-        expr(*s.target, kCond);
+        ex(s.target, kCond);
         write(" => ");
-        expr(*s.value, kLambda);
+        ex(s.value, kLambda);
         return;
-      case SK::Expect: write("expect "); expr(*s.value, kLambda); return;
+      case SK::Expect: write("expect "); ex(s.value, kLambda); return;
       case SK::Signal:
         write("signal ");
-        expr(*s.target, kCond);
+        ex(s.target, kCond);
         write(" " + name_text(s.event_name_range, s.event_name));
         if (s.value) {
           write(" ");
-          expr(*s.value, kLambda);
+          ex(s.value, kLambda);
         }
         return;
-      case SK::Advance: write("advance "); expr(*s.value, kLambda); return;
+      case SK::Advance: write("advance "); ex(s.value, kLambda); return;
     }
   }
 
@@ -849,7 +896,7 @@ class Printer {
       item(s.range.begin, first);
       first = false;
       write(s.name.name + ": ");
-      if (s.value) expr(*s.value, kLambda);
+      if (s.value) ex(s.value, kLambda);
       nl(s.range.end);
     }
     leading(close > 0 ? close - 1 : 0, first);
@@ -882,7 +929,7 @@ class Printer {
       if (p.type) type(*p.type);
       if (p.default_value) {
         write(" = ");
-        expr(*p.default_value, kLambda);
+        ex(p.default_value, kLambda);
       }
       write(",");
       nl(p.range.end);
@@ -907,7 +954,7 @@ class Printer {
           record_fields(*d.type, false);
         }
         return;
-      case DK::Const: write("const " + d.name.name + " ="); assigned(*d.value); return;
+      case DK::Const: write("const " + d.name.name + " ="); assigned(d.value); return;
       case DK::Fn:
       case DK::Flow: {
         write((d.kind == DK::Fn ? "fn " : "flow ") + d.name.name);
@@ -924,7 +971,7 @@ class Printer {
         if (d.kind == DK::Fn) {
           if (d.value) {
             write(" =");
-            assigned(*d.value);
+            assigned(d.value);
           } else if (d.body) {
             write(" ");
             block(*d.body);
@@ -988,12 +1035,12 @@ class Printer {
     write(std::string("on ") + kinds[static_cast<int>(t.kind)]);
     if (t.subject) {
       write(" ");
-      expr(*t.subject, kCond);
+      ex(t.subject, kCond);
     }
     uint32_t from = t.subject ? t.subject->range.end : t.keyword_range.end;
     if (t.every) {
       write(" every ");
-      expr(*t.every, kCond);
+      ex(t.every, kCond);
       from = t.every->range.end;
     }
     if (!t.settings.empty() || pending_in({nullptr, from, t.range.end})) {

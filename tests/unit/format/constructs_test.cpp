@@ -245,3 +245,37 @@ TEST(Source, SyntaxErrorsAreReportedNotFormatted) {
 }
 
 TEST(Source, EmptyFileStaysEmpty) { EXPECT_EQ(fmt(""), ""); }
+
+TEST(Expressions, LongValuesMoveAfterTheEqualsSignAndChainsBreakPerCall) {
+  expect_format(
+      "const SHORT_ENOUGH = orders.filter(o => o.status == \"paid\").group_by(o => o.country).entries().keys()\n"
+      "const TOO_LONG = orders.filter(o => o.status == \"paid\").group_by(o => o.country).entries()"
+      ".map(e => { country: e.key, n: len(e.value) }).sort_by(l => l.n)\n"
+      "fn f(a: int) -> bool = a_very_long_name_for_a_value_that_goes_on > another_rather_long_name_for_it_to_wrap\n",
+      "const SHORT_ENOUGH =\n  orders.filter(o => o.status == \"paid\").group_by(o => o.country).entries().keys()\n\n"
+      "const TOO_LONG =\n  orders\n    .filter(o => o.status == \"paid\")\n    .group_by(o => o.country)\n"
+      "    .entries()\n    .map(e => { country: e.key, n: len(e.value) })\n    .sort_by(l => l.n)\n\n"
+      "fn f(a: int) -> bool =\n  a_very_long_name_for_a_value_that_goes_on > another_rather_long_name_for_it_to_wrap\n");
+}
+
+TEST(Comments, CommentsInAMethodChainStayAtTheirCall) {
+  expect_format(
+      "flow g() {\n  let x = items.filter(i => i.qty > 0) // keep\n    .map(i => i.sku) // the skus\n"
+      "    .take(100000000000000000)\n}\n",
+      "flow g() {\n  let x = items\n    .filter(i => i.qty > 0) // keep\n    .map(i => i.sku) // the skus\n"
+      "    .take(100000000000000000)\n}\n");
+}
+
+TEST(Expressions, LastObjectArgumentHugsTheCall) {
+  expect_format(
+      "test \"t\" {\n  let r = run sync_contact({ id: \"42\", firstName: \"Ada\", lastName: \"Lovelace\", "
+      "email: \"ADA@EXAMPLE.COM\", tags: [] })\n}\n",
+      "test \"t\" {\n  let r = run sync_contact({\n    id: \"42\",\n    firstName: \"Ada\",\n    lastName: \"Lovelace\",\n"
+      "    email: \"ADA@EXAMPLE.COM\",\n    tags: [],\n  })\n}\n");
+}
+
+TEST(Expressions, TypeArgumentsWithParenthesesAndLongCalls) {
+  check_properties(
+      "const X = f<(\"a\" | \"b\")?>(\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\", "
+      "\"ccccccccccccccccccccccccc\")\n");
+}
