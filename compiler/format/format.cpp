@@ -665,9 +665,18 @@ class Printer {
 
   /// The value after `let x =`, `const X =`, `step s =`, `fn f(...) -> T =` (the `=` is written):
   /// on the same line, or on the next line, indented, when only that makes it fit.
-  void assigned(const ast::ExprPtr& p) {
+  /// `from` is a source offset before the `=` (and after anything else holding one).
+  void assigned(const ast::ExprPtr& p, uint32_t from) {
     if (!p) return;
     const Expr& e = *p;
+    if (pending_in({nullptr, from, e.range.begin})) {  // `= // why` keeps its comment there
+      ++indent_;
+      nl(after_char(from, '='));
+      leading(e.range.begin, true);
+      expr(e, kLambda);
+      --indent_;
+      return;
+    }
     std::string f = flat(e, kLambda);
     bool bracketed = e.kind == EK::Object || e.kind == EK::List || (e.kind == EK::Call && !is_chain(e)) ||
                      f.find('\n') != std::string::npos;
@@ -718,10 +727,10 @@ class Printer {
 
   void stmt(const Stmt& s) {
     switch (s.kind) {
-      case SK::Let: write("let " + s.name.name + " ="); assigned(s.value); return;
+      case SK::Let: write("let " + s.name.name + " ="); assigned(s.value, s.name.range.end); return;
       case SK::Step: {
         write("step " + s.name.name + " =");
-        assigned(s.value);
+        assigned(s.value, s.name.range.end);
         uint32_t end = s.value ? s.value->range.end : s.range.begin;
         ++indent_;
         auto modifier = [&](const char* kw, const ast::ExprPtr& v) {
@@ -954,7 +963,7 @@ class Printer {
           record_fields(*d.type, false);
         }
         return;
-      case DK::Const: write("const " + d.name.name + " ="); assigned(d.value); return;
+      case DK::Const: write("const " + d.name.name + " ="); assigned(d.value, d.name.range.end); return;
       case DK::Fn:
       case DK::Flow: {
         write((d.kind == DK::Fn ? "fn " : "flow ") + d.name.name);
@@ -971,7 +980,9 @@ class Printer {
         if (d.kind == DK::Fn) {
           if (d.value) {
             write(" =");
-            assigned(d.value);
+            uint32_t from = d.result ? d.result->range.end
+                                     : after_char(d.params.empty() ? d.name.range.end : d.params.back().range.end, ')');
+            assigned(d.value, from);
           } else if (d.body) {
             write(" ");
             block(*d.body);

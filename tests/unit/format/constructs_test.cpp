@@ -279,3 +279,14 @@ TEST(Expressions, TypeArgumentsWithParenthesesAndLongCalls) {
       "const X = f<(\"a\" | \"b\")?>(\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\", "
       "\"ccccccccccccccccccccccccc\")\n");
 }
+
+TEST(Comments, CommentAfterTheEqualsSignStaysThere) {
+  expect_format("fn f(a: int = 1) -> int = // why\n  a + 1\nflow g() {\n  let x = /* c */ 1\n}\n",
+                "fn f(a: int = 1) -> int = // why\n  a + 1\n\nflow g() {\n  let x = /* c */\n    1\n}\n");
+}
+
+TEST(Comments, BlockCommentsAfterEveryOpeningBracketAndComma) {
+  check_properties(
+      "connection c = http { /*o*/ base_url: env( /*p*/ \"U\") ?? \"u\", /*k*/ timeout: 1s }\n"
+      "flow f( /*p*/ a: int, /*k*/ b: int) -> { /*o*/ x: int } {\n  return { /*o*/ x: a + b }\n}\n");
+}
