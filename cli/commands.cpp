@@ -7,6 +7,7 @@ const std::vector<Command>& commands() {
       {"check", "parse and type-check files, print diagnostics", run_check},
       {"compile", "compile a module's flows to state-machine graphs (.wfc)", run_compile},
       {"graph", "draw a flow's state machine (dot, mermaid, svg)", run_graph},
+      {"fmt", "rewrite files in the canonical formatting (--check: list files that would change)", run_fmt},
       {"lsp", "the language server on stdio", run_lsp},
   };
   return all;

@@ -23,6 +23,8 @@ int run_compile(int argc, char** argv);
 int run_graph(int argc, char** argv);
 /// `weft lsp`: the language server on stdio (cli/lsp.cpp).
 int run_lsp(int argc, char** argv);
+/// `weft fmt [--check] FILE...`: canonical formatting in place (cli/fmt.cpp).
+int run_fmt(int argc, char** argv);
 
 
 }  // namespace weft::cli
