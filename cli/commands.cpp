@@ -7,6 +7,8 @@ const std::vector<Command>& commands() {
       {"check", "parse and type-check files, print diagnostics", run_check},
       {"compile", "compile a module's flows to state-machine graphs (.wfc)", run_compile},
       {"graph", "draw a flow's state machine (dot, mermaid, svg)", run_graph},
+      {"run", "run one execution in-process on the embedded store", run_run},
+      {"secret", "store secrets encrypted (set NAME from stdin, ls, rm)", run_secret},
       {"lsp", "the language server on stdio", run_lsp},
   };
   return all;
