@@ -82,6 +82,10 @@ flow use_oauth() -> json {
   step second = c_oauth.get("/oauth/two")
   return { one: first.body, two: second.body }
 }
+flow echoed() -> json {
+  step r = c_header.get("/echo")
+  return r.body
+}
 flow retried() -> json {
   step r = flaky.post("/flaky", body: { n: 1 })
   return r.body
@@ -271,6 +275,39 @@ TEST_F(AuthE2E, ClientErrorFailsAtOnceNamingStatusAndBody) {
   EXPECT_NE(r.err.find("400"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("missing field sku"), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");
+}
+
+// An API that echoes the credential in its error answer (many do: "invalid key ..."): the error
+// still names the status, but the key is masked in the output and in the history.
+TEST_F(AuthE2E, ErrorBodyEchoingTheKeyIsMasked) {
+  server_->handle("/echo", [](const RecordedRequest& r) {
+    return Answer{401, json::serialize(json::object{{"error", "invalid key " + r.header("x-api-key")}})};
+  });
+  auto r = run_flow("echoed");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  ASSERT_EQ(server_->requests("/echo").size(), 1u);
+  EXPECT_EQ(server_->requests("/echo")[0].header("x-api-key"), kHeaderKey);
+  EXPECT_NE(r.err.find("401"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("invalid key"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(kHeaderKey), std::string::npos) << r.err;
+  store::StoreOptions so;
+  so.path = data_;
+  auto st = store::open_execution_store(so);
+  ASSERT_TRUE(st.ok()) << st.status().to_string();
+  store::ExecutionQuery q;
+  q.status = store::ExecutionStatus::failed;
+  q.limit = 1000;
+  auto page = (*st)->list_executions(q);
+  ASSERT_TRUE(page.ok());
+  bool seen = false;
+  for (const auto& rec : page->items) {
+    if (rec.flow != "echoed") continue;
+    seen = true;
+    EXPECT_EQ(json::serialize(rec.error).find(kHeaderKey), std::string::npos) << json::serialize(rec.error);
+    for (const auto& e : (*st)->history(rec.id))
+      EXPECT_EQ(json::serialize(e.data).find(kHeaderKey), std::string::npos) << e.type << " " << json::serialize(e.data);
+  }
+  EXPECT_TRUE(seen);
 }
 
 // Runs last (gtest keeps declaration order): everything above has written to the data dir.

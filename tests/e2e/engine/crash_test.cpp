@@ -175,7 +175,7 @@ TEST(CrashE2E, SigkillAtRandomMomentsEveryExecutionCompletesExactlyOnce) {
     EXPECT_EQ(hist.front().type, "ExecutionStarted");
     EXPECT_EQ(terminal, 1);
     EXPECT_EQ(hist.back().type, "ExecutionCompleted");
-    EXPECT_EQ(hist.back().data.at("output"), rec.output);
+    EXPECT_EQ(hist.back().data.as_object().at("output"), rec.output);
 
     json::object expected_output;
     for (const char* step : {"a", "b", "c"}) {
@@ -190,10 +190,10 @@ TEST(CrashE2E, SigkillAtRandomMomentsEveryExecutionCompletesExactlyOnce) {
         if (e.type == "StepCompleted") {
           ++completed;
           completed_at = e.at_ms;
-          result = e.data.at("result");
+          result = e.data.as_object().at("result");
         } else if (e.type == "StepScheduled") {
           (completed ? scheduled_after : scheduled_before)++;
-          EXPECT_EQ(e.data.at("idempotency_key"), json::value(key));
+          EXPECT_EQ(e.data.as_object().at("idempotency_key"), json::value(key));
         }
       }
       ASSERT_EQ(completed, 1) << "one recorded completion per step";
@@ -205,7 +205,7 @@ TEST(CrashE2E, SigkillAtRandomMomentsEveryExecutionCompletesExactlyOnce) {
       resent += sent.size() - 1;
       EXPECT_EQ(receiver.effects_per_key[key], 1);
       expected_output[step] = json::value(receiver.effect_of_key[key]);
-      EXPECT_EQ(result.at("body").at("id"), json::value(receiver.effect_of_key[key]));
+      EXPECT_EQ(result.as_object().at("body").as_object().at("id"), json::value(receiver.effect_of_key[key]));
     }
     EXPECT_EQ(rec.output, json::value(expected_output)) << "the output carries the effects' ids";
   }

@@ -29,6 +29,8 @@ struct RecordedRequest {
 
 /// One scripted answer.
 struct Answer {
+  /// An answer with `status` and a JSON `body`.
+  Answer(int status_ = 200, std::string body_ = "{}") : status(status_), body(std::move(body_)) {}
   int status = 200;                                         ///< HTTP status
   std::string body = "{}";                                  ///< the body (JSON unless content_type says otherwise)
   std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers
