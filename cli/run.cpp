@@ -2,8 +2,10 @@
 // embedded store and prints its output; `weft run --resume [--data DIR]` finishes what a killed
 // process left running.
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include <boost/asio/io_context.hpp>
@@ -25,12 +27,13 @@ int report_compilation(const char* cmd, const ir::Compilation& c);
 namespace {
 
 void run_usage(std::ostream& out) {
-  out << "usage: weft run FILE --flow NAME [--input JSON|@FILE] [--data DIR]\n"
+  out << "usage: weft run FILE --flow NAME [--input JSON|@FILE] [--data DIR] [--count N]\n"
          "       weft run --resume [--data DIR]\n\n"
          "Runs one execution of flow NAME in-process on the embedded store (default $WEFT_DATA or\n"
          "./.weft), printing each step as it completes on stderr and the output JSON on stdout.\n"
          "FILE is a .flow module (checked and compiled) or a compiled .wfc. --resume finishes every\n"
-         "execution a stopped process left running. Exit status: 0 completed, 1 failed or\n"
+         "execution a stopped process left running. --count N starts N executions with the same\n"
+         "input (one output line each, in completion order). Exit status: 0 completed, 1 failed or\n"
          "cancelled, 2 usage or I/O error.\n";
 }
 
@@ -48,6 +51,7 @@ bool read_file(const std::string& path, std::string& out) {
 int run_run(int argc, char** argv) {
   std::string file, flow, input_text = "{}", data;
   bool resume = false, quiet = false;
+  long count = 1;
   for (int i = 0; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](std::string& dst) {
@@ -67,6 +71,15 @@ int run_run(int argc, char** argv) {
       if (!value(input_text)) return 2;
     } else if (a == "--data") {
       if (!value(data)) return 2;
+    } else if (a == "--count") {
+      std::string c;
+      if (!value(c)) return 2;
+      char* end = nullptr;
+      count = std::strtol(c.c_str(), &end, 10);
+      if (c.empty() || *end || count < 1 || count > 1000000) {
+        std::cerr << "weft run: --count needs a number from 1 to 1000000\n";
+        return 2;
+      }
     } else if (a == "--resume") {
       resume = true;
     } else if (a == "--quiet" || a == "-q") {
@@ -137,7 +150,6 @@ int run_run(int argc, char** argv) {
   boost::asio::io_context io;
   runtime::EngineOptions opts;
   opts.secret = secret_resolver(*store, dir);
-  std::string target;
   int exit_code = 0;
   json::value result;
   opts.on_step = [quiet](const std::string&, const std::string& step) {
@@ -151,6 +163,7 @@ int run_run(int argc, char** argv) {
     auto page = store->list_executions(q);
     return page.ok() && !page->items.empty();
   };
+  std::set<std::string> targets, finished;
   opts.on_terminal = [&](const store::ExecutionRecord& rec) {
     if (resume) {
       std::cerr << "  " << rec.id << " (" << rec.flow << "): " << store::status_name(rec.status) << "\n";
@@ -158,7 +171,7 @@ int run_run(int argc, char** argv) {
       if (!running_left()) io.stop();
       return;
     }
-    if (rec.id != target) return;
+    if (!targets.count(rec.id) || !finished.insert(rec.id).second) return;
     if (rec.status == store::ExecutionStatus::completed) {
       std::cout << json::serialize(rec.output) << "\n";
     } else {
@@ -166,7 +179,7 @@ int run_run(int argc, char** argv) {
       std::cerr << "weft run: execution " << rec.id << " " << store::status_name(rec.status) << ": "
                 << json::serialize(rec.error) << "\n";
     }
-    io.stop();
+    if (finished.size() == static_cast<size_t>(count)) io.stop();
   };
   runtime::Engine engine(io, *store, opts);
   engine_ptr = &engine;
@@ -183,19 +196,22 @@ int run_run(int argc, char** argv) {
       return 2;
     }
     engine.recover();
-    engine.start(flow, input, std::nullopt, [&](std::string id, std::string err) {
-      if (!err.empty()) {
-        std::cerr << "weft run: cannot start: " << err << "\n";
-        exit_code = 2;
-        io.stop();
-        return;
-      }
-      target = id;
-      if (!quiet) std::cerr << "execution " << id << " of " << flow << "\n";
-      // It may have finished before the id came back.
-      if (auto rec = engine_ptr->store().get_execution(id); rec && store::is_terminal(rec->status))
-        opts.on_terminal(*rec);
-    });
+    for (long i = 0; i < count; ++i)
+      engine.start(flow, input, std::nullopt, [&](std::string id, std::string err) {
+        if (!err.empty()) {
+          std::cerr << "weft run: cannot start: " << err << "\n";
+          exit_code = 2;
+          io.stop();
+          return;
+        }
+        targets.insert(id);
+        if (!quiet && count == 1) std::cerr << "execution " << id << " of " << flow << "\n";
+        if (!quiet && targets.size() == static_cast<size_t>(count) && count > 1)
+          std::cerr << "started " << count << " executions of " << flow << "\n";
+        // It may have finished before the id came back.
+        if (auto rec = engine_ptr->store().get_execution(id); rec && store::is_terminal(rec->status))
+          opts.on_terminal(*rec);
+      });
   }
   io.run();
   engine.shutdown();
