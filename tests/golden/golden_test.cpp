@@ -84,6 +84,7 @@ GoldenFile read_golden(const fs::path& path) {
 struct Analysis {
   diagnostics::SourcePtr source;
   diagnostics::Bag diags;
+  sema::CheckedProgram program;  ///< owns the imported files the diagnostics point into
 };
 
 /// Reads imported files by their repo-relative path (so rendered paths stay relative).
@@ -107,8 +108,8 @@ Analysis analyze(const fs::path& path) {
     return a;
   }
   RepoLoader loader;
-  auto program = sema::check_source(a.source, loader);
-  a.diags = std::move(program.diagnostics);
+  a.program = sema::check_source(a.source, loader);
+  a.diags = a.program.diagnostics;
   a.diags.sort();
   return a;
 }
