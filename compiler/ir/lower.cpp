@@ -558,7 +558,16 @@ class Lowerer {
       case EK::Index: return fold(index(op(0), op(1)));
       case EK::Call: return call_expr(e, sc, ctx);
       case EK::Unary: return fold(unary(e.name, op(0)));
-      case EK::Binary: return fold(binary(e.name, op(0), op(1)));
+      case EK::Binary: {
+        // The checker types `int / int` as float; at run time two ints divide as integers (so that
+        // durations, which are ints, stay ints): make the division a float one.
+        if (e.name == "/") {
+          auto l = cm.type_of(e.operands[0].get()), r = cm.type_of(e.operands[1].get());
+          if (l && r && l->kind == sema::Type::Kind::Int && r->kind == sema::Type::Kind::Int)
+            return fold(binary(e.name, call("to_float", {op(0)}), op(1)));
+        }
+        return fold(binary(e.name, op(0), op(1)));
+      }
       case EK::Conditional: return fold(cond(op(0), op(1), op(2)));
       case EK::Lambda: {
         std::vector<int> params;

@@ -473,3 +473,15 @@ flow f() -> string {
   h.run_for(50);
   EXPECT_EQ(h.fake("crm")->calls().size(), 1u);
 }
+
+TEST(Runtime, IntDivisionIsFloatDivisionAsTheCheckerTypesIt) {
+  Harness h;
+  h.deploy(src(R"(
+flow f(a: int, b: int) -> float {
+  return a / b
+}
+)"));
+  auto rec = h.run("f", {{"a", 7}, {"b", 2}});
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  EXPECT_EQ(rec.output, 3.5);
+}
