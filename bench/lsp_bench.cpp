@@ -72,6 +72,7 @@ int main() {
                                  {"position", json::object{{"line", line}, {"character", col}}}});
     completion_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     items = r.at("items").as_array().size();
+    if (items == 0 && k == 0) std::cerr << "no items at " << line << ":" << col << ": `" << edited.substr(dot - 20, 30) << "`\n";
   }
   double d = median(diag_ms), cm = median(completion_ms);
   std::cout << "lsp_bench: " << lines << " lines\n"
