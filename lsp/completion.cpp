@@ -177,7 +177,9 @@ bool complete_members(std::vector<CompletionEntry>& out, const Analysis& a, cons
     const sema::Field* f = t->field(receiver[next]);
     t = f ? f->type : nullptr;
   }
-  if (!t) return true;
+  // An unresolved type (e.g. a statement the broken parse dropped): let the caller try the
+  // last analysis that parsed.
+  if (!t || sema::is_unknown(t)) return false;
   t = sema::strip_optional(t);
   if (t->kind == sema::Type::Kind::Response) {
     out.push_back({"status", EntryKind::Field, "status: int", "The HTTP status.", {}, false, "0status"});

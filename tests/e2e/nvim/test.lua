@@ -1,0 +1,67 @@
+-- Drives `weft lsp` through Neovim's own LSP client (Neovim 0.7 API): the diagnostic of
+-- hello.flow must arrive at the right position, hover and definition must answer correctly.
+-- Results go to stdout (in headless mode `print` goes to stderr); exit status 0 = pass.
+local weft = os.getenv("WEFT_BIN")
+local file = os.getenv("FLOW_FILE")
+local failures = 0
+
+local function say(s) io.stdout:write(s .. "\n") end
+local function check(what, ok, detail)
+  if ok then say("ok   " .. what) else
+    failures = failures + 1
+    say("FAIL " .. what .. ": " .. tostring(detail))
+  end
+end
+
+vim.cmd("edit " .. vim.fn.fnameescape(file))
+local bufnr = vim.api.nvim_get_current_buf()
+local client_id = vim.lsp.start_client({
+  name = "weft",
+  cmd = { weft, "lsp" },
+  root_dir = vim.fn.fnamemodify(file, ":h"),
+})
+check("client started", client_id ~= nil, "start_client returned nil")
+vim.lsp.buf_attach_client(bufnr, client_id)
+
+-- 1. The diagnostic for `missing_name` (after an emoji: UTF-16 and byte columns differ).
+local got = vim.wait(20000, function() return #vim.diagnostic.get(bufnr) > 0 end, 50)
+check("diagnostics arrived", got, "no diagnostics within 20 s")
+local diags = vim.diagnostic.get(bufnr)
+local found = nil
+for _, d in ipairs(diags) do
+  if d.message:find("missing_name", 1, true) then found = d end
+end
+check("undefined name reported", found ~= nil, vim.inspect(diags))
+if found then
+  -- vim.diagnostic positions are 0-based lines and byte columns.
+  local line = vim.api.nvim_buf_get_lines(bufnr, found.lnum, found.lnum + 1, false)[1]
+  local want_col = line:find("missing_name", 1, true) - 1
+  check("diagnostic line", found.lnum == 5, found.lnum)
+  check("diagnostic column", found.col == want_col, "got " .. found.col .. ", want " .. want_col)
+  check("diagnostic end column", found.end_col == want_col + #"missing_name", found.end_col)
+  check("diagnostic code", tostring(found.code) == "E0101", found.code)
+end
+
+local client = vim.lsp.get_client_by_id(client_id)
+local uri = vim.uri_from_bufnr(bufnr)
+
+-- 2. Hover on the use of `greet` (line 4, `  let g = greet(who)`).
+local hover = client.request_sync("textDocument/hover",
+  { textDocument = { uri = uri }, position = { line = 4, character = 11 } }, 10000, bufnr)
+local value = hover and hover.result and hover.result.contents and hover.result.contents.value or ""
+check("hover signature", value:find("fn greet(name: string) -> string", 1, true) ~= nil, value)
+check("hover doc comment", value:find("Greets someone.", 1, true) ~= nil, value)
+
+-- 3. Definition of `greet` from its use: line 1, character 3.
+local def = client.request_sync("textDocument/definition",
+  { textDocument = { uri = uri }, position = { line = 4, character = 11 } }, 10000, bufnr)
+local loc = def and def.result
+if loc and loc[1] then loc = loc[1] end
+check("definition uri", loc and loc.uri == uri, vim.inspect(loc))
+check("definition position", loc and loc.range and loc.range.start.line == 1 and loc.range.start.character == 3,
+  vim.inspect(loc))
+
+client.stop()
+vim.wait(5000, function() return client.is_stopped() end, 50)
+say(failures == 0 and "PASS" or ("FAILED: " .. failures))
+if failures == 0 then vim.cmd("qall!") else vim.cmd("cquit 1") end
