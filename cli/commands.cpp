@@ -8,6 +8,8 @@ const std::vector<Command>& commands() {
       {"compile", "compile a module's flows to state-machine graphs (.wfc)", run_compile},
       {"graph", "draw a flow's state machine (dot, mermaid, svg)", run_graph},
       {"fmt", "rewrite files in the canonical formatting (--check: list files that would change)", run_fmt},
+      {"run", "run one execution in-process on the embedded store", run_run},
+      {"secret", "store secrets encrypted (set NAME from stdin, ls, rm)", run_secret},
       {"lsp", "the language server on stdio", run_lsp},
   };
   return all;

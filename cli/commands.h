@@ -21,6 +21,10 @@ int run_check(int argc, char** argv);
 int run_compile(int argc, char** argv);
 /// `weft graph FILE [--flow NAME] [--format dot|mermaid|svg] [-o OUT]` (cli/graph.cpp).
 int run_graph(int argc, char** argv);
+/// `weft run FILE --flow NAME --input JSON` / `weft run --resume` (cli/run.cpp).
+int run_run(int argc, char** argv);
+/// `weft secret set|ls|rm` (cli/secret.cpp).
+int run_secret(int argc, char** argv);
 /// `weft lsp`: the language server on stdio (cli/lsp.cpp).
 int run_lsp(int argc, char** argv);
 /// `weft fmt [--check] FILE...`: canonical formatting in place (cli/fmt.cpp).

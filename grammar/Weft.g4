@@ -300,5 +300,5 @@ fragment INTERP_ITEM
   : STRING
   | TRIPLE_STRING
   | '{' INTERP_ITEM* '}'
-  | ~["{}]
+  | ~["{}$]    // no `$` in code: a `${` inside an interpolation only starts a nested string's piece
   ;

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <set>
 
+#include "compiler/sema/checked.h"
+#include "compiler/sema/stdlib.h"
 #include "lsp/context.h"
 #include "lsp/features.h"
 #include "lsp/knowledge.h"
@@ -99,9 +101,108 @@ const LexicalDecl* find_decl(const std::vector<LexicalDecl>& decls, std::string_
   return nullptr;
 }
 
+// Whether a value of type `t` may be the first argument of a stdlib parameter of type `p`
+// (loosely: type variables and json fit everything; kinds must agree otherwise).
+bool fits_first(sema::TypeRef p, sema::TypeRef t) {
+  using Kind = sema::Type::Kind;
+  if (!p || !t) return true;
+  t = sema::strip_optional(t);
+  if (p->kind == Kind::Var || p->kind == Kind::Json || t->kind == Kind::Json || t->kind == Kind::Unknown) return true;
+  if (p->kind == Kind::Union) {
+    for (auto m : p->args)
+      if (fits_first(m, t)) return true;
+    return false;
+  }
+  if (p->kind == Kind::String) return sema::is_stringish(t);
+  if (p->kind == Kind::Float || p->kind == Kind::Int) return sema::is_numeric(t);
+  if (p->kind == Kind::Map) return t->kind == Kind::Map || t->kind == Kind::Record;
+  return p->kind == t->kind;
+}
+
+// The symbol a receiver's first name refers to at `offset` in a checked module.
+const sema::Symbol* resolve_name(const sema::CheckedModule& m, std::string_view name, uint32_t offset) {
+  auto locals = m.locals_at(offset);
+  for (auto it = locals.rbegin(); it != locals.rend(); ++it)
+    if ((*it)->name == name) return *it;
+  return m.lookup(name);
+}
+
+void add_fields(std::vector<CompletionEntry>& out, sema::TypeRef t) {
+  for (const auto& f : t->fields)
+    out.push_back({f.name, EntryKind::Field, f.name + (f.optional ? "?: " : ": ") + sema::to_string(f.type), f.doc, {},
+                   false, "0" + f.name});
+}
+
+// Member completion from types: returns true when the receiver was resolved.
+bool complete_members(std::vector<CompletionEntry>& out, const Analysis& a, const std::vector<std::string>& receiver,
+                      uint32_t at) {
+  if (!a.unit || receiver.empty()) return false;
+  const auto& m = a.unit->checked;
+  const sema::Symbol* s = resolve_name(m, receiver[0], at);
+  if (!s) return false;
+  size_t next = 1;
+  const sema::CheckedModule* module = &m;
+  while (s->kind == sema::SymbolKind::Import) {
+    if (!s->module) return true;  // a module that failed to load: nothing to offer
+    module = s->module;
+    if (next == receiver.size()) {
+      for (const auto& [name, sym] : module->top_level) {
+        EntryKind k = sym->kind == sema::SymbolKind::Type ? EntryKind::Type
+                      : sym->kind == sema::SymbolKind::Fn ? EntryKind::Function
+                      : sym->kind == sema::SymbolKind::Flow ? EntryKind::Flow
+                      : sym->kind == sema::SymbolKind::Connection ? EntryKind::Connection
+                      : sym->kind == sema::SymbolKind::Const ? EntryKind::Constant : EntryKind::Variable;
+        std::string detail = std::string(sema::kind_name(sym->kind)) + " " + name;
+        if (sym->type && sym->kind != sema::SymbolKind::Type) detail += ": " + sema::to_string(sym->type);
+        out.push_back({name, k, detail, sym->doc, {}, false, "0" + name});
+      }
+      return true;
+    }
+    s = module->lookup(receiver[next++]);
+    if (!s) return true;
+  }
+  if (s->kind == sema::SymbolKind::Connection) {
+    if (next == receiver.size()) add_facts(out, connection_methods(), EntryKind::Method);
+    return true;
+  }
+  sema::TypeRef t = s->type;
+  for (; next < receiver.size() && t; ++next) {
+    t = sema::strip_optional(t);
+    if (t->kind == sema::Type::Kind::Response) {
+      const std::string& n = receiver[next];
+      t = n == "body" ? t->arg() : n == "status" ? sema::TypeStore::int_() : nullptr;
+      if (n == "headers") return true;  // map<string>: no fields
+      continue;
+    }
+    const sema::Field* f = t->field(receiver[next]);
+    t = f ? f->type : nullptr;
+  }
+  if (!t) return true;
+  t = sema::strip_optional(t);
+  if (t->kind == sema::Type::Kind::Response) {
+    out.push_back({"status", EntryKind::Field, "status: int", "The HTTP status.", {}, false, "0status"});
+    out.push_back({"headers", EntryKind::Field, "headers: map<string>", "Response headers (lower-case names).", {}, false, "0headers"});
+    out.push_back({"body", EntryKind::Field, "body: " + sema::to_string(t->arg()),
+                   "The body, checked against the declared type for 2xx statuses.", {}, false, "0body"});
+    return true;
+  }
+  if (t->kind == sema::Type::Kind::Record) add_fields(out, t);
+  // `x.f(...)` is `f(x, ...)`: stdlib functions whose first parameter accepts x.
+  std::set<std::string> seen;
+  for (const auto& name : sema::Stdlib::get().names()) {
+    const auto* overloads = sema::Stdlib::get().overloads(name);
+    if (!overloads) continue;
+    for (const auto& f : *overloads) {
+      if (f.params.empty() || !fits_first(f.params[0].type, t) || !seen.insert(name).second) continue;
+      out.push_back({name, EntryKind::Method, f.signature, f.doc, {}, false, "3" + name});
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
-std::vector<CompletionEntry> complete(const Analysis& a, uint32_t offset) {
+std::vector<CompletionEntry> complete(const Analysis& a, uint32_t offset, const Analysis* last_good) {
   std::string_view text = a.source->text();
   CursorContext ctx = context_at(text, a.tokens, offset);
   std::vector<CompletionEntry> out;
@@ -110,6 +211,8 @@ std::vector<CompletionEntry> complete(const Analysis& a, uint32_t offset) {
   const Frame* f = ctx.innermost_block();
 
   if (ctx.after_dot) {
+    if (complete_members(out, a, ctx.receiver, ctx.receiver_begin)) return out;
+    if (last_good && last_good != &a && complete_members(out, *last_good, ctx.receiver, ctx.receiver_begin)) return out;
     if (ctx.receiver.size() == 1) {
       const LexicalDecl* d = find_decl(decls, ctx.receiver[0]);
       if (d && d->kind == LexicalDecl::Kind::Connection) {

@@ -206,6 +206,7 @@ CursorContext context_at(std::string_view text, const std::vector<Token>& toks, 
           break;
         }
         chain.insert(chain.begin(), std::string(c.at(q - 1)));
+        ctx.receiver_begin = toks[q - 1].begin;
         if (q >= 2 && (c.is(q - 2, ".") || c.is(q - 2, "?."))) {
           q -= 2;
           continue;

@@ -57,6 +57,7 @@ struct CursorContext {
   uint32_t prefix_begin = 0;
   bool after_dot = false;        ///< cursor right after `.` or `?.` (plus a prefix)
   std::vector<std::string> receiver;  ///< for after_dot: the dotted names before the dot; empty when not a plain chain
+  uint32_t receiver_begin = 0;        ///< byte offset of the receiver's first name
   bool key_position = false;     ///< at the start of an entry of a brace block (a field/setting name)
   bool statement_start = false;  ///< first token of a line inside a statement block or at top level
   bool type_position = false;    ///< after `:` in a record/params, after `->`, inside `<...>` of a call

@@ -40,7 +40,8 @@ struct CompletionEntry {
 
 /// Completion at a byte offset: keywords and snippets for the place, names in scope, fields of
 /// the enclosing block, members after `.`, stdlib functions, connection methods.
-std::vector<CompletionEntry> complete(const Analysis& a, uint32_t offset);
+/// `last_good` (the newest analysis that parsed) resolves receivers while the current text is broken.
+std::vector<CompletionEntry> complete(const Analysis& a, uint32_t offset, const Analysis* last_good = nullptr);
 
 /// A signature for signature help: label, docs and each parameter's label.
 struct SignatureEntry {
@@ -75,5 +76,60 @@ struct SemanticToken {
 
 /// Classifies every token of the text (lexically, refined by the declarations found).
 std::vector<SemanticToken> semantic_tokens(const Analysis& a);
+
+}  // namespace weft::lsp
+
+#include "compiler/sema/checked.h"
+
+namespace weft::lsp {
+
+/// Hover text (markdown) and the byte range it describes.
+struct HoverResult {
+  std::string markdown;
+  uint32_t begin = 0;
+  uint32_t end = 0;
+};
+
+/// Hover at an offset: symbols (kind, type, doc), expression types, stdlib functions, keywords.
+std::optional<HoverResult> hover(const Analysis& a, uint32_t offset);
+
+/// The symbol declared or used at an offset (in this document), or null.
+const sema::Symbol* symbol_at(const Analysis& a, uint32_t offset);
+
+/// Where the thing at `offset` is declared (possibly in an imported file).
+std::optional<diagnostics::Range> definition(const Analysis& a, uint32_t offset);
+
+/// Identifies a symbol across separately checked programs: the declaring file and name offset.
+struct SymbolKey {
+  std::string path;
+  uint32_t begin = 0;
+  std::string name;
+  sema::SymbolKind kind = sema::SymbolKind::Let;
+};
+
+/// The key of a symbol (nullopt for built-in trigger variables).
+std::optional<SymbolKey> key_of(const sema::Symbol& s);
+
+/// Every range naming the symbol `key` in the analysis's program (uses; plus the declaration
+/// when `include_declaration`). Ranges point into the program's source files.
+std::vector<diagnostics::Range> references_in(const Analysis& a, const SymbolKey& key, bool include_declaration);
+
+/// LSP-free symbol kinds for the outline.
+enum class OutlineKind { Import, Type, Field, Const, Fn, Connection, Flow, Test, Trigger, Step, Let, Param };
+
+struct OutlineItem {
+  std::string name;
+  std::string detail;
+  OutlineKind kind = OutlineKind::Let;
+  uint32_t begin = 0, end = 0;          ///< the whole declaration
+  uint32_t sel_begin = 0, sel_end = 0;  ///< its name
+  std::vector<OutlineItem> children;
+};
+
+/// The document's declarations with their members (fields, triggers, steps, lets, params).
+std::vector<OutlineItem> outline(const Analysis& a);
+
+/// Whether `name` may be used as an identifier (not a keyword, right characters).
+bool valid_identifier(std::string_view name);
 
 }  // namespace weft::lsp

@@ -1,7 +1,8 @@
 #include "lsp/handlers.h"
 
-#include <fstream>
-#include <sstream>
+#include <algorithm>
+#include <cctype>
+#include <set>
 
 #include "lsp/features.h"
 #include "lsp/protocol.h"
@@ -56,6 +57,46 @@ CompletionKind completion_kind(EntryKind k) {
   return CompletionKind::Text;
 }
 
+/// The URI and LSP range of a compiler range (which may be in another file).
+Location location_of(const diagnostics::Range& r) {
+  LineIndex index(r.file->text());
+  return {path_to_uri(r.file->path()), to_range(index, r.begin, r.end)};
+}
+
+SymbolKind lsp_symbol_kind(OutlineKind k) {
+  switch (k) {
+    case OutlineKind::Import: return SymbolKind::Module;
+    case OutlineKind::Type: return SymbolKind::Struct;
+    case OutlineKind::Field: return SymbolKind::Field;
+    case OutlineKind::Const: return SymbolKind::Constant;
+    case OutlineKind::Fn: return SymbolKind::Function;
+    case OutlineKind::Connection: return SymbolKind::Object;
+    case OutlineKind::Flow: return SymbolKind::Class;
+    case OutlineKind::Test: return SymbolKind::Method;
+    case OutlineKind::Trigger: return SymbolKind::Event;
+    case OutlineKind::Step: return SymbolKind::Property;
+    case OutlineKind::Let: return SymbolKind::Variable;
+    case OutlineKind::Param: return SymbolKind::Variable;
+  }
+  return SymbolKind::Variable;
+}
+
+DocumentSymbol document_symbol_of(const OutlineItem& o, const LineIndex& index) {
+  DocumentSymbol d{o.name, o.detail, lsp_symbol_kind(o.kind), to_range(index, o.begin, o.end),
+                   to_range(index, o.sel_begin, o.sel_end), {}};
+  for (const auto& c : o.children) d.children.push_back(document_symbol_of(c, index));
+  return d;
+}
+
+/// Case-insensitive subsequence match (what editors expect of workspace symbol queries).
+bool fuzzy_match(std::string_view query, std::string_view name) {
+  size_t j = 0;
+  for (char c : name) {
+    if (j < query.size() && std::tolower(static_cast<unsigned char>(c)) == std::tolower(static_cast<unsigned char>(query[j]))) ++j;
+  }
+  return j == query.size();
+}
+
 }  // namespace
 
 Handlers::Handlers(Notify notify, Changed changed)
@@ -66,6 +107,14 @@ Handlers::Handlers(Notify notify, Changed changed)
       {"textDocument/completion", &Handlers::completion},
       {"textDocument/signatureHelp", &Handlers::signature_help},
       {"textDocument/semanticTokens/full", &Handlers::semantic_tokens_full},
+      {"textDocument/hover", &Handlers::hover},
+      {"textDocument/definition", &Handlers::definition},
+      {"textDocument/references", &Handlers::references},
+      {"textDocument/prepareRename", &Handlers::prepare_rename},
+      {"textDocument/rename", &Handlers::rename},
+      {"textDocument/documentSymbol", &Handlers::document_symbol},
+      {"workspace/symbol", &Handlers::workspace_symbol},
+      {"textDocument/codeAction", &Handlers::code_action},
   };
 }
 
@@ -82,6 +131,13 @@ json::value Handlers::capabilities() {
       {"positionEncoding", "utf-16"},
       {"textDocumentSync", json::object{{"openClose", true}, {"change", 2}}},
       {"foldingRangeProvider", true},
+      {"hoverProvider", true},
+      {"definitionProvider", true},
+      {"referencesProvider", true},
+      {"renameProvider", json::object{{"prepareProvider", true}}},
+      {"documentSymbolProvider", true},
+      {"workspaceSymbolProvider", true},
+      {"codeActionProvider", json::object{{"codeActionKinds", json::array{"quickfix"}}}},
       {"completionProvider", json::object{{"triggerCharacters", json::array{".", ":", "<"}}, {"resolveProvider", false}}},
       {"signatureHelpProvider", json::object{{"triggerCharacters", json::array{"(", ","}}, {"retriggerCharacters", json::array{":"}}}},
       {"semanticTokensProvider",
@@ -92,7 +148,15 @@ json::value Handlers::capabilities() {
 }
 
 json::value Handlers::initialize(const json::value& params, const std::atomic<bool>&) {
-  object_at(params, "params");
+  const auto& p = object_at(params, "params");
+  if (const json::value* folders = p.if_contains("workspaceFolders"); folders && folders->is_array()) {
+    for (const auto& f : folders->get_array())
+      if (f.is_object())
+        if (const json::value* uri = f.get_object().if_contains("uri"); uri && uri->is_string())
+          if (auto path = uri_to_path(uri->get_string())) workspace_.add_root(*path);
+  } else if (const json::value* root = p.if_contains("rootUri"); root && root->is_string()) {
+    if (auto path = uri_to_path(root->get_string())) workspace_.add_root(*path);
+  }
   return json::object{{"capabilities", capabilities()},
                       {"serverInfo", json::object{{"name", "weft"}, {"version", "0.1.0"}}}};
 }
@@ -106,6 +170,14 @@ void Handlers::notify(std::string_view method, const json::value& params) {
     auto p = did_change_from_json(params);
     if (auto err = docs_.change(p.uri, p.version, p.changes)) throw ParamError(*err);
     changed_(p.uri);
+    for (const auto& dep : workspace_.dependents(p.uri)) {  // files importing this one
+      workspace_.forget(dep);
+      {
+        std::lock_guard lock(published_mu_);
+        published_.erase(dep);
+      }
+      changed_(dep);
+    }
   } else if (method == "textDocument/didClose") {
     std::string uri = document_uri_from_json(params);
     docs_.close(uri);
@@ -137,8 +209,15 @@ std::optional<json::value> Handlers::diagnostics(const std::string& uri) {
     pd.severity = severity_of(d.severity);
     pd.code = std::string(diagnostics::info(d.code).id);
     pd.message = d.message;
+    // The caret label (`did you mean ...?`) and ranged notes become related information; notes
+    // without a range are appended to the message as `weft check` prints them under it.
+    if (!d.label.empty() && d.range.valid())
+      pd.related.push_back({{uri, pd.range}, d.label});
     for (const auto& n : d.notes) {
-      if (!n.range || !n.range->file) continue;
+      if (!n.range || !n.range->file) {
+        pd.message += "\nnote: " + n.message;
+        continue;
+      }
       LineIndex ni(n.range->file->text());
       pd.related.push_back({{path_to_uri(n.range->file->path()), to_range(ni, n.range->begin, n.range->end)}, n.message});
     }
@@ -148,15 +227,8 @@ std::optional<json::value> Handlers::diagnostics(const std::string& uri) {
 }
 
 AnalysisPtr Handlers::analysis_of(const std::string& uri) {
-  if (DocumentPtr doc = docs_.get(uri)) return workspace_.analyse(doc);
-  auto path = uri_to_path(uri);
-  if (!path) throw ParamError("unknown document: " + uri);
-  std::ifstream in(*path, std::ios::binary);
-  if (!in) throw ParamError("document is neither open nor readable: " + uri);
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto doc = std::make_shared<Document>(Document{uri, "weft", 0, text.str()});
-  return workspace_.analyse(doc);
+  if (AnalysisPtr a = workspace_.analyse_uri(uri)) return a;
+  throw ParamError("document is neither open nor readable: " + uri);
 }
 
 json::value Handlers::folding_range(const json::value& params, const std::atomic<bool>& cancelled) {
@@ -183,7 +255,8 @@ json::value Handlers::completion(const json::value& params, const std::atomic<bo
   check_cancel(cancelled);
   LineIndex index(a->source->text());
   std::vector<CompletionItem> items;
-  for (auto& e : complete(*a, index.offset(p.position))) {
+  AnalysisPtr good = workspace_.last_good(p.uri);
+  for (auto& e : complete(*a, index.offset(p.position), good.get())) {
     CompletionItem c;
     c.label = std::move(e.label);
     c.kind = completion_kind(e.kind);
@@ -245,6 +318,150 @@ json::value Handlers::semantic_tokens_full(const json::value& params, const std:
     }
   }
   return json::object{{"data", std::move(data)}};
+}
+
+json::value Handlers::hover(const json::value& params, const std::atomic<bool>& cancelled) {
+  auto p = position_params_from_json(params);
+  AnalysisPtr a = analysis_of(p.uri);
+  check_cancel(cancelled);
+  LineIndex index(a->source->text());
+  auto h = lsp::hover(*a, index.offset(p.position));
+  if (!h) return nullptr;
+  return to_json(Hover{h->markdown, to_range(index, h->begin, h->end)});
+}
+
+json::value Handlers::definition(const json::value& params, const std::atomic<bool>& cancelled) {
+  auto p = position_params_from_json(params);
+  AnalysisPtr a = analysis_of(p.uri);
+  check_cancel(cancelled);
+  LineIndex index(a->source->text());
+  auto r = lsp::definition(*a, index.offset(p.position));
+  if (!r) return nullptr;
+  return to_json(location_of(*r));
+}
+
+std::map<std::string, std::vector<Range>> Handlers::symbol_ranges(const TextDocumentPositionParams& at,
+                                                                  bool include_declaration,
+                                                                  const std::atomic<bool>& cancelled, std::string* name) {
+  std::map<std::string, std::vector<Range>> out;
+  AnalysisPtr a = analysis_of(at.uri);
+  LineIndex index(a->source->text());
+  const sema::Symbol* s = symbol_at(*a, index.offset(at.position));
+  if (!s) return out;
+  auto key = key_of(*s);
+  if (!key) return out;
+  if (name) *name = s->name;
+  // This document's program, then every other workspace file (files that import this one see
+  // the same declaration through their own checked program).
+  std::set<std::pair<std::string, uint32_t>> seen;
+  auto collect = [&](const Analysis& an) {
+    for (const auto& r : references_in(an, *key, include_declaration)) {
+      if (!seen.insert({normalised_path(path_to_uri(r.file->path())), r.begin}).second) continue;
+      Location l = location_of(r);
+      out[l.uri].push_back(l.range);
+    }
+  };
+  collect(*a);
+  for (const auto& uri : workspace_.workspace_uris()) {
+    check_cancel(cancelled);
+    if (uri == at.uri) continue;
+    if (AnalysisPtr other = workspace_.analyse_uri(uri)) collect(*other);
+  }
+  for (auto& [_, ranges] : out)
+    std::sort(ranges.begin(), ranges.end(), [](const Range& x, const Range& y) { return x.start < y.start; });
+  return out;
+}
+
+json::value Handlers::references(const json::value& params, const std::atomic<bool>& cancelled) {
+  auto p = reference_params_from_json(params);
+  std::vector<Location> out;
+  for (auto& [uri, ranges] : symbol_ranges(p.at, p.include_declaration, cancelled, nullptr))
+    for (auto& r : ranges) out.push_back({uri, r});
+  return to_json(out);
+}
+
+json::value Handlers::prepare_rename(const json::value& params, const std::atomic<bool>& cancelled) {
+  auto p = position_params_from_json(params);
+  AnalysisPtr a = analysis_of(p.uri);
+  check_cancel(cancelled);
+  LineIndex index(a->source->text());
+  uint32_t offset = index.offset(p.position);
+  const sema::Symbol* s = symbol_at(*a, offset);
+  if (!s || !key_of(*s) || s->kind == sema::SymbolKind::Test) return nullptr;
+  // The identifier under the cursor.
+  for (const auto& t : a->tokens)
+    if (t.kind == Token::Kind::Ident && t.begin <= offset && offset <= t.end)
+      return json::object{{"range", to_json(to_range(index, t.begin, t.end))}, {"placeholder", s->name}};
+  return nullptr;
+}
+
+json::value Handlers::rename(const json::value& params, const std::atomic<bool>& cancelled) {
+  auto p = rename_params_from_json(params);
+  if (!valid_identifier(p.new_name)) throw ParamError("`" + p.new_name + "` is not a valid name");
+  std::string old_name;
+  auto ranges = symbol_ranges(p.at, true, cancelled, &old_name);
+  if (ranges.empty()) return nullptr;
+  WorkspaceEdit edit;
+  for (auto& [uri, rs] : ranges)
+    for (auto& r : rs) edit.changes[uri].push_back({r, p.new_name});
+  return to_json(edit);
+}
+
+json::value Handlers::document_symbol(const json::value& params, const std::atomic<bool>& cancelled) {
+  AnalysisPtr a = analysis_of(document_uri_from_json(params));
+  check_cancel(cancelled);
+  LineIndex index(a->source->text());
+  std::vector<DocumentSymbol> out;
+  for (const auto& o : outline(*a)) out.push_back(document_symbol_of(o, index));
+  return to_json(out);
+}
+
+json::value Handlers::workspace_symbol(const json::value& params, const std::atomic<bool>& cancelled) {
+  const auto& p = object_at(params, "params");
+  std::string query = string_field(p, "query");
+  std::vector<SymbolInformation> out;
+  for (const auto& uri : workspace_.workspace_uris()) {
+    check_cancel(cancelled);
+    AnalysisPtr a = workspace_.analyse_uri(uri);
+    if (!a) continue;
+    LineIndex index(a->source->text());
+    for (const auto& o : outline(*a)) {
+      if (o.kind == OutlineKind::Test) continue;
+      if (fuzzy_match(query, o.name))
+        out.push_back({o.name, lsp_symbol_kind(o.kind), {uri, to_range(index, o.sel_begin, o.sel_end)}, {}});
+      for (const auto& c : o.children)
+        if ((c.kind == OutlineKind::Step || c.kind == OutlineKind::Field) && fuzzy_match(query, c.name))
+          out.push_back({c.name, lsp_symbol_kind(c.kind), {uri, to_range(index, c.sel_begin, c.sel_end)}, o.name});
+      if (out.size() >= 500) break;
+    }
+  }
+  return to_json(out);
+}
+
+json::value Handlers::code_action(const json::value& params, const std::atomic<bool>& cancelled) {
+  auto p = code_action_params_from_json(params);
+  AnalysisPtr a = analysis_of(p.uri);
+  check_cancel(cancelled);
+  LineIndex index(a->source->text());
+  uint32_t begin = index.offset(p.range.start), end = index.offset(p.range.end);
+  std::vector<CodeAction> out;
+  for (const auto& d : a->diagnostics) {
+    if (!d.fix || !d.fix->range.valid()) continue;
+    if (d.range.end < begin || d.range.begin > end) continue;
+    CodeAction action;
+    action.title = d.fix->message.empty() ? "replace with `" + d.fix->replacement + "`" : d.fix->message;
+    Diagnostic pd;
+    pd.range = to_range(index, d.range.begin, d.range.end);
+    pd.severity = severity_of(d.severity);
+    pd.code = std::string(diagnostics::info(d.code).id);
+    pd.message = d.message;
+    action.diagnostics.push_back(std::move(pd));
+    Location target = location_of(d.fix->range);
+    action.edit.changes[target.uri].push_back({target.range, d.fix->replacement});
+    action.preferred = true;
+    out.push_back(std::move(action));
+  }
+  return to_json(out);
 }
 
 }  // namespace weft::lsp

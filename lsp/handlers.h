@@ -13,6 +13,7 @@
 #include <boost/json/value.hpp>
 
 #include "lsp/document_store.h"
+#include "lsp/protocol.h"
 #include "lsp/workspace.h"
 
 namespace weft::lsp {
@@ -46,6 +47,17 @@ class Handlers {
   boost::json::value completion(const boost::json::value& params, const std::atomic<bool>&);
   boost::json::value signature_help(const boost::json::value& params, const std::atomic<bool>&);
   boost::json::value semantic_tokens_full(const boost::json::value& params, const std::atomic<bool>&);
+  boost::json::value hover(const boost::json::value& params, const std::atomic<bool>&);
+  boost::json::value definition(const boost::json::value& params, const std::atomic<bool>&);
+  boost::json::value references(const boost::json::value& params, const std::atomic<bool>&);
+  boost::json::value prepare_rename(const boost::json::value& params, const std::atomic<bool>&);
+  boost::json::value rename(const boost::json::value& params, const std::atomic<bool>&);
+  boost::json::value document_symbol(const boost::json::value& params, const std::atomic<bool>&);
+  boost::json::value workspace_symbol(const boost::json::value& params, const std::atomic<bool>&);
+  boost::json::value code_action(const boost::json::value& params, const std::atomic<bool>&);
+  /// Every range of the symbol at a position across the workspace (one list per URI).
+  std::map<std::string, std::vector<Range>> symbol_ranges(const TextDocumentPositionParams& at, bool include_declaration,
+                                                          const std::atomic<bool>& cancelled, std::string* name);
 
   /// The current analysis of an open document, or a document read from disk; throws ParamError
   /// when the URI is neither open nor readable.

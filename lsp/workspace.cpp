@@ -1,8 +1,33 @@
 #include "lsp/workspace.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
 #include "lsp/text.h"
 
 namespace weft::lsp {
+
+namespace fs = std::filesystem;
+
+std::string normalised_path(const std::string& uri) {
+  auto p = uri_to_path(uri);
+  if (!p) return {};
+  std::string n = fs::path(*p).lexically_normal().generic_string();
+  return n.empty() ? *p : n;
+}
+
+bool BufferLoader::read(const std::string& path, std::string& text, std::string& error) {
+  std::string want = fs::path(path).lexically_normal().generic_string();
+  for (const auto& d : docs_.all())
+    if (normalised_path(d->uri) == want) {
+      text = d->text;
+      return true;
+    }
+  return disk_.read(path, text, error);
+}
 
 AnalysisPtr Workspace::analyse(const DocumentPtr& doc) {
   {
@@ -14,16 +39,94 @@ AnalysisPtr Workspace::analyse(const DocumentPtr& doc) {
   auto a = std::make_shared<Analysis>();
   a->uri = doc->uri;
   a->version = doc->version;
-  a->source = std::make_shared<diagnostics::SourceFile>(uri_to_path(doc->uri).value_or(doc->uri), doc->text);
+  std::string path = normalised_path(doc->uri);
+  a->source = std::make_shared<diagnostics::SourceFile>(path.empty() ? doc->uri : path, doc->text);
   a->tokens = lex(a->source->text());
+  BufferLoader loader(docs_);
+  auto program = std::make_shared<sema::CheckedProgram>(sema::check_source(a->source, loader));
+  for (const auto& m : program->modules)
+    if (m->source == a->source) a->unit = m.get();
+  if (!a->unit && program->root()) a->unit = program->root();
+  for (const auto& d : program->diagnostics.all()) {
+    if (d.range.file == a->source.get()) {
+      a->diagnostics.push_back(d);
+      if (d.code <= diagnostics::Code::E0010 && d.code != diagnostics::Code::E0009) a->syntax_ok = false;
+    }
+  }
+  a->program = std::move(program);
   std::lock_guard lock(mu_);
   cache_[doc->uri] = a;
+  if (a->syntax_ok) good_[doc->uri] = a;
   return a;
+}
+
+AnalysisPtr Workspace::analyse_uri(const std::string& uri) {
+  if (DocumentPtr doc = docs_.get(uri)) return analyse(doc);
+  auto path = uri_to_path(uri);
+  if (!path) return nullptr;
+  std::ifstream in(*path, std::ios::binary);
+  if (!in) return nullptr;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return analyse(std::make_shared<Document>(Document{uri, "weft", -1, text.str()}));
+}
+
+AnalysisPtr Workspace::last_good(const std::string& uri) {
+  std::lock_guard lock(mu_);
+  auto it = good_.find(uri);
+  return it == good_.end() ? nullptr : it->second;
 }
 
 void Workspace::forget(const std::string& uri) {
   std::lock_guard lock(mu_);
   cache_.erase(uri);
+  good_.erase(uri);
+}
+
+std::vector<std::string> Workspace::dependents(const std::string& uri) {
+  std::string path = normalised_path(uri);
+  std::vector<std::string> out;
+  if (path.empty()) return out;
+  std::lock_guard lock(mu_);
+  for (const auto& [other, a] : cache_) {
+    if (other == uri || !docs_.get(other)) continue;
+    for (const auto& m : a->program->modules)
+      if (m.get() != a->unit && m->path == path) {
+        out.push_back(other);
+        break;
+      }
+  }
+  return out;
+}
+
+void Workspace::add_root(const std::string& path) {
+  std::lock_guard lock(mu_);
+  if (std::find(roots_.begin(), roots_.end(), path) == roots_.end()) roots_.push_back(path);
+}
+
+std::vector<std::string> Workspace::workspace_uris() const {
+  std::set<std::string> out;
+  for (const auto& d : docs_.all()) out.insert(d->uri);
+  std::vector<std::string> roots;
+  {
+    std::lock_guard lock(mu_);
+    roots = roots_;
+  }
+  for (const auto& root : roots) {
+    std::error_code ec;
+    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+    size_t seen = 0;
+    for (; !ec && it != end && seen < 5000; it.increment(ec), ++seen) {
+      const auto& p = it->path();
+      std::string name = p.filename().string();
+      if (it->is_directory(ec) && (name == "node_modules" || name == "build" || (!name.empty() && name[0] == '.'))) {
+        it.disable_recursion_pending();
+        continue;
+      }
+      if (p.extension() == ".flow" && it->is_regular_file(ec)) out.insert(path_to_uri(fs::absolute(p).lexically_normal().string()));
+    }
+  }
+  return {out.begin(), out.end()};
 }
 
 }  // namespace weft::lsp

@@ -430,10 +430,6 @@ struct Printer {
     } else {
       ident(d.name);
     }
-    if (!d.doc.empty()) {
-      nl(indent + 1);
-      out += "(doc " + quote(d.doc) + ")";
-    }
     switch (d.kind) {
       case K::Import: out += ' ' + quote(d.import_path); break;
       case K::Type:
@@ -495,6 +491,10 @@ struct Printer {
       case K::Test:
         if (d.body) block(*d.body, indent + 1);
         break;
+    }
+    if (!d.doc.empty()) {
+      nl(indent + 1);
+      out += "(doc " + quote(d.doc) + ")";
     }
     out += ')';
   }

@@ -9,7 +9,8 @@
 // `(wait-signal "name" [timeout])`.
 // Types: `string`, `common.T`, `(list T)`, `(map T)`, `(opt T)`, `(union A B)`, `"lit"`,
 // `(record (field name T) (field? name T))`, `(generic Response T)`.
-// Statements and declarations print one per line, indented by two spaces per level.
+// Statements and declarations print one per line, indented by two spaces per level; a
+// declaration's `///` doc comes last as `(doc "...")`, record field docs as `(field-doc name "...")`.
 // With ranges on, every node's head is followed by `@line:col-line:col` (identifiers with a
 // range of their own print it the same way).
 #pragma once

@@ -80,7 +80,7 @@ class Builder {
     return static_cast<int>(clusters_.size()) - 1;
   }
   std::string slot(int s) const { return s >= 0 && s < static_cast<int>(f_.slots.size()) ? f_.slots[s].name : "?"; }
-  std::string text(const ExprPtr& e) const { return clip(expr_text(e, f_.slots)); }
+  std::string text(const ExprPtr& e) const { return clip(expr_label(e, f_.slots)); }
 
   std::string action_label(const Action& a) const {
     if (a.kind == Action::Kind::ChildFlow) return "run " + a.flow;
@@ -159,7 +159,9 @@ class Builder {
           int inner = cluster(n->concurrency ? "for (concurrency " + text(n->concurrency) + ")" : "for", cl);
           vertices_.back().cluster = inner;
           edge(me, target(n->body, me), "each", n->body.empty() ? Style::Loop : Style::Normal);
+          loops_.push_back(me);
           walk(n->body, me, inner);
+          loops_.pop_back();
           edge(me, succ, n->into_slot >= 0 ? "done: " + slot(n->into_slot) : "done");
           break;
         }
@@ -180,7 +182,7 @@ class Builder {
           }
           break;
         }
-        case NodeKind::Yield: edge(me, cont, "next", Style::Loop); break;
+        case NodeKind::Yield: edge(me, loops_.empty() ? cont : loops_.back(), "next", Style::Loop); break;
         case NodeKind::Succeed:
         case NodeKind::Fail: break;
         default:
@@ -203,6 +205,7 @@ class Builder {
   std::set<std::string> used_;
   std::map<std::string, int> join_cluster_;
   std::vector<TryFrame> tries_;
+  std::vector<std::string> loops_;  ///< vertices of the enclosing map nodes
 };
 
 std::string dot_escape(const std::string& s) {

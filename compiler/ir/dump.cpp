@@ -71,7 +71,10 @@ int binary_prec(const std::string& op) {
 
 class Printer {
  public:
-  explicit Printer(const std::vector<Slot>& slots) : names_(slot_names(slots)) {}
+  explicit Printer(const std::vector<Slot>& slots, bool plain = false) : names_(slot_names(slots)), plain_(plain) {
+    if (plain)
+      for (size_t i = 0; i < slots.size(); ++i) names_[i] = slots[i].name;
+  }
 
   std::string slot(int s) const {
     if (s >= 0 && s < static_cast<int>(names_.size())) return names_[s];
@@ -87,7 +90,7 @@ class Printer {
     switch (e->op) {
       case O::Const: s = const_text(e->value); break;
       case O::Slot: s = slot(e->slot); break;
-      case O::Ctx: s = "ctx." + e->name; break;
+      case O::Ctx: s = (plain_ ? "" : "ctx.") + e->name; break;
       case O::Member: s = expr(e->args[0], 10) + "." + e->name; break;
       case O::OptMember: s = expr(e->args[0], 10) + "?." + e->name; break;
       case O::Index: s = expr(e->args[0], 10) + "[" + expr(e->args[1]) + "]"; break;
@@ -141,7 +144,7 @@ class Printer {
         s += ")";
         break;
       }
-      case O::CallFn: s = "@" + e->name + "(" + join(e->args) + ")"; break;
+      case O::CallFn: s = (plain_ ? "" : "@") + e->name + "(" + join(e->args) + ")"; break;
       case O::Lambda: {
         prec = 0;
         std::string ps;
@@ -169,6 +172,7 @@ class Printer {
 
  private:
   std::vector<std::string> names_;
+  bool plain_ = false;
 };
 
 std::string settings_text(const std::vector<Setting>& ss, const Printer& p) {
@@ -372,6 +376,8 @@ std::string type_text(const Type& t) {
 }
 
 std::string expr_text(const ExprPtr& e, const std::vector<Slot>& slots) { return Printer(slots).expr(e); }
+
+std::string expr_label(const ExprPtr& e, const std::vector<Slot>& slots) { return Printer(slots, true).expr(e); }
 
 std::string duration_text(int64_t ms) {
   if (ms <= 0) return std::to_string(ms) + "ms";

@@ -14,6 +14,8 @@ namespace weft::ir {
 std::string type_text(const Type& t);
 /// An expression in source-like syntax with minimal parentheses, slots named from `slots`.
 std::string expr_text(const ExprPtr& e, const std::vector<Slot>& slots);
+/// expr_text for people: slots and trigger names bare (`order.id`, `body`), fns without `@`.
+std::string expr_label(const ExprPtr& e, const std::vector<Slot>& slots);
 /// A duration in milliseconds as the language writes it: 90000 → "1m30s", 250 → "250ms".
 std::string duration_text(int64_t ms);
 /// duration_text of a constant integer expression, else expr_text.

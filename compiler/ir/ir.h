@@ -13,6 +13,35 @@
 //
 // Values are boost::json values. Conventions: a duration is an int64 of milliseconds; a time is
 // an RFC 3339 string; a secret is a string whose static type keeps it out of bodies and logs.
+//
+// Semantics the engine implements (LANGUAGE.md §5–§7):
+//  - start: the input object is validated against each Param's type (missing → default_value)
+//    and bound to the param slots; every other slot starts as null.
+//  - call / child_flow: a durable step. Evaluate the action's expressions, send it (retry policy
+//    `retry`, else the connection's, else the flow's; `timeout` per attempt), record the result
+//    in `slot`. A call's result is `{status, headers, body}`; `response` is checked against the
+//    body only for 2xx statuses; a non-2xx status not in `accept_status` raises http_error.
+//    Once completed, a step with `compensate` registers that action (evaluated later, when the
+//    saga unwinds, with the slots as they were); compensations run in reverse completion order
+//    when the flow fails with an uncaught error.
+//  - assign: slot = value.  timer: wait `value` ms, or until the time `value`.
+//  - wait_signal: wait for the signal `name`; its payload goes to `slot`; after `timeout` raise
+//    `timeout`.  emit: durably publish event `name` with data `value` (null when absent).
+//  - choice: with a `subject`, first store it in `slot`; then take the first edge whose guard
+//    is true, else `otherwise`, else continue at `next`.
+//  - fork: run every branch region concurrently; the first failure cancels the others; when all
+//    end, continue at `next` (its join). Slots written in branches stay visible afterwards.
+//  - map: for each element of `value` (a list), run the `body` region with `item_slot` (and
+//    `index_slot`) bound — iterations run in their own copy of the slots, at most `concurrency`
+//    at once (null: one at a time). `yield` ends an iteration with a value (null when the body
+//    ends without one); `into_slot` receives the values in input order.
+//  - try: run `body`; an error raised inside it (not inside a nested try that handles it) is
+//    matched against `catches` in order: kind ("" = any), then `slot` = the error value, then
+//    `where`. The first match runs its region and continues at the try's `next`; no match
+//    propagates the error outward; outside every try the flow fails.
+//  - succeed: the flow's output is `value` (null when absent), checked against the result type.
+//    fail: raise `failure` {message: value, code/details from `details`}. Falling off the end of
+//    the top-level region succeeds with null.
 #pragma once
 #include <cstdint>
 #include <map>

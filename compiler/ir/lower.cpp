@@ -86,18 +86,6 @@ Slot::Kind slot_kind(SymK k) {
   }
 }
 
-/// Short display text of an expression for labels and check paths: slots without `$`.
-std::string plain_text(const ExprPtr& e, const std::vector<Slot>& slots) {
-  std::string s = expr_text(e, slots), out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '$' && (i == 0 || s[i - 1] != '\\') && i + 1 < s.size() &&
-        (std::isalpha(static_cast<unsigned char>(s[i + 1])) || s[i + 1] == '_'))
-      continue;
-    out += s[i];
-  }
-  return out;
-}
-
 /// The path a runtime check names in its error: `body`, `current.body.items`; "value" otherwise.
 std::string path_root(const ExprPtr& e, const std::vector<Slot>& slots) {
   using O = Expr::Op;
@@ -780,7 +768,7 @@ class Lowerer::FlowBuilder {
         const ast::Stmt* cur = &s;
         for (int k = 0;; ++k) {
           ExprPtr guard = cur->value ? L_.expr(*cur->value, sc_) : constant(false);
-          std::string label = plain_text(guard, f_.slots);
+          std::string label = expr_label(guard, f_.slots);
           std::string target = block(cur->then, id + "." + (k == 0 ? std::string("then") : "elif" + std::to_string(k)));
           f_.nodes[idx].edges.push_back({label, guard, target});
           if (!cur->else_block) break;
@@ -812,7 +800,7 @@ class Lowerer::FlowBuilder {
             ExprPtr val = L_.expr(*v, sc_);
             ExprPtr eq = binary("==", slot_ref(subject), val);
             guard = guard ? binary("||", guard, eq) : eq;
-            label += (label.empty() ? "" : ", ") + plain_text(val, f_.slots);
+            label += (label.empty() ? "" : ", ") + expr_label(val, f_.slots);
           }
           if (!guard) guard = constant(false);
           std::string target = block(c.body, id + ".case" + std::to_string(k + 1));

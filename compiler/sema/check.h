@@ -38,7 +38,9 @@ struct ModuleUnit {
 struct CheckedProgram {
   std::shared_ptr<TypeStore> types;               ///< owns every type in the modules
   std::vector<std::unique_ptr<ModuleUnit>> modules;  ///< the root first, then imports in load order
-  diagnostics::Bag diagnostics;                    ///< syntax + semantic diagnostics of all files, sorted
+  /// Syntax + semantic diagnostics of all files, sorted. Their ranges point into the modules'
+  /// sources: keep the program alive while the diagnostics are used.
+  diagnostics::Bag diagnostics;
 
   /// The root module (null only when the program is empty).
   const ModuleUnit* root() const { return modules.empty() ? nullptr : modules.front().get(); }

@@ -123,7 +123,7 @@ bool Checker::fits(const ast::Expr& e, TypeRef got, TypeRef want, const std::str
     if (assignable(strip_optional(got), want)) {
       auto& d = report(Code::E0212, e.range,
                        "`" + text_of(e) + "` may be null, but `" + w + "` is expected" +
-                           (what.empty() ? std::string() : " for " + what),
+                           (what.empty() ? std::string() : " (" + what + ")"),
                        "may be null");
       d.notes.push_back({std::nullopt, "give a default with `??`, e.g. `" + text_of(e) + " ?? ...`"});
       return false;

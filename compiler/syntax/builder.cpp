@@ -442,6 +442,9 @@ class Builder {
       // Left-deep chains (`a + b + c`) are walked iteratively on the left.
       e->operands.push_back(op(m->opExpr(0)));
       e->operands.push_back(op(m->opExpr(1)));
+      // `conn.get<T>(x)` with one argument is also `(conn.get < T) > (x)` to the grammar; comparisons
+      // do not chain, so that reading is never valid: take the generic call.
+      if (auto g = as_generic_call(*e, m->opExpr(1))) return g;
       return e;
     }
     if (auto* m = dynamic_cast<P::CondExprContext*>(c)) {
@@ -452,6 +455,68 @@ class Builder {
       return e;
     }
     return placeholder(c);
+  }
+
+  // `T` written in expression position (a name, a dotted name, `[T]`, `{ f: T }`) as a type.
+  static ast::TypePtr expr_to_type(const ast::Expr& x) {
+    using K = ast::Expr::Kind;
+    auto t = std::make_unique<ast::TypeExpr>();
+    t->range = x.range;
+    if (x.kind == K::Name) {
+      t->kind = ast::TypeExpr::Kind::Named;
+      t->name = x.name;
+      t->name_range = x.range;
+      return t;
+    }
+    if (x.kind == K::Member && x.operands.size() == 1 && x.operands[0]->kind == K::Name) {
+      t->kind = ast::TypeExpr::Kind::Named;
+      t->name = x.operands[0]->name + "." + x.name;
+      t->name_range = x.range;
+      return t;
+    }
+    if (x.kind == K::List && x.operands.size() == 1) {
+      auto inner = expr_to_type(*x.operands[0]);
+      if (!inner) return nullptr;
+      t->kind = ast::TypeExpr::Kind::List;
+      t->args.push_back(std::move(inner));
+      return t;
+    }
+    if (x.kind == K::Object) {
+      t->kind = ast::TypeExpr::Kind::Record;
+      for (const auto& en : x.entries) {
+        if (en.spread || en.quoted || !en.value) return nullptr;
+        auto ft = expr_to_type(*en.value);
+        if (!ft) return nullptr;
+        ast::FieldDecl f;
+        f.name = en.key;
+        f.type = std::move(ft);
+        f.range = en.range;
+        t->fields.push_back(std::move(f));
+      }
+      return t;
+    }
+    return nullptr;
+  }
+
+  // Rebuilds `(callee < T) > (arg)` as the generic call `callee<T>(arg)`; null when it is not one.
+  ast::ExprPtr as_generic_call(ast::Expr& e, P::OpExprContext* right_ctx) {
+    if (e.name != ">" || e.operands.size() != 2) return nullptr;
+    ast::Expr& left = *e.operands[0];
+    if (left.kind != ast::Expr::Kind::Binary || left.name != "<" || left.operands.size() != 2) return nullptr;
+    auto* prim = dynamic_cast<P::PrimaryExprContext*>(right_ctx);
+    if (!prim || !dynamic_cast<P::ParenExprContext*>(prim->primary())) return nullptr;
+    ast::Expr& callee = *left.operands[0];
+    if (callee.kind != ast::Expr::Kind::Member && callee.kind != ast::Expr::Kind::Name) return nullptr;
+    auto ty = expr_to_type(*left.operands[1]);
+    if (!ty) return nullptr;
+    auto call = node(ast::Expr::Kind::Call, e.range);
+    call->operands.push_back(std::move(left.operands[0]));
+    call->type_args.push_back(std::move(ty));
+    ast::Arg arg;
+    arg.range = e.operands[1]->range;
+    arg.value = std::move(e.operands[1]);
+    call->args.push_back(std::move(arg));
+    return call;
   }
 
   ast::ExprPtr primary(P::PrimaryContext* c) {
@@ -1012,16 +1077,39 @@ struct Run {
   antlr4::CommonTokenStream stream;
   P parser;
 
-  Run(Context& c, const Chunk& ch) : reporter(c, ch), source(ch), stream(&source), parser(&stream) {
+  // Two stages (ANTLR's recommended setup): the fast SLL prediction that gives up at the first
+  // error, then, only when that fails, full LL prediction with error reporting and recovery.
+  Run(Context& c, const Chunk& ch, bool fast) : reporter(c, ch), source(ch), stream(&source), parser(&stream) {
     parser.removeErrorListeners();
-    parser.setErrorHandler(std::make_shared<Strategy>(reporter));
+    if (fast) {
+      parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+      parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+    } else {
+      parser.setErrorHandler(std::make_shared<Strategy>(reporter));
+    }
   }
 };
 
 }  // namespace
 
 void parse_decl_chunk(Context& cx, const Chunk& chunk) {
-  Run run(cx, chunk);
+  {
+    Run fast(cx, chunk, true);
+    P::DeclChunkContext* tree = nullptr;
+    try {
+      tree = fast.parser.declChunk();
+    } catch (const antlr4::ParseCancellationException&) {
+      tree = nullptr;
+    }
+    if (tree) {
+      Builder b(cx, chunk, 0);
+      b.mark_errors(tree);
+      if (tree->decl())
+        if (auto d = b.decl(tree->decl())) cx.module->decls.push_back(std::move(*d));
+      return;
+    }
+  }
+  Run run(cx, chunk, false);
   auto* tree = run.parser.declChunk();
   Builder b(cx, chunk, 0);
   b.mark_errors(tree);
@@ -1043,7 +1131,21 @@ ast::ExprPtr parse_interpolation(Context& cx, uint32_t begin, uint32_t end, unsi
   if (chunks.empty()) return nullptr;
   Chunk& chunk = chunks[0];
   chunk.eof_what = "`}`";
-  Run run(cx, chunk);
+  {
+    Run fast(cx, chunk, true);
+    P::InterpolationContext* tree = nullptr;
+    try {
+      tree = fast.parser.interpolation();
+    } catch (const antlr4::ParseCancellationException&) {
+      tree = nullptr;
+    }
+    if (tree) {
+      Builder b(cx, chunk, cx.max_depth - depth_left);
+      b.mark_errors(tree);
+      return b.interpolation(tree);
+    }
+  }
+  Run run(cx, chunk, false);
   auto* tree = run.parser.interpolation();
   Builder b(cx, chunk, cx.max_depth - depth_left);
   b.mark_errors(tree);

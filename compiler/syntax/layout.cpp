@@ -1,5 +1,6 @@
 // The layout pass: bracket repair, newline rules, nesting cap, one chunk per declaration.
 #include <algorithm>
+#include <set>
 
 #include <antlr4-runtime.h>
 
@@ -111,6 +112,49 @@ struct Layouter {
   }
   bool first_on_line(size_t i) const { return i == 0 || toks[i - 1].type == L::NL; }
 
+  // Refuses bracket nesting deeper than the budget before any other work (which would then be
+  // quadratic): the declaration holding it is reported (E0006) and left out.
+  void refuse_deep_brackets(unsigned budget) {
+    std::vector<int> stack;
+    size_t decl_start = 0;
+    for (size_t i = 0; i < toks.size(); ++i) {
+      int t = toks[i].type;
+      bool member = i > 0 && (toks[i - 1].type == L::DOT || toks[i - 1].type == L::QDOT);
+      if (stack.empty() && is_decl_keyword(t) && !member) decl_start = i;
+      if (is_opener(t)) {
+        stack.push_back(t);
+        if (stack.size() <= budget) continue;
+        cx.diags->add(diagnostics::Code::E0006, cx.range(toks[i].begin, toks[i].end),
+                      "nesting too deep: more than " + std::to_string(budget) + " levels of brackets",
+                      "nested too deeply");
+        // Skip to the next declaration at depth 0 (or the end).
+        size_t j = i + 1;
+        for (; j < toks.size(); ++j) {
+          int u = toks[j].type;
+          if (is_opener(u)) stack.push_back(u);
+          else if (is_closer(u)) {
+            auto it = std::find(stack.rbegin(), stack.rend(), u == L::RPAREN ? L::LPAREN : u == L::RBRACK ? L::LBRACK : L::LBRACE);
+            if (it != stack.rend()) stack.resize(static_cast<size_t>(stack.rend() - it) - 1);
+          } else if (stack.empty() && is_decl_keyword(u) && toks[j - 1].type != L::DOT && toks[j - 1].type != L::QDOT) {
+            break;
+          }
+        }
+        cx.cover(toks[decl_start].begin, j < toks.size() ? toks[j].begin : end);
+        toks.erase(toks.begin() + static_cast<long>(decl_start), toks.begin() + static_cast<long>(j));
+        stack.clear();
+        i = decl_start;
+        if (i >= toks.size()) break;
+        --i;  // re-examine the token now at decl_start
+        continue;
+      }
+      if (is_closer(t)) {
+        int want = t == L::RPAREN ? L::LPAREN : t == L::RBRACK ? L::LBRACK : L::LBRACE;
+        auto it = std::find(stack.rbegin(), stack.rend(), want);
+        if (it != stack.rend()) stack.resize(static_cast<size_t>(stack.rend() - it) - 1);
+      }
+    }
+  }
+
   // Reports unclosed and stray brackets and makes the brackets balance: stray closers are
   // removed, and a synthetic closer is inserted where the unclosed bracket most likely ends.
   void repair() {
@@ -159,14 +203,16 @@ struct Layouter {
     // Innermost first: an enclosing bracket closes after the brackets it contains.
     std::sort(unclosed.begin(), unclosed.end(), [](const Unclosed& a, const Unclosed& b) { return a.opener > b.opener; });
     std::vector<std::pair<size_t, int>> inserts;  // (insert before index, closer type)
-    std::vector<size_t> reported_limits;
+    std::set<size_t> insert_positions;
+    std::set<size_t> reported_limits;
     for (const auto& u : unclosed) {
       const Tok& open = toks[u.opener];
       uint32_t ind = indent_of(open.begin);
       size_t at = u.limit;
       size_t from = u.opener + 1;
-      for (const auto& [pos, type] : inserts)
-        if (pos > from && pos <= u.limit) from = std::max(from, pos);
+      // An enclosing bracket closes after the closers inserted for the brackets it contains.
+      if (auto it = insert_positions.upper_bound(u.limit); it != insert_positions.begin() && *std::prev(it) > from)
+        from = *std::prev(it);
       int depth = 0;
       for (size_t j = u.opener + 1; j < u.limit; ++j) {
         if (removed[j]) continue;
@@ -178,10 +224,11 @@ struct Layouter {
           break;
         }
       }
+      if (at < from) at = from;
       inserts.push_back({at, closer_of(open.type)});
+      insert_positions.insert(at);
       // One report per failure point: the innermost unclosed bracket.
-      if (std::find(reported_limits.begin(), reported_limits.end(), u.limit) != reported_limits.end()) continue;
-      reported_limits.push_back(u.limit);
+      if (!reported_limits.insert(u.limit).second) continue;
       std::string closer = text_of(closer_of(open.type));
       std::string opener = text_of(open.type);
       auto& d = cx.diags->add(diagnostics::Code::E0002, cx.range(open.begin, open.end),
@@ -341,6 +388,7 @@ struct Layouter {
 
 std::vector<Chunk> layout(Context& cx, std::vector<Tok> toks, uint32_t end, bool interpolation, unsigned depth_budget) {
   Layouter l{cx, std::move(toks), end};
+  l.refuse_deep_brackets(depth_budget);
   l.repair();
   l.filter_newlines(interpolation);
   if (interpolation) {

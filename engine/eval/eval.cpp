@@ -376,7 +376,8 @@ functions::Context& default_context() {
 
 class Evaluator {
  public:
-  explicit Evaluator(const Env& env) : env_(env) {}
+  explicit Evaluator(const Env& env)
+      : env_(env), stack_base_(reinterpret_cast<uintptr_t>(__builtin_frame_address(0))) {}
 
   json::value eval(const ir::Expr& e, Frame& f) {
     bool skipped = false;
@@ -386,10 +387,13 @@ class Evaluator {
  private:
   struct DepthGuard {
     int& d;
-    explicit DepthGuard(int& depth) : d(depth) {
-      if (++d > kMaxNesting) {
+    DepthGuard(int& depth, uintptr_t stack_base) : d(depth) {
+      auto here = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+      bool deep = ++d > kMaxNesting || (stack_base > here && stack_base - here > kStackBudget);
+      if (deep) {
         --d;
-        fail("recursion_limit", "expression nested deeper than " + std::to_string(kMaxNesting) + " levels");
+        fail("recursion_limit", "expression nested too deeply (more than " + std::to_string(kMaxNesting) +
+                                    " levels or " + std::to_string(kStackBudget >> 20) + " MB of stack)");
       }
     }
     ~DepthGuard() { --d; }
@@ -402,7 +406,7 @@ class Evaluator {
 
   // Evaluates e; for postfix chains, `skipped` tells that a `?.` on null short-circuited it.
   json::value eval_chain(const ir::Expr& e, Frame& f, bool& skipped) {
-    DepthGuard guard(depth_);
+    DepthGuard guard(depth_, stack_base_);
     switch (e.op) {
       case Op::Const: return e.value;
       case Op::Slot: return slot(f, e.slot);
@@ -412,25 +416,12 @@ class Evaluator {
         return it->second;
       }
       case Op::Member:
-      case Op::OptMember: {
-        json::value obj = eval_chain(arg(e, 0), f, skipped);
-        if (skipped) return nullptr;
-        if (obj.is_null() && e.op == Op::OptMember) {
-          skipped = true;
-          return nullptr;
-        }
-        if (obj.is_object()) {
-          const json::value* x = obj.get_object().if_contains(e.name);
-          return x ? *x : json::value(nullptr);
-        }
-        fail(obj.is_null() ? "null_access" : "type_error",
-             "cannot read field `" + e.name + "` of " + kind_name(obj) + " at `" + describe(arg(e, 0), f) + "`");
-      }
+      case Op::OptMember:
       case Op::Index: {
-        json::value obj = eval_chain(arg(e, 0), f, skipped);
-        if (skipped) return nullptr;
-        json::value key = eval(arg(e, 1), f);
-        return index(obj, key, e, f);
+        json::value tmp;
+        const json::value* p = access(e, f, skipped, tmp);
+        if (p == &tmp) return tmp;
+        return *p;
       }
       case Op::Unary: return unary(e, eval(arg(e, 0), f));
       case Op::Binary: return binary(e, f);
@@ -519,7 +510,63 @@ class Evaluator {
     }
   }
 
-  json::value index(const json::value& obj, const json::value& key, const ir::Expr& e, Frame& f) {
+  // Evaluates e without copying when it names (part of) a value already held by the frame or the
+  // expression: returns a pointer to it, or to `tmp` when the value had to be computed. Only
+  // Slot/Ctx/Const and postfix chains over them are read in place; the pointer is valid until
+  // the frame changes.
+  const json::value* access(const ir::Expr& e, Frame& f, bool& skipped, json::value& tmp) {
+    switch (e.op) {
+      case Op::Const: return &e.value;
+      case Op::Slot:
+        if (e.slot >= 0 && size_t(e.slot) < f.slots.size()) return &f.slots[size_t(e.slot)];
+        tmp = slot(f, e.slot);
+        return &tmp;
+      case Op::Ctx: {
+        auto it = f.ctx.find(e.name);
+        if (it == f.ctx.end()) fail("bad_expression", "`" + e.name + "` is not available here");
+        return &it->second;
+      }
+      case Op::Member:
+      case Op::OptMember:
+      case Op::Index: break;
+      default: tmp = eval_chain(e, f, skipped); return &tmp;
+    }
+    DepthGuard guard(depth_, stack_base_);
+    json::value base_tmp;
+    const json::value* obj = access(arg(e, 0), f, skipped, base_tmp);
+    // Hands out a sub-value: in place, or moved out of a base that was computed here.
+    auto give = [&](const json::value* x) -> const json::value* {
+      if (!x) {
+        tmp = nullptr;
+        return &tmp;
+      }
+      if (obj != &base_tmp) return x;
+      json::value moved = std::move(*const_cast<json::value*>(x));
+      tmp = std::move(moved);
+      return &tmp;
+    };
+    if (skipped) return give(nullptr);
+    if (e.op == Op::Index) {
+      const ir::Expr& k = arg(e, 1);
+      // Evaluating the key may change the frame (lambdas, lets): hold the base in our own copy.
+      if (obj != &base_tmp && k.op != Op::Const && k.op != Op::Slot && k.op != Op::Ctx) {
+        base_tmp = *obj;
+        obj = &base_tmp;
+      }
+      json::value key = eval(k, f);
+      return give(index(*obj, key, e, f));
+    }
+    if (obj->is_null() && e.op == Op::OptMember) {
+      skipped = true;
+      return give(nullptr);
+    }
+    if (obj->is_object()) return give(obj->get_object().if_contains(e.name));
+    fail(obj->is_null() ? "null_access" : "type_error",
+         "cannot read field `" + e.name + "` of " + kind_name(*obj) + " at `" + describe(arg(e, 0), f) + "`");
+  }
+
+  // The element or field `obj[key]`, or null when absent.
+  const json::value* index(const json::value& obj, const json::value& key, const ir::Expr& e, Frame& f) {
     if (obj.is_array()) {
       auto i = integral(key);
       if (!i) fail("type_error", "a list index must be an int, got " + kind_name(key) + " at `" + describe(e, f) + "`");
@@ -527,13 +574,12 @@ class Evaluator {
         fail("index_error", "negative list index " + std::to_string(*i) + " at `" + describe(e, f) +
                                 "` (use get(xs, -1) or last(xs) to count from the end)");
       const auto& a = obj.get_array();
-      return uint64_t(*i) < a.size() ? a[size_t(*i)] : json::value(nullptr);
+      return uint64_t(*i) < a.size() ? &a[size_t(*i)] : nullptr;
     }
     if (obj.is_object()) {
       if (!key.is_string())
         fail("type_error", "an object key must be a string, got " + kind_name(key) + " at `" + describe(e, f) + "`");
-      const json::value* x = obj.get_object().if_contains(key.get_string());
-      return x ? *x : json::value(nullptr);
+      return obj.get_object().if_contains(key.get_string());
     }
     fail(obj.is_null() ? "null_access" : "type_error",
          "cannot index " + kind_name(obj) + " at `" + describe(arg(e, 0), f) + "`");
@@ -856,6 +902,7 @@ class Evaluator {
   }
 
   const Env& env_;
+  uintptr_t stack_base_;
   int depth_ = 0;
   int calls_ = 0;
 };

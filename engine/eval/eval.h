@@ -41,7 +41,8 @@
 //   named arguments keep their names (e.g. `bearer(secret: s)` in `verify` gives `{kind, secret}`).
 // - Module fns (CallFn) run in a fresh Frame; missing arguments take their defaults (evaluated in
 //   the new frame, so they may use earlier parameters). More than kMaxCallDepth nested fn calls
-//   is a `failure` (code "recursion_limit"); so is expression nesting deeper than kMaxNesting.
+//   is a `failure` (code "recursion_limit"); so is expression nesting deeper than kMaxNesting or
+//   deeper than kStackBudget bytes of native stack.
 // - validate(): an int fits float; a float with an integral value fits int and duration (as in
 //   JSON Schema, since many JSON producers write `3.0`); a time must be an RFC 3339 string;
 //   records are structural (extra fields allowed) and an optional field (`f?: T`) may be absent
@@ -51,6 +52,7 @@
 // "division_by_zero", "function_error", "unknown_function", "missing_secret", "missing_argument",
 // "recursion_limit", "bad_expression".
 #pragma once
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <optional>
@@ -95,6 +97,10 @@ struct Frame {
 inline constexpr int kMaxCallDepth = 200;
 /// Deepest nesting of expression evaluation (across fn calls and lambdas) before a `failure`.
 inline constexpr int kMaxNesting = 2000;
+/// Native stack one evaluate() call may use before a `failure` (code "recursion_limit"), whatever
+/// the build (sanitizers and debug builds use far more stack per level than release builds).
+/// Release builds use about 1 KB per nesting level; callers need threads with ≥ 8 MB stacks.
+inline constexpr std::size_t kStackBudget = std::size_t(4) << 20;
 
 /// What evaluation needs from the outside.
 struct Env {

@@ -35,7 +35,10 @@ void CircuitBreaker::transition(BreakerState to) {
     case BreakerState::half_open: ++counters_.half_opened; break;
     case BreakerState::closed: ++counters_.closed; break;
   }
-  if (to == BreakerState::open)
+  if (to == BreakerState::open && from == BreakerState::half_open)
+    spdlog::warn("connection {}: circuit half_open -> open: the probe failed (cool-down {} ms)", name_,
+                 config_.cool_down.count());
+  else if (to == BreakerState::open)
     spdlog::warn("connection {}: circuit {} -> open after {} consecutive failures (cool-down {} ms)", name_,
                  to_string(from), failures_, config_.cool_down.count());
   else

@@ -212,10 +212,12 @@ CallError map_error(const boost::system::error_code& ec, std::string_view phase,
   if (ec == http::error::body_limit || ec == http::error::buffer_overflow || ec == http::error::header_limit)
     return make_error(ErrorKind::failure, ErrorReason::response_too_large,
                       "response from " + where + " exceeds the size limit (" + ec.message() + ")");
-  if (ec.category() == asio::error::get_ssl_category() || ec.category() == asio::ssl::error::get_stream_category()) {
+  const bool tls_category =
+      ec.category() == asio::error::get_ssl_category() || ec.category() == asio::ssl::error::get_stream_category();
+  if (tls_category || phase == "TLS handshake with") {
     if (phase == "TLS handshake with") {
       long verify = ssl_handle ? SSL_get_verify_result(ssl_handle) : X509_V_OK;
-      const bool cert_failed = ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
+      const bool cert_failed = tls_category && ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
       if (verify != X509_V_OK)
         return make_error(ErrorKind::connection_error, ErrorReason::tls_certificate,
                           "TLS certificate verification failed for " + where + ": " +

@@ -107,6 +107,32 @@ TEST_F(Access, IndexKeyIsEvaluated) {
   EXPECT_EQ(ev(ir::index(M(S(0), "x"), B("-", S(1), C(1)))), json::value(5));
 }
 
+TEST_F(Access, IndexKeyThatGrowsTheFrameIsSafe) {
+  // The key binds slot 500 (the frame grows and its storage moves) while the list is read from slot 0.
+  Frame small;
+  small.slots.push_back(P(R"([["a", "b"], ["c", "d"]])"));
+  auto e = ir::index(ir::index(S(0), ir::let_in(500, C(1), S(500))), ir::let_in(900, C(0), S(900)));
+  EXPECT_EQ(evaluate(*e, small, env), json::value("c"));
+  EXPECT_EQ(small.slots.size(), 901u);
+  // A key computed by a lambda over the same frame.
+  frame.slots[0] = P(R"({"k": [10, 20, 30]})");
+  auto e2 = ir::index(M(S(0), "k"), Call("len", {Call("filter", {M(S(0), "k"), Lam({15}, B(">", S(15), C(15)))})}));
+  EXPECT_EQ(ev(e2), json::value(30));
+}
+
+TEST_F(Access, ChainsOverComputedValues) {
+  // Member and index chains over values computed on the fly (not held by the frame).
+  auto obj = ir::object({{"a", false, ir::list({C(1), ir::object({{"b", false, C("deep")}})})}});
+  EXPECT_EQ(ev(M(ir::index(M(obj, "a"), C(1)), "b")), json::value("deep"));
+  EXPECT_EQ(ev(ir::index(M(obj, "a"), C(5))), json::value(nullptr));
+  EXPECT_EQ(ev(M(Call("parse_json", {C(R"({"x": {"y": [true]}})")}), "x")), P(R"({"y": [true]})"));
+  // The frame's values are not modified by reading through them.
+  frame.slots[0] = P(R"({"a": {"b": [1, 2]}})");
+  EXPECT_EQ(ev(M(M(S(0), "a"), "b")), P("[1, 2]"));
+  EXPECT_EQ(ev(ir::index(M(M(S(0), "a"), "b"), C(1))), json::value(2));
+  EXPECT_EQ(frame.slots[0], P(R"({"a": {"b": [1, 2]}})"));
+}
+
 TEST_F(Access, ListsEvaluateInOrder) {
   EXPECT_EQ(ev(ir::list({})), P("[]"));
   EXPECT_EQ(ev(ir::list({C(1), B("+", C(1), C(1)), C("x"), ir::list({C(nullptr)})})), P(R"([1, 2, "x", [null]])"));

@@ -21,7 +21,7 @@ TEST(IrDraw, DotHasStepsBranchesCatchesCompensationsAndClusters) {
   EXPECT_TRUE(has(dot, "n2 -> n3 [label=\"fetch.status == 404\"]")) << dot;
   EXPECT_TRUE(has(dot, "n2 -> n4 [label=\"else\"]")) << dot;
   EXPECT_TRUE(has(dot, "n15 -> n16 [label=\"\\\"new\\\", \\\"paid\\\"\"]")) << dot;
-  EXPECT_TRUE(has(dot, "n7 -> n9 [label=\"catch http_error as e where $e.status == 409\", style=dashed")) << dot;
+  EXPECT_TRUE(has(dot, "n7 -> n9 [label=\"catch http_error as e where e.status == 409\", style=dashed")) << dot;
   EXPECT_TRUE(has(dot, "n0 -> n0_undo [label=\"compensate\", style=dotted, color=\"#d9534f\"")) << dot;
   EXPECT_TRUE(has(dot, "n14 -> flow_error [label=\"timeout 1d\", style=dashed")) << dot;
   EXPECT_TRUE(has(dot, "label=\"branch money\"")) << dot;

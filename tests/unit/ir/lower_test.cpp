@@ -4,6 +4,7 @@
 
 #include "compiler/diagnostics/render.h"
 #include "compiler/ir/compat.h"
+#include "compiler/ir/draw.h"
 #include "compiler/ir/dump.h"
 #include "compiler/ir/hash.h"
 #include "compiler/ir/lower.h"
@@ -192,6 +193,32 @@ TEST(IrFold, FoldsWhatIsCertain) {
   ASSERT_EQ(part->op, Expr::Op::Interp);
   ASSERT_EQ(part->args.size(), 2u);
   EXPECT_EQ(part->args[0]->value, json::value("n=3"));
+}
+
+}  // namespace
+}  // namespace weft::ir
+
+namespace weft::ir {
+namespace {
+
+TEST(IrLower, YieldInsideABranchEndsTheIterationInTheGraph) {
+  Module m = compile(R"(
+flow pick(xs: [int]) -> [json] {
+  for x in xs into out {
+    if x > 1 {
+      yield x
+    }
+    yield 0
+  }
+  return out
+}
+)");
+  const Flow& f = m.flows[0];
+  EXPECT_EQ(ids(f), (std::vector<std::string>{"for", "for.body/if", "for.body/if.then/yield", "for.body/yield", "return"}));
+  std::string dot = to_dot(f);
+  EXPECT_NE(dot.find("n2 -> n0 [label=\"next\", style=bold]"), std::string::npos) << dot;
+  EXPECT_NE(dot.find("n3 -> n0 [label=\"next\", style=bold]"), std::string::npos) << dot;
+  EXPECT_NE(dot.find("n1 -> n2 [label=\"x > 1\"]"), std::string::npos) << dot;
 }
 
 }  // namespace

@@ -1,0 +1,290 @@
+// runtime_bench: the durable engine (engine/runtime) over the LMDB store, with an instant fake
+// connection, so what is measured is the engine and its durability, not a network.
+//
+//   (a) throughput: 3-step flows kept at C concurrent executions (C = 1, 64, 1024), fsync on;
+//       reports durable transitions/s (store batches: start, StepScheduled, StepCompleted, end),
+//       steps/s and executions/s, and fsyncs (LMDB write transactions) per second;
+//   (b) the same with group commit disabled (StoreOptions::max_batch = 1);
+//   (c) memory: E executions (default 100,000) parked on `wait 1h` with unload_after_ms = 0;
+//       reports VmRSS (/proc/self/status) before, at the peak and once all are unloaded.
+//
+//   runtime_bench [--seconds S] [--concurrency 1,64,1024] [--waiting E] [--dir DIR] [--nosync]
+//                 [--only throughput|memory]
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+
+#include "compiler/ir/lower.h"
+#include "engine/runtime/engine.h"
+#include "engine/store/execution_store.h"
+#include "stdlib/connectors/fake_connection.h"
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using namespace weft;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const char* kFlows = R"FLOW(
+connection svc = http { base_url: "http://fake.invalid" }
+
+flow three(n: int) -> json {
+  step a = svc.post("/a", body: { n: n })
+  step b = svc.post("/b", body: { prev: a.body.id })
+  step c = svc.post("/c", body: { prev: b.body.id })
+  return { done: c.body.id }
+}
+
+flow sleeper(n: int) -> json {
+  step a = svc.post("/a", body: { n: n })
+  wait 1h
+  return { done: a.body.id }
+}
+)FLOW";
+
+struct Config {
+  double seconds = 5;
+  std::vector<int> concurrency = {1, 64, 1024};
+  long waiting = 100000;
+  std::string dir;
+  bool sync = true;
+  std::string only;
+};
+
+long vm_rss_kb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+  return -1;
+}
+
+std::string loadavg() {
+  std::ifstream in("/proc/loadavg");
+  std::string a, b, c;
+  in >> a >> b >> c;
+  return a + " " + b + " " + c;
+}
+
+std::shared_ptr<ir::Module> compile(const std::string& dir) {
+  std::string path = dir + "/bench.flow";
+  std::ofstream(path) << kFlows;
+  auto c = ir::compile_file(path);
+  if (!c.lowered) {
+    std::fprintf(stderr, "runtime_bench: the bench flows do not compile\n");
+    std::exit(2);
+  }
+  return std::make_shared<ir::Module>(std::move(c.lowered->module));
+}
+
+runtime::EngineOptions engine_options() {
+  auto fake = std::make_shared<connectors::FakeConnection>();
+  connectors::Response ok;
+  ok.status = 200;
+  ok.body = json::object{{"id", "x"}};
+  fake->on("*", "**", {connectors::CallResult(ok)});
+  runtime::EngineOptions o;
+  o.connections = [fake](const ir::Connection&, const json::value&, std::string&) { return fake; };
+  return o;
+}
+
+std::unique_ptr<store::ExecutionStore> open(const std::string& path, bool sync, size_t max_batch) {
+  fs::remove_all(path);
+  store::StoreOptions so;
+  so.path = path;
+  so.sync = sync;
+  so.max_batch = max_batch;
+  so.initial_map_size = size_t{1} << 30;
+  auto r = store::open_execution_store(so);
+  if (!r.ok()) {
+    std::fprintf(stderr, "runtime_bench: %s\n", r.status().to_string().c_str());
+    std::exit(2);
+  }
+  return std::move(r.value());
+}
+
+// Keeps `concurrency` executions of `three` in flight for `seconds`, then drains.
+void throughput(const Config& cfg, std::shared_ptr<ir::Module> module, int concurrency, size_t max_batch) {
+  auto st = open(cfg.dir + "/tp", cfg.sync, max_batch);
+  asio::io_context io;
+  auto opts = engine_options();
+  uint64_t steps = 0, done = 0, failed = 0;
+  long in_flight = 0;
+  bool stopping = false;
+  std::function<void()> start_one;
+  opts.on_step = [&](const std::string&, const std::string&) { ++steps; };
+  opts.on_terminal = [&](const store::ExecutionRecord& r) {
+    --in_flight;
+    if (r.status == store::ExecutionStatus::completed) ++done;
+    else ++failed;
+    if (!stopping) start_one();
+    else if (in_flight == 0) io.stop();
+  };
+  runtime::Engine engine(io, *st, opts);
+  if (auto e = engine.deploy(module); !e.empty()) {
+    std::fprintf(stderr, "deploy: %s\n", e.c_str());
+    std::exit(2);
+  }
+  engine.recover();
+  start_one = [&] {
+    ++in_flight;
+    engine.start("three", json::object{{"n", 1}}, std::nullopt, [&](std::string, std::string err) {
+      if (!err.empty()) {
+        std::fprintf(stderr, "start: %s\n", err.c_str());
+        std::exit(2);
+      }
+    });
+  };
+  store::StoreStats s0 = st->stats();
+  auto t0 = Clock::now();
+  asio::steady_timer stop(io, std::chrono::milliseconds(static_cast<long>(cfg.seconds * 1000)));
+  uint64_t steps_at_stop = 0, done_at_stop = 0;
+  store::StoreStats s1;
+  double secs = 0;
+  stop.async_wait([&](boost::system::error_code) {
+    stopping = true;
+    secs = std::chrono::duration<double>(Clock::now() - t0).count();
+    steps_at_stop = steps;
+    done_at_stop = done;
+    s1 = st->stats();
+    if (in_flight == 0) io.stop();
+  });
+  for (int i = 0; i < concurrency; ++i) start_one();
+  io.run();
+  engine.shutdown();
+  uint64_t batches = s1.batches - s0.batches, txns = s1.transactions - s0.transactions;
+  std::printf("%-12s %6d %12.0f %10.0f %10.0f %10.0f %8.1f %6lu\n", max_batch == 1 ? "no-group" : "group",
+              concurrency, batches / secs, steps_at_stop / secs, done_at_stop / secs, txns / secs,
+              txns ? double(batches) / txns : 0.0, static_cast<unsigned long>(failed));
+  std::fflush(stdout);
+}
+
+// Parks `waiting` executions on `wait 1h`, starting them in windows so that few are loaded at once.
+void memory(const Config& cfg, std::shared_ptr<ir::Module> module) {
+  long rss_before = vm_rss_kb();
+  auto st = open(cfg.dir + "/mem", cfg.sync, 4096);
+  asio::io_context io;
+  auto opts = engine_options();
+  opts.unload_after_ms = 0;
+  runtime::Engine engine(io, *st, opts);
+  engine.deploy(module);
+  engine.recover();
+  long rss_open = vm_rss_kb();
+  long started = 0, acked = 0, peak = rss_open;
+  size_t peak_loaded = 0;
+  const size_t window = 2000;
+  auto t0 = Clock::now();
+  asio::steady_timer tick(io);
+  std::function<void()> pump = [&] {
+    peak = std::max(peak, vm_rss_kb());
+    peak_loaded = std::max(peak_loaded, engine.loaded());
+    while (started < cfg.waiting && engine.loaded() + (started - acked) < window) {
+      ++started;
+      engine.start("sleeper", json::object{{"n", started}}, std::nullopt, [&](std::string, std::string err) {
+        if (!err.empty()) {
+          std::fprintf(stderr, "start: %s\n", err.c_str());
+          std::exit(2);
+        }
+        ++acked;
+      });
+    }
+    if (started == cfg.waiting && acked == started && engine.loaded() == 0) {
+      io.stop();
+      return;
+    }
+    tick.expires_after(std::chrono::milliseconds(5));
+    tick.async_wait([&](boost::system::error_code) { pump(); });
+  };
+  pump();
+  io.run();
+  double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  long rss_after = vm_rss_kb();
+  // Check they really wait durably: every one is running with a timer due in about an hour.
+  store::ExecutionQuery q;
+  q.status = store::ExecutionStatus::running;
+  q.limit = 1;
+  bool some_running = st->list_executions(q)->items.size() == 1;
+  std::printf("waiting executions      %ld (parked in %.1f s; running in the store: %s)\n", cfg.waiting, secs,
+              some_running ? "yes" : "NO");
+  std::printf("VmRSS before the store  %ld kB\n", rss_before);
+  std::printf("VmRSS engine ready      %ld kB\n", rss_open);
+  std::printf("VmRSS peak while parking %ld kB (at most %zu loaded at once)\n", peak, peak_loaded);
+  std::printf("VmRSS all parked        %ld kB (%zu loaded), %.2f kB per waiting execution above ready\n",
+              rss_after, engine.loaded(), double(rss_after - rss_open) / cfg.waiting);
+  uintmax_t bytes = 0;
+  for (const auto& e : fs::recursive_directory_iterator(cfg.dir + "/mem"))
+    if (e.is_regular_file()) bytes += e.file_size();
+  std::printf("data dir                %.1f MB\n", bytes / 1048576.0);
+  engine.shutdown();
+}
+
+std::vector<int> parse_list(const std::string& s) {
+  std::vector<int> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(std::atoi(item.c_str()));
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config cfg;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "runtime_bench: %s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--seconds") cfg.seconds = std::atof(next().c_str());
+    else if (a == "--concurrency") cfg.concurrency = parse_list(next());
+    else if (a == "--waiting") cfg.waiting = std::atol(next().c_str());
+    else if (a == "--dir") cfg.dir = next();
+    else if (a == "--nosync") cfg.sync = false;
+    else if (a == "--only") cfg.only = next();
+    else {
+      std::fprintf(stderr,
+                   "usage: runtime_bench [--seconds S] [--concurrency 1,64,1024] [--waiting E] [--dir DIR] "
+                   "[--nosync] [--only throughput|memory]\n");
+      return 2;
+    }
+  }
+  bool own_dir = cfg.dir.empty();
+  if (own_dir) cfg.dir = (fs::temp_directory_path() / ("weft-runtime-bench-" + std::to_string(getpid()))).string();
+  fs::create_directories(cfg.dir);
+  auto module = compile(cfg.dir);
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  std::printf("runtime_bench on %s, %ld CPUs, load %s, fsync %s, dir %s\n", host, sysconf(_SC_NPROCESSORS_ONLN),
+              loadavg().c_str(), cfg.sync ? "on" : "OFF", cfg.dir.c_str());
+  if (cfg.only.empty() || cfg.only == "throughput") {
+    std::printf("\n%-12s %6s %12s %10s %10s %10s %8s %6s\n", "commit", "conc", "transitions/s", "steps/s",
+                "execs/s", "fsyncs/s", "per-txn", "failed");
+    for (size_t mb : {size_t{4096}, size_t{1}})
+      for (int c : cfg.concurrency) throughput(cfg, module, c, mb);
+  }
+  if (cfg.only.empty() || cfg.only == "memory") {
+    std::printf("\n");
+    memory(cfg, module);
+  }
+  std::printf("\nload after: %s\n", loadavg().c_str());
+  if (own_dir) fs::remove_all(cfg.dir);
+  return 0;
+}

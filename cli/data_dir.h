@@ -1,0 +1,25 @@
+// Shared by the commands that use an embedded store: the data directory, opening the execution
+// store, and resolving secrets stored encrypted in it.
+#pragma once
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engine/store/execution_store.h"
+
+namespace weft::cli {
+
+/// `--data DIR` if given, else $WEFT_DATA, else ./.weft.
+std::string data_dir(const std::string& flag);
+
+/// Opens (creating) the execution store in `dir`; nullptr with `error` set on failure.
+std::unique_ptr<store::ExecutionStore> open_store(const std::string& dir, std::string& error);
+
+/// A resolver for secret("name"): decrypts the store's secrets with the master key
+/// (WEFT_MASTER_KEY or DIR/master.key). Values are cached per process.
+std::function<std::optional<std::string>(std::string_view)> secret_resolver(store::ExecutionStore& store,
+                                                                            const std::string& dir);
+
+}  // namespace weft::cli

@@ -1,0 +1,369 @@
+#include "engine/runtime/engine.h"
+
+#include <chrono>
+#include <cstdlib>
+
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "compiler/ir/hash.h"
+#include "compiler/ir/serialize.h"
+#include "engine/eval/eval.h"
+#include "engine/runtime/execution.h"
+#include "stdlib/connectors/http_connection.h"
+
+namespace weft::runtime {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+Engine::Engine(asio::io_context& io, store::ExecutionStore& store, EngineOptions options)
+    : io_(io), store_(store), opts_(std::move(options)), timer_(io), alive_(std::make_shared<bool>(true)) {
+  if (!opts_.clock)
+    opts_.clock = [] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  if (!opts_.env)
+    opts_.env = [](std::string_view name) -> std::optional<std::string> {
+      const char* v = std::getenv(std::string(name).c_str());
+      return v ? std::optional<std::string>(v) : std::nullopt;
+    };
+  if (!opts_.secret) opts_.secret = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+  if (!opts_.connections)
+    opts_.connections = [this](const ir::Connection& c, const json::value& settings,
+                               std::string& error) -> std::shared_ptr<connectors::Connection> {
+      connectors::HttpConfig cfg;
+      json::object s = settings.is_object() ? settings.get_object() : json::object{};
+      s.erase("retry");  // retries belong to the runtime
+      s["name"] = c.name;
+      if (!connectors::http_config_from_json(s, cfg, error)) return nullptr;
+      return connectors::HttpConnection::create(io_.get_executor(), std::move(cfg), error);
+    };
+}
+
+Engine::~Engine() {
+  *alive_ = false;
+  shutdown();
+}
+
+int64_t Engine::now() const { return opts_.clock(); }
+
+std::string Engine::deploy(std::shared_ptr<const ir::Module> module, std::map<std::string, std::string>* versions) {
+  std::vector<store::FlowDeployment> deps;
+  for (const auto& f : module->flows) {
+    store::FlowDeployment d;
+    d.flow = f.name;
+    d.canonical_json = ir::version_input(*module, f);
+    d.hash = ir::sha256_hex(d.canonical_json);
+    if (versions) (*versions)[f.name] = d.hash;
+    auto lf = std::make_shared<LoadedFlow>();
+    lf->module = module;
+    lf->flow = &f;
+    lf->version = d.hash;
+    lf->index = std::make_unique<ir::FlowIndex>(f);
+    versions_[d.hash + "/" + f.name] = lf;
+    deps.push_back(std::move(d));
+  }
+  auto st = store_.deploy(deps);
+  return st.ok() ? "" : st.to_string();
+}
+
+std::shared_ptr<LoadedFlow> Engine::version(const std::string& hash, const std::string& flow) {
+  std::string k = hash + "/" + flow;
+  if (auto it = versions_.find(k); it != versions_.end()) return it->second;
+  auto text = store_.get_version(hash);
+  if (!text) return nullptr;
+  // The stored text is the version's input: the flow and what it depends on. Rebuild a module.
+  boost::system::error_code ec;
+  json::value v = json::parse(*text, ec);
+  if (ec || !v.is_object()) return nullptr;
+  json::object o = v.get_object();
+  json::object m;
+  m["format"] = o["format"];
+  m["types"] = o["types"];
+  m["consts"] = json::array{};
+  m["fns"] = o["fns"];
+  m["connections"] = o["connections"];
+  m["flows"] = json::array{o["flow"]};
+  m["source_map"] = json::object{};
+  std::string error;
+  auto mod = ir::parse_module(json::serialize(m), &error);
+  if (!mod) {
+    spdlog::error("flow version {}: cannot load: {}", hash, error);
+    return nullptr;
+  }
+  auto shared = std::make_shared<const ir::Module>(std::move(*mod));
+  auto lf = std::make_shared<LoadedFlow>();
+  lf->module = shared;
+  lf->flow = shared->find_flow(flow);
+  if (!lf->flow) return nullptr;
+  lf->version = hash;
+  lf->index = std::make_unique<ir::FlowIndex>(*lf->flow);
+  versions_[k] = lf;
+  return lf;
+}
+
+const json::object* Engine::connection_settings(const LoadedFlow& f, const std::string& name) {
+  std::string k = f.version + "/" + name;
+  if (auto it = connection_settings_.find(k); it != connection_settings_.end()) return &it->second;
+  const ir::Connection* c = f.module->find_connection(name);
+  if (!c) return nullptr;
+  functions::SystemContext sys;
+  eval::Env env;
+  env.module = f.module.get();
+  env.fctx = &sys;
+  env.secret = opts_.secret;
+  env.env = opts_.env;
+  eval::Frame frame;
+  json::object out;
+  for (const auto& s : c->settings) {
+    try {
+      out[s.name] = s.value ? eval::evaluate(*s.value, frame, env) : json::value(nullptr);
+    } catch (const std::exception& e) {
+      spdlog::error("connection {}: setting `{}`: {}", name, s.name, e.what());
+      return nullptr;
+    }
+  }
+  return &(connection_settings_[k] = std::move(out));
+}
+
+std::shared_ptr<connectors::Connection> Engine::connection(const LoadedFlow& f, const std::string& name,
+                                                           std::string& error) {
+  std::string k = f.version + "/" + name;
+  if (auto it = connections_.find(k); it != connections_.end()) return it->second;
+  const ir::Connection* c = f.module->find_connection(name);
+  if (!c) {
+    error = "no such connection";
+    return nullptr;
+  }
+  const json::object* settings = connection_settings(f, name);
+  if (!settings) {
+    error = "its settings could not be evaluated (a missing secret?)";
+    return nullptr;
+  }
+  auto conn = opts_.connections(*c, *settings, error);
+  if (conn) connections_[k] = conn;
+  return conn;
+}
+
+void Engine::start(const std::string& flow, json::value input, std::optional<std::string> idempotency_key,
+                   std::function<void(std::string, std::string)> done) {
+  auto info = store_.get_flow(flow);
+  if (!info) return done("", "flow `" + flow + "` is not deployed");
+  store::NewExecution ne;
+  ne.flow = flow;
+  ne.version = info->deployed_hash;
+  ne.input = std::move(input);
+  ne.idempotency_key = std::move(idempotency_key);
+  auto alive = alive_;
+  store_.create(std::move(ne), [this, alive, done](const store::Result<store::Created>& r) {
+    store::Result<store::Created> copy = r;
+    asio::post(io_, [this, alive, done, copy]() mutable {
+      if (!*alive) return;
+      if (!copy.ok()) return done("", copy.status().to_string());
+      if (!copy->existing) load(copy->id);
+      done(copy->id, "");
+    });
+  });
+}
+
+void Engine::signal(const std::string& id, const std::string& name, json::value payload,
+                    std::function<void(std::string)> done) {
+  auto alive = alive_;
+  store_.enqueue_signal(id, name, std::move(payload), [this, alive, id, done](const store::Status& st) {
+    asio::post(io_, [this, alive, id, done, st] {
+      if (!*alive) return;
+      if (st.ok()) wake(id);
+      done(st.ok() ? "" : st.to_string());
+    });
+  });
+}
+
+void Engine::cancel(const std::string& id, std::function<void(std::string)> done) {
+  signal(id, "$cancel", nullptr, std::move(done));
+}
+
+void Engine::recover() {
+  stopped_ = false;
+  if (auto c = store_.get_cursor("$events")) event_offset_ = std::strtoull(c->c_str(), nullptr, 10);
+  for (const auto& id : store_.claimable_executions(opts_.owner, 0)) {
+    auto snap = store_.get_snapshot(id);
+    bool suspended = false;
+    json::object state;
+    if (snap) {
+      boost::system::error_code ec;
+      json::value v = json::parse(*snap, ec);
+      if (!ec && v.is_object()) state = v.get_object();
+      if (auto* s = state.if_contains("suspended"); s && s->is_bool()) suspended = s->get_bool();
+    }
+    if (suspended) {
+      // Waiting executions stay on disk: timers wake them through the scheduler; a signal or a
+      // child that ended while we were down wakes them now.
+      bool wake_now = !store_.pending_signals(id, 1).empty();
+      if (auto* ch = state.if_contains("children"); !wake_now && ch && ch->is_object())
+        for (const auto& [k, cid] : ch->get_object())
+          if (cid.is_string())
+            if (auto r = store_.get_execution(std::string(cid.get_string())); r && store::is_terminal(r->status))
+              wake_now = true;
+      if (!wake_now) continue;
+    }
+    load(id);
+  }
+  schedule_timers();
+  events_published();
+}
+
+void Engine::shutdown() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+void Engine::load(const std::string& id) {
+  if (stopped_) return;
+  if (auto it = live_.find(id); it != live_.end()) {
+    wake_pending_.insert(id);
+    it->second->notify();
+    return;
+  }
+  auto rec = store_.get_execution(id);
+  if (!rec || store::is_terminal(rec->status)) return;
+  auto flow = version(rec->version, rec->flow);
+  if (!flow) {
+    spdlog::error("execution {}: flow version {} of `{}` is not available", id, rec->version, rec->flow);
+    return;
+  }
+  json::object state;
+  if (auto snap = store_.get_snapshot(id)) {
+    boost::system::error_code ec;
+    json::value v = json::parse(*snap, ec);
+    if (!ec && v.is_object()) state = std::move(v.get_object());
+  }
+  auto exec = std::make_shared<Execution>(*this, std::move(*rec), flow, std::move(state));
+  live_[id] = exec;
+  exec->run();
+}
+
+void Engine::loaded_done(const std::string& id) {
+  live_.erase(id);
+  if (wake_pending_.erase(id)) load(id);
+}
+
+void Engine::wake(const std::string& id) { load(id); }
+
+void Engine::terminal(const store::ExecutionRecord& rec) {
+  wake_pending_.erase(rec.id);
+  if (!rec.parent_id.empty()) wake(rec.parent_id);
+  if (opts_.on_terminal) opts_.on_terminal(rec);
+}
+
+void Engine::timer_added(int64_t due_ms) {
+  if (due_ms < timer_due_) {
+    asio::post(io_, [this, alive = alive_] {
+      if (*alive) schedule_timers();
+    });
+  }
+}
+
+void Engine::schedule_timers() {
+  if (stopped_) return;
+  auto next = store_.next_timer_due();
+  if (!next) {
+    timer_due_ = INT64_MAX;
+    timer_.cancel();
+    return;
+  }
+  int64_t due = std::max(*next, now());
+  timer_due_ = due;
+  timer_.expires_after(std::chrono::milliseconds(due - now()));
+  timer_.async_wait([this, alive = alive_, due](boost::system::error_code ec) {
+    if (ec || !*alive || timer_due_ != due) return;
+    run_due_timers();
+  });
+}
+
+void Engine::run_due_timers() {
+  if (stopped_) return;
+  int64_t n = now();
+  bool pending_live = false;
+  for (const auto& t : store_.due_timers(n, 1000)) {
+    if (live_.count(t.key.owner)) {
+      pending_live = true;  // its own in-memory wait fires it
+      continue;
+    }
+    auto rec = store_.get_execution(t.key.owner);
+    if (!rec || store::is_terminal(rec->status)) {
+      store_.update_timers({}, {t.key});  // a timer of an execution that ended is stale
+      continue;
+    }
+    load(t.key.owner);
+    pending_live = true;
+  }
+  auto next = store_.next_timer_due();
+  int64_t due = next ? std::max(*next, n + (pending_live ? 200 : 0)) : INT64_MAX;
+  if (due == INT64_MAX) {
+    timer_due_ = INT64_MAX;
+    return;
+  }
+  timer_due_ = due;
+  timer_.expires_after(std::chrono::milliseconds(std::max<int64_t>(0, due - now())));
+  timer_.async_wait([this, alive = alive_, due](boost::system::error_code ec) {
+    if (ec || !*alive || timer_due_ != due) return;
+    run_due_timers();
+  });
+}
+
+void Engine::events_published() {
+  if (dispatching_) return;
+  dispatching_ = true;
+  asio::post(io_, [this, alive = alive_] {
+    if (!*alive) return;
+    dispatching_ = false;
+    dispatch_events();
+  });
+}
+
+// Starts the flows whose `on event` triggers match each new event of the durable queue.
+void Engine::dispatch_events() {
+  if (stopped_) return;
+  auto events = store_.read_events(event_offset_, 100);
+  if (events.empty()) return;
+  auto flows = store_.list_flows();
+  for (const auto& ev : events) {
+    for (const auto& fi : flows) {
+      auto lf = version(fi.deployed_hash, fi.name);
+      if (!lf) continue;
+      for (const auto& tr : lf->flow->triggers) {
+        if (tr.kind != "event" || !tr.subject) continue;
+        functions::SystemContext sys;
+        eval::Env env{lf->module.get(), &sys, opts_.secret, opts_.env};
+        eval::Frame frame;
+        frame.ctx["event"] = ev.data;
+        try {
+          json::value type = eval::evaluate(*tr.subject, frame, env);
+          if (!type.is_string() || type.get_string() != ev.type) continue;
+          json::value input = json::object{};
+          bool pass = true;
+          for (const auto& s : tr.settings) {
+            json::value v = s.value ? eval::evaluate(*s.value, frame, env) : json::value(nullptr);
+            if (s.name == "where") pass = v.is_bool() && v.get_bool();
+            if (s.name == "input") input = v;
+          }
+          if (!pass) continue;
+          start(fi.name, std::move(input), "event:" + std::to_string(ev.offset) + ":" + fi.name,
+                [name = fi.name](std::string, std::string err) {
+                  if (!err.empty()) spdlog::error("event trigger of `{}`: {}", name, err);
+                });
+        } catch (const std::exception& e) {
+          spdlog::error("event trigger of `{}`: {}", fi.name, e.what());
+        }
+      }
+    }
+    event_offset_ = ev.offset;
+  }
+  store_.put_cursor("$events", std::to_string(event_offset_));
+  events_published();
+}
+
+}  // namespace weft::runtime

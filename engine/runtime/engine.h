@@ -1,0 +1,151 @@
+// The durable engine: runs IR flows (compiler/ir) as executions on a boost::asio::io_context,
+// checkpointing every durable step through the execution store (engine/store) with group commit.
+//
+// Execution model (see docs/operations.md): every execution is deterministic code over recorded
+// outcomes. The snapshot holds the outcome of every durable node already done (step results and
+// errors, fired timers, received signals, emitted events, child results, recorded now()/uuid()/
+// random() values), keyed by node id (`name[i]` inside loops). Resuming — after a crash, a timer,
+// a signal or a replay — walks the graph again from the entry: nodes with a recorded outcome take
+// it without repeating the call, and execution continues at the first node without one. A step
+// whose StepScheduled was written but whose outcome was not is sent again with the same
+// idempotency key (at-least-once delivery, exactly-once effect where the receiver honours it).
+//
+// An execution whose live branches all wait for a long timer, a signal or a child flow is
+// unloaded from memory; the timer index (by due time) or the arrival of the signal loads it again,
+// so memory does not grow with the number of waiting executions.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/value.hpp>
+
+#include "compiler/ir/ir.h"
+#include "engine/store/execution_store.h"
+#include "stdlib/connectors/connection.h"
+#include "stdlib/functions/functions.h"
+
+namespace weft::runtime {
+
+class Execution;
+
+/// A compiled flow version the engine can run.
+struct LoadedFlow {
+  std::shared_ptr<const ir::Module> module;  ///< the module it came from
+  const ir::Flow* flow = nullptr;            ///< the flow inside `module`
+  std::string version;                       ///< its version hash
+  std::unique_ptr<ir::FlowIndex> index;      ///< lookups over the flow
+};
+
+/// Makes the Connection for `conn` of a module, given its evaluated settings (JSON as
+/// connectors::http_config_from_json reads it). Returning nullptr with `error` set fails the step.
+using ConnectionFactory = std::function<std::shared_ptr<connectors::Connection>(
+    const ir::Connection& conn, const boost::json::value& settings, std::string& error)>;
+
+/// How the engine behaves.
+struct EngineOptions {
+  std::string owner = "weft";   ///< lease owner id of this process
+  /// Connections; default: HttpConnection over Beast.
+  ConnectionFactory connections;
+  /// Resolves secret("name"); default: none known (a step using one fails naming it).
+  std::function<std::optional<std::string>(std::string_view)> secret;
+  /// Resolves env("NAME"); default: the process environment.
+  std::function<std::optional<std::string>(std::string_view)> env;
+  /// Waits at least this long unload the execution from memory (0 = always unload).
+  int64_t unload_after_ms = 2000;
+  /// Clock in ms since the epoch; default: the system clock.
+  std::function<int64_t()> clock;
+  /// Called (on the io_context) when an execution reaches a terminal status.
+  std::function<void(const store::ExecutionRecord&)> on_terminal;
+  /// Called (on the io_context) with each completed step: execution id, step key.
+  std::function<void(const std::string&, const std::string&)> on_step;
+  /// Retry policy used when neither step, connection nor flow options give one.
+  boost::json::value default_retry = nullptr;
+};
+
+/// The engine. All public methods must be called on the io_context's thread (post to it).
+class Engine {
+ public:
+  Engine(boost::asio::io_context& io, store::ExecutionStore& store, EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  /// Stores every flow of `module` as a version and makes it the deployed one. Returns the
+  /// (flow name → version hash) map, or an error message.
+  std::string deploy(std::shared_ptr<const ir::Module> module, std::map<std::string, std::string>* versions = nullptr);
+
+  /// Starts an execution of the deployed version of `flow`; `done` gets the id once the start is
+  /// durable (or an error message, with an empty id). A repeated idempotency key gives the first id.
+  void start(const std::string& flow, boost::json::value input, std::optional<std::string> idempotency_key,
+             std::function<void(std::string id, std::string error)> done);
+
+  /// Delivers a signal durably; wakes the execution. `done` gets "" or an error.
+  void signal(const std::string& id, const std::string& name, boost::json::value payload,
+              std::function<void(std::string error)> done);
+
+  /// Cancels a running execution: compensations run, then it ends `cancelled`.
+  void cancel(const std::string& id, std::function<void(std::string error)> done);
+
+  /// Resumes every running execution that is not waiting (those are woken by timers and signals),
+  /// and starts the timer scheduler and the event dispatcher. Call once after construction.
+  void recover();
+
+  /// Stops the scheduler and lets loaded executions stop at their next durable point.
+  void shutdown();
+
+  /// Number of executions currently loaded in memory.
+  size_t loaded() const { return live_.size(); }
+
+  /// The flow version `hash`, loading it from the store when needed; null when unknown.
+  std::shared_ptr<LoadedFlow> version(const std::string& hash, const std::string& flow);
+
+  store::ExecutionStore& store() { return store_; }
+  boost::asio::io_context& io() { return io_; }
+  const EngineOptions& options() const { return opts_; }
+  int64_t now() const;
+
+  /// A connection of a module (created once per module version and connection name).
+  std::shared_ptr<connectors::Connection> connection(const LoadedFlow& f, const std::string& name, std::string& error);
+
+  /// The evaluated settings of a connection of a module (null when it cannot be evaluated).
+  const boost::json::object* connection_settings(const LoadedFlow& f, const std::string& name);
+
+  // -- used by Execution --
+  void events_published();
+  void loaded_done(const std::string& id);
+  void terminal(const store::ExecutionRecord& rec);
+  void wake(const std::string& id);
+  void timer_added(int64_t due_ms);
+
+ private:
+  void load(const std::string& id);
+  void schedule_timers();
+  void run_due_timers();
+  void dispatch_events();
+
+  boost::asio::io_context& io_;
+  store::ExecutionStore& store_;
+  EngineOptions opts_;
+  std::map<std::string, std::shared_ptr<LoadedFlow>> versions_;  // by "hash/flow"
+  std::map<std::string, std::shared_ptr<connectors::Connection>> connections_;
+  std::map<std::string, boost::json::object> connection_settings_;
+  std::map<std::string, std::shared_ptr<Execution>> live_;
+  std::set<std::string> wake_pending_;
+  boost::asio::steady_timer timer_;
+  int64_t timer_due_ = INT64_MAX;
+  uint64_t event_offset_ = 0;
+  bool stopped_ = false;
+  bool dispatching_ = false;
+  std::shared_ptr<bool> alive_;
+};
+
+}  // namespace weft::runtime

@@ -1,0 +1,858 @@
+#include "engine/runtime/execution.h"
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "engine/runtime/retry.h"
+#include "engine/store/ids.h"
+#include "stdlib/functions/civil.h"
+
+namespace weft::runtime {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using asio::awaitable;
+using asio::use_awaitable;
+
+namespace {
+
+struct ReturnSignal {
+  json::value value;
+};
+struct YieldSignal {
+  json::value value;
+};
+struct UnloadSignal {};
+
+FlowError make_error(std::string kind, std::string message, json::object extra = {}) {
+  extra["kind"] = kind;
+  extra["message"] = message;
+  return FlowError{std::move(extra)};
+}
+
+std::string kind_of(const json::object& e) {
+  auto* k = e.if_contains("kind");
+  return k && k->is_string() ? std::string(k->get_string()) : "failure";
+}
+
+int64_t to_ms(const json::value& v, int64_t fallback) {
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64()) return static_cast<int64_t>(v.get_uint64());
+  if (v.is_double()) return static_cast<int64_t>(v.get_double());
+  return fallback;
+}
+
+json::object& sub(json::object& o, std::string_view key) {
+  auto& v = o[key];
+  if (!v.is_object()) v = json::object{};
+  return v.as_object();
+}
+
+}  // namespace
+
+// Records now()/uuid()/random() answers under "<node key>#<n>" so a resumed or replayed walk sees
+// the same values; new answers become SideEffectRecorded events.
+struct Execution::Recording : functions::Context {
+  Execution* self;
+  std::string key;
+  int counter = 0;
+  functions::SystemContext real;
+  explicit Recording(Execution* s) : self(s) {}
+
+  json::value recorded(const std::function<json::value()>& make) {
+    std::string k = key + "#" + std::to_string(counter++);
+    auto& effects = sub(self->state_, "effects");
+    if (auto* v = effects.if_contains(k)) return *v;
+    json::value v = make();
+    effects[k] = v;
+    self->add_event("SideEffectRecorded", {{"key", k}, {"value", v}});
+    return v;
+  }
+  int64_t now_ms() override {
+    return to_ms(recorded([&] { return json::value(self->now()); }), 0);
+  }
+  std::string uuid() override {
+    auto v = recorded([&] { return json::value(real.uuid()); });
+    return v.is_string() ? std::string(v.get_string()) : std::string();
+  }
+  double random() override {
+    auto v = recorded([&] { return json::value(real.random()); });
+    return v.is_number() ? v.to_number<double>() : 0.0;
+  }
+};
+
+Execution::Execution(Engine& engine, store::ExecutionRecord record, std::shared_ptr<LoadedFlow> flow,
+                     json::object state)
+    : engine_(engine),
+      rec_(std::move(record)),
+      flow_(std::move(flow)),
+      state_(std::move(state)),
+      strand_(asio::make_strand(engine.io())),
+      recording_(std::make_unique<Recording>(this)) {
+  env_.module = flow_->module.get();
+  env_.fctx = recording_.get();
+  env_.secret = engine_.options().secret;
+  env_.env = engine_.options().env;
+  state_["suspended"] = false;
+}
+
+Execution::~Execution() = default;
+
+void Execution::run() {
+  auto self = shared_from_this();
+  asio::co_spawn(strand_, main(), [self](std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::error("execution {}: internal error: {}", self->rec_.id, ex.what());
+      } catch (...) {
+        spdlog::error("execution {}: internal error", self->rec_.id);
+      }
+    }
+    self->engine_.loaded_done(self->rec_.id);
+  });
+}
+
+void Execution::notify() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->refresh_signals();
+    for (auto* w : self->waiters_) w->cancel();
+  });
+}
+
+void Execution::refresh_signals() {
+  signals_ = engine_.store().pending_signals(rec_.id);
+  for (const auto& s : signals_)
+    if (s.name == "$cancel") cancel_requested_ = true;
+}
+
+// ------------------------------------------------------------------ durability
+
+void Execution::add_event(std::string type, json::object data) {
+  pending_.events.push_back(store::NewEvent{std::move(type), json::value(std::move(data))});
+}
+
+const json::object* Execution::outcome(const std::string& key) const {
+  auto* r = state_.if_contains("results");
+  if (!r || !r->is_object()) return nullptr;
+  auto* v = r->get_object().if_contains(key);
+  return v && v->is_object() ? &v->get_object() : nullptr;
+}
+
+void Execution::record(const std::string& key, json::object o) { sub(state_, "results")[key] = std::move(o); }
+
+awaitable<void> Execution::flush() {
+  uint64_t mine = ++requested_gen_;
+  while (durable_gen_ < mine) {
+    if (committing_) {
+      asio::steady_timer t(strand_, asio::steady_timer::time_point::max());
+      waiters_.insert(&t);
+      boost::system::error_code ec;
+      co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+      waiters_.erase(&t);
+      continue;
+    }
+    committing_ = true;
+    store::Transition tr = std::move(pending_);
+    pending_ = store::Transition{};
+    uint64_t gen = requested_gen_;
+    tr.execution_id = rec_.id;
+    tr.expected_length = rec_.history_length;
+    tr.snapshot = json::serialize(state_);
+    tr.current = rec_.current;
+    rec_.history_length += tr.events.size();
+    for (const auto& t : tr.add_timers) engine_.timer_added(t.key.due_ms);
+    auto exec = strand_;
+    store::Status st = co_await asio::async_initiate<decltype(use_awaitable), void(store::Status)>(
+        [this, &tr, exec](auto handler) mutable {
+          auto h = std::make_shared<decltype(handler)>(std::move(handler));
+          engine_.store().transition(std::move(tr), [h, exec](const store::Status& s) mutable {
+            asio::post(exec, [h, s]() mutable { std::move (*h)(s); });
+          });
+        },
+        use_awaitable);
+    committing_ = false;
+    durable_gen_ = gen;
+    for (auto* w : waiters_) w->cancel();
+    if (!st.ok()) {
+      commit_error_ = st.to_string();
+      spdlog::error("execution {}: could not record progress: {}", rec_.id, commit_error_);
+      throw UnloadSignal{};  // nothing moves on without durability; recovery resumes it
+    }
+  }
+}
+
+// ------------------------------------------------------------------ waiting
+
+awaitable<void> Execution::sleep_until(int64_t due_ms) {
+  asio::steady_timer t(strand_);
+  if (due_ms == INT64_MAX)
+    t.expires_at(asio::steady_timer::time_point::max());
+  else
+    t.expires_after(std::chrono::milliseconds(std::max<int64_t>(0, due_ms - now())));
+  waiters_.insert(&t);
+  boost::system::error_code ec;
+  co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+  waiters_.erase(&t);
+}
+
+awaitable<void> Execution::park(int64_t due_ms, std::function<bool()> ready) {
+  for (;;) {
+    if (unloading_) throw UnloadSignal{};
+    if (ready()) co_return;
+    int64_t n = now();
+    if (n >= due_ms) co_return;
+    bool long_wait = due_ms == INT64_MAX || due_ms - n >= engine_.options().unload_after_ms;
+    if (long_wait) {
+      ++parked_;
+      if (parked_ >= active_) {
+        // Every live thread waits long: record that and leave memory; a timer, a signal or a
+        // child's end loads the execution again.
+        --parked_;
+        state_["suspended"] = true;
+        co_await flush();
+        if (parked_ + 1 >= active_ && !ready()) {
+          unloading_ = true;
+          for (auto* w : waiters_) w->cancel();
+          throw UnloadSignal{};
+        }
+        state_["suspended"] = false;
+        continue;
+      }
+      co_await sleep_until(due_ms);
+      --parked_;
+    } else {
+      co_await sleep_until(due_ms);
+    }
+  }
+}
+
+void Execution::checkpoint(const Thread& t) {
+  if (unloading_) throw UnloadSignal{};
+  if (cancel_requested_) throw make_error("cancelled", "the execution was cancelled");
+  if (t.group && t.group->cancelled) throw make_error("cancelled", "a parallel branch failed");
+}
+
+// ------------------------------------------------------------------ evaluation
+
+json::value Execution::eval(const ir::ExprPtr& e, Thread& t, const std::string& key) {
+  if (!e) return nullptr;
+  recording_->key = key;
+  recording_->counter = 0;
+  try {
+    return eval::evaluate(*e, t.frame, env_);
+  } catch (const eval::Error& err) {
+    json::object o = err.details().is_object() ? err.details().get_object() : json::object{};
+    o["kind"] = err.kind();
+    if (!o.contains("message")) o["message"] = err.what();
+    throw FlowError{std::move(o)};
+  }
+}
+
+void Execution::assign(Thread& t, int slot, json::value v) {
+  if (slot < 0) return;
+  if (static_cast<size_t>(slot) >= t.frame.slots.size()) t.frame.slots.resize(slot + 1);
+  if (static_cast<size_t>(slot) >= t.written.size()) t.written.resize(slot + 1, 0);
+  t.frame.slots[slot] = std::move(v);
+  t.written[slot] = 1;
+}
+
+// ------------------------------------------------------------------ the walk
+
+awaitable<void> Execution::main() {
+  const ir::Flow& f = *flow_->flow;
+  Thread t;
+  t.frame.slots.resize(f.slots.size());
+  t.frame.names = &f.slots;
+  t.written.resize(f.slots.size(), 0);
+  refresh_signals();
+  // Bind the input to the parameters.
+  const json::value& input = rec_.input;
+  for (const auto& p : f.params) {
+    json::value v = nullptr;
+    if (input.is_object())
+      if (auto* x = input.get_object().if_contains(p.name)) v = *x;
+    assign(t, p.slot, std::move(v));
+  }
+  active_ = 1;
+  if (!state_.contains("started_at")) {
+    state_["started_at"] = now();
+    if (f.options.timeout) {
+      Thread tmp = t;
+      json::value d = nullptr;
+      try {
+        d = eval(f.options.timeout, tmp, "$options");
+      } catch (const FlowError&) {
+      }
+      if (d.is_number()) state_["deadline"] = now() + to_ms(d, 0);
+    }
+  }
+  std::optional<FlowError> failure;
+  json::value output = nullptr;
+  bool returned = false;
+  try {
+    for (const auto& p : f.params) {
+      // Validate the input against the declared parameter types.
+      auto problem = eval::validate(p.type, t.frame.slots[p.slot], *flow_->module, p.name);
+      if (problem) throw make_error("validation_error", *problem, {{"path", p.name}});
+    }
+    co_await run_region(f.entry, t);
+    returned = true;
+  } catch (ReturnSignal& r) {
+    output = std::move(r.value);
+    returned = true;
+  } catch (FlowError& e) {
+    failure = std::move(e);
+  } catch (UnloadSignal&) {
+    co_return;
+  }
+  if (returned && f.result) {
+    if (auto problem = eval::validate(*f.result, output, *flow_->module, "output")) {
+      failure = make_error("validation_error", *problem, {{"path", "output"}});
+      returned = false;
+    }
+  }
+  try {
+    if (returned) {
+      co_await finish(store::ExecutionStatus::completed, std::move(output), nullptr);
+      co_return;
+    }
+    co_await compensate();
+    bool cancelled = kind_of(failure->error) == "cancelled" && cancel_requested_;
+    co_await finish(cancelled ? store::ExecutionStatus::cancelled : store::ExecutionStatus::failed, nullptr,
+                    json::value(failure->error));
+  } catch (UnloadSignal&) {
+  }
+}
+
+awaitable<void> Execution::finish(store::ExecutionStatus status, json::value output, json::value error) {
+  const char* type = status == store::ExecutionStatus::completed ? "ExecutionCompleted"
+                     : status == store::ExecutionStatus::cancelled ? "ExecutionCancelled"
+                                                                   : "ExecutionFailed";
+  json::object data;
+  if (status == store::ExecutionStatus::completed) data["output"] = output;
+  else data["error"] = error;
+  add_event(type, std::move(data));
+  pending_.status = status;
+  pending_.output = output;
+  pending_.error = error;
+  for (const auto& s : signals_)
+    if (s.name == "$cancel") pending_.consume_signals.push_back(s.seq);
+  co_await flush();
+  rec_.status = status;
+  rec_.output = std::move(output);
+  rec_.error = std::move(error);
+  engine_.terminal(rec_);
+}
+
+awaitable<void> Execution::run_region(std::string entry, Thread& t) {
+  std::string id = std::move(entry);
+  while (!id.empty()) {
+    const ir::Node* n = flow_->index->node(id);
+    if (!n) throw make_error("failure", "internal: no node `" + id + "` in the flow graph");
+    co_await exec(*n, t);
+    id = n->next;
+  }
+}
+
+awaitable<void> Execution::exec(const ir::Node& n, Thread& t) {
+  std::string key = n.id + t.suffix;
+  if (auto* dl = state_.if_contains("deadline"); dl && dl->is_int64() && now() >= dl->get_int64())
+    throw make_error("timeout", "the flow exceeded its timeout");
+  switch (n.kind) {
+    case ir::NodeKind::Call:
+      co_await exec_call(n, t, key);
+      break;
+    case ir::NodeKind::ChildFlow:
+      co_await exec_child(n, t, key);
+      break;
+    case ir::NodeKind::Assign:
+      assign(t, n.slot, eval(n.value, t, key));
+      break;
+    case ir::NodeKind::Choice: {
+      if (n.subject) assign(t, n.slot, eval(n.subject, t, key));
+      for (const auto& e : n.edges) {
+        json::value g = eval(e.guard, t, key);
+        if (g.is_bool() && g.get_bool()) {
+          co_await run_region(e.target, t);
+          co_return;
+        }
+      }
+      if (n.otherwise) co_await run_region(*n.otherwise, t);
+      break;
+    }
+    case ir::NodeKind::Fork:
+      co_await exec_fork(n, t);
+      break;
+    case ir::NodeKind::Join:
+      break;
+    case ir::NodeKind::Map:
+      co_await exec_map(n, t);
+      break;
+    case ir::NodeKind::Yield:
+      throw YieldSignal{eval(n.value, t, key)};
+    case ir::NodeKind::Timer:
+      co_await exec_timer(n, t, key);
+      break;
+    case ir::NodeKind::WaitSignal:
+      co_await exec_signal(n, t, key);
+      break;
+    case ir::NodeKind::Emit:
+      co_await exec_emit(n, t, key);
+      break;
+    case ir::NodeKind::Try:
+      co_await exec_try(n, t);
+      break;
+    case ir::NodeKind::Succeed:
+      throw ReturnSignal{eval(n.value, t, key)};
+    case ir::NodeKind::Fail: {
+      json::value msg = eval(n.value, t, key);
+      json::value details = eval(n.details, t, key);
+      json::object e;
+      e["kind"] = "failure";
+      e["message"] = msg.is_string() ? msg : json::value(eval::to_text(msg));
+      if (details.is_object()) {
+        auto& d = details.get_object();
+        if (auto* c = d.if_contains("code")) e["code"] = *c;
+        if (auto* x = d.if_contains("details")) e["details"] = *x;
+      }
+      throw FlowError{std::move(e)};
+    }
+  }
+}
+
+// A step that calls a connection.
+awaitable<void> Execution::exec_call(const ir::Node& n, Thread& t, const std::string& key) {
+  if (const auto* o = outcome(key)) {
+    if (auto* v = o->if_contains("v")) {
+      assign(t, n.slot, *v);
+      co_return;
+    }
+    throw FlowError{o->at("e").as_object()};
+  }
+  checkpoint(t);
+  json::value result;
+  std::optional<FlowError> error;
+  try {
+    result = co_await call_action(n.action, n.retry, n.timeout, t, key);
+  } catch (FlowError& e) {
+    error = std::move(e);
+  }
+  if (error) {
+    if (kind_of(error->error) == "cancelled") throw *error;
+    record(key, {{"e", error->error}});
+    add_event("StepFailed", {{"step", key}, {"error", error->error}});
+    co_await flush();
+    throw *error;
+  }
+  // Remember what a saga needs to undo this step: the action and the values it can see.
+  if (n.compensate) {
+    json::array slots;
+    for (const auto& v : t.frame.slots) slots.push_back(v);
+    auto& comp = state_["comp"];
+    if (!comp.is_array()) comp = json::array{};
+    comp.as_array().push_back(json::object{{"node", n.id}, {"key", key}, {"slots", std::move(slots)}, {"slot", n.slot}, {"result", result}});
+  }
+  record(key, {{"v", result}});
+  add_event("StepCompleted", {{"step", key}, {"result", result}});
+  rec_.current = key;
+  co_await flush();
+  assign(t, n.slot, std::move(result));
+  if (engine_.options().on_step) engine_.options().on_step(rec_.id, key);
+}
+
+// One durable call with retries: StepScheduled before each attempt, StepRetrying with the
+// next-try time after a retried failure; returns the Response<T> value or throws the error.
+awaitable<json::value> Execution::call_action(const ir::Action& a, const ir::ExprPtr& retry_expr,
+                                              const ir::ExprPtr& timeout_expr, Thread& t, const std::string& key) {
+  std::string err;
+  auto conn = engine_.connection(*flow_, a.connection, err);
+  if (!conn) throw make_error("failure", "connection `" + a.connection + "`: " + err, {{"code", "connection_config"}});
+  connectors::Request req;
+  req.method = a.method;
+  std::transform(req.method.begin(), req.method.end(), req.method.begin(), ::toupper);
+  json::value path = eval(a.path, t, key);
+  req.url = path.is_string() ? std::string(path.get_string()) : eval::to_text(path);
+  if (a.query) req.query = eval(a.query, t, key);
+  if (a.headers) {
+    json::value h = eval(a.headers, t, key);
+    if (h.is_object())
+      for (const auto& [k, v] : h.get_object())
+        req.headers.emplace_back(std::string(k), v.is_string() ? std::string(v.get_string()) : eval::to_text(v));
+  }
+  if (a.body) req.body = eval(a.body, t, key);
+  std::vector<int> accept;
+  if (a.accept_status) {
+    json::value acc = eval(a.accept_status, t, key);
+    if (acc.is_array())
+      for (const auto& s : acc.get_array())
+        if (s.is_int64()) accept.push_back(static_cast<int>(s.get_int64()));
+  }
+  if (timeout_expr) {
+    json::value d = eval(timeout_expr, t, key);
+    if (d.is_number()) req.timeout = connectors::Millis(to_ms(d, 30000));
+  }
+  req.idempotency_key = rec_.id + "/" + key;
+
+  // Retry policy: engine default < flow options < connection < step.
+  RetryPolicy policy;
+  std::string perr = apply_retry(engine_.options().default_retry, policy);
+  if (flow_->flow->options.retry) perr += apply_retry(eval(flow_->flow->options.retry, t, key), policy);
+  if (auto* cs = engine_.connection_settings(*flow_, a.connection); cs && cs->contains("retry"))
+    perr += apply_retry(cs->at("retry"), policy);
+  if (retry_expr) perr += apply_retry(eval(retry_expr, t, key), policy);
+  if (!perr.empty()) throw make_error("failure", perr, {{"code", "retry_policy"}});
+
+  auto& attempts = sub(state_, "attempts");
+  auto& retry_at = sub(state_, "retry_at");
+  int attempt = attempts.contains(key) ? static_cast<int>(to_ms(attempts.at(key), 1)) : 1;
+  for (;;) {
+    // A retry that was waiting when the process stopped waits out its remaining time.
+    if (auto* at = retry_at.if_contains(key)) {
+      int64_t due = to_ms(*at, 0);
+      co_await park(due, [] { return false; });
+      checkpoint(t);
+      retry_at.erase(key);
+      pending_.remove_timers.push_back(store::TimerKey{due, rec_.id, "retry:" + key});
+    }
+    attempts[key] = attempt;
+    add_event("StepScheduled", {{"step", key}, {"attempt", attempt}, {"idempotency_key", *req.idempotency_key},
+                                {"method", req.method}, {"path", req.url}});
+    co_await flush();
+    connectors::CallResult r = co_await conn->call(req);
+    checkpoint(t);
+    json::object error;
+    std::optional<int64_t> retry_after;
+    if (r.ok()) {
+      if (auto e = connectors::classify(r.response(), accept)) {
+        error = connectors::to_json(*e).as_object();
+        if (e->retry_after) retry_after = e->retry_after->count();
+      } else {
+        json::value resp = connectors::to_json(r.response());
+        int st = r.response().status;
+        if (a.response && st >= 200 && st < 300) {
+          if (auto problem = eval::validate(*a.response, r.response().body, *flow_->module, "body"))
+            throw make_error("validation_error", *problem, {{"path", "body"}});
+        }
+        attempts.erase(key);
+        co_return resp;
+      }
+    } else {
+      error = connectors::to_json(r.error()).as_object();
+      if (r.error().retry_after) retry_after = r.error().retry_after->count();
+    }
+    if (attempt >= policy.attempts || !retryable(policy, error)) {
+      attempts.erase(key);
+      throw FlowError{std::move(error)};
+    }
+    int64_t delay = retry_delay(policy, attempt + 1, recording_->real.random(), retry_after.value_or(-1));
+    int64_t due = now() + delay;
+    ++attempt;
+    attempts[key] = attempt;
+    retry_at[key] = due;
+    pending_.add_timers.push_back(store::Timer{store::TimerKey{due, rec_.id, "retry:" + key}, ""});
+    add_event("StepRetrying", {{"step", key}, {"next_attempt", attempt}, {"next_at", due}, {"error", error}});
+    co_await flush();
+  }
+}
+
+// A step that runs a child flow: the child is a durable execution of its own; the parent waits.
+awaitable<void> Execution::exec_child(const ir::Node& n, Thread& t, const std::string& key) {
+  if (const auto* o = outcome(key)) {
+    if (auto* v = o->if_contains("v")) {
+      assign(t, n.slot, *v);
+      co_return;
+    }
+    throw FlowError{o->at("e").as_object()};
+  }
+  checkpoint(t);
+  auto& children = sub(state_, "children");
+  std::string child_id;
+  if (auto* c = children.if_contains(key)) {
+    child_id = std::string(c->as_string());
+  } else {
+    auto info = engine_.store().get_flow(n.action.flow);
+    if (!info) throw make_error("failure", "flow `" + n.action.flow + "` is not deployed", {{"code", "not_deployed"}});
+    store::NewExecution ne;
+    ne.flow = n.action.flow;
+    ne.version = info->deployed_hash;
+    ne.input = eval(n.action.input, t, key);
+    ne.parent_id = rec_.id;
+    ne.id = store::new_id();
+    child_id = ne.id;
+    pending_.spawn.push_back(std::move(ne));
+    children[key] = child_id;
+    add_event("ChildStarted", {{"step", key}, {"child", child_id}, {"flow", n.action.flow}});
+    co_await flush();
+    engine_.wake(child_id);
+  }
+  std::optional<store::ExecutionRecord> child;
+  co_await park(INT64_MAX, [&] {
+    child = engine_.store().get_execution(child_id);
+    return !child || store::is_terminal(child->status) || cancel_requested_;
+  });
+  checkpoint(t);
+  if (!child) throw make_error("failure", "child execution " + child_id + " vanished");
+  if (child->status == store::ExecutionStatus::completed) {
+    record(key, {{"v", child->output}});
+    add_event("StepCompleted", {{"step", key}, {"result", child->output}});
+    co_await flush();
+    assign(t, n.slot, child->output);
+    co_return;
+  }
+  json::object e = child->error.is_object() ? child->error.get_object() : json::object{};
+  if (!e.contains("kind")) e["kind"] = "failure";
+  record(key, {{"e", e}});
+  add_event("StepFailed", {{"step", key}, {"error", e}});
+  co_await flush();
+  throw FlowError{e};
+}
+
+awaitable<void> Execution::exec_timer(const ir::Node& n, Thread& t, const std::string& key) {
+  if (outcome(key)) co_return;
+  checkpoint(t);
+  auto& timers = sub(state_, "timers");
+  int64_t due;
+  if (auto* d = timers.if_contains(key)) {
+    due = to_ms(*d, 0);
+  } else {
+    json::value v = eval(n.value, t, key);
+    if (n.until) {
+      if (!v.is_string()) throw make_error("failure", "wait until: expected a time");
+      auto ms = functions::parse_rfc3339(v.get_string());
+      if (!ms) throw make_error("failure", "wait until: `" + std::string(v.get_string()) + "` is not an RFC 3339 time");
+      due = *ms;
+    } else {
+      due = now() + std::max<int64_t>(0, to_ms(v, 0));
+    }
+    timers[key] = due;
+    pending_.add_timers.push_back(store::Timer{store::TimerKey{due, rec_.id, key}, ""});
+    add_event("TimerStarted", {{"timer", key}, {"due", due}});
+    co_await flush();
+  }
+  co_await park(due, [&] { return cancel_requested_ || (t.group && t.group->cancelled); });
+  checkpoint(t);
+  record(key, {{"fired", now()}});
+  timers.erase(key);
+  pending_.remove_timers.push_back(store::TimerKey{due, rec_.id, key});
+  add_event("TimerFired", {{"timer", key}});
+  co_await flush();
+}
+
+awaitable<void> Execution::exec_signal(const ir::Node& n, Thread& t, const std::string& key) {
+  if (const auto* o = outcome(key)) {
+    if (auto* v = o->if_contains("v")) {
+      assign(t, n.slot, *v);
+      co_return;
+    }
+    throw FlowError{o->at("e").as_object()};
+  }
+  checkpoint(t);
+  auto& timers = sub(state_, "timers");
+  int64_t due = INT64_MAX;
+  if (auto* d = timers.if_contains(key)) {
+    due = to_ms(*d, INT64_MAX);
+  } else if (n.timeout) {
+    due = now() + std::max<int64_t>(0, to_ms(eval(n.timeout, t, key), 0));
+    timers[key] = due;
+    pending_.add_timers.push_back(store::Timer{store::TimerKey{due, rec_.id, key}, ""});
+    add_event("TimerStarted", {{"timer", key}, {"due", due}, {"signal", n.name}});
+    co_await flush();
+  }
+  auto& consumed = sub(state_, "consumed");
+  const store::Signal* got = nullptr;
+  auto find = [&] {
+    got = nullptr;
+    for (const auto& s : signals_)
+      if (s.name == n.name && !consumed.contains(std::to_string(s.seq))) return (got = &s), true;
+    return cancel_requested_;
+  };
+  co_await park(due, find);
+  find();
+  checkpoint(t);
+  if (due != INT64_MAX) {
+    timers.erase(key);
+    pending_.remove_timers.push_back(store::TimerKey{due, rec_.id, key});
+  }
+  if (!got) {
+    json::object e{{"kind", "timeout"}, {"message", "no signal `" + n.name + "` arrived in time"}};
+    record(key, {{"e", e}});
+    add_event("TimerFired", {{"timer", key}, {"signal", n.name}});
+    co_await flush();
+    throw FlowError{e};
+  }
+  json::value payload = got->payload;
+  consumed[std::to_string(got->seq)] = true;
+  pending_.consume_signals.push_back(got->seq);
+  record(key, {{"v", payload}});
+  add_event("SignalReceived", {{"signal", n.name}, {"seq", got->seq}, {"payload", payload}, {"node", key}});
+  co_await flush();
+  assign(t, n.slot, std::move(payload));
+}
+
+awaitable<void> Execution::exec_emit(const ir::Node& n, Thread& t, const std::string& key) {
+  if (outcome(key)) co_return;
+  checkpoint(t);
+  json::value data = eval(n.value, t, key);
+  record(key, {{"emitted", true}});
+  pending_.publish.push_back(store::NewEvent{n.name, data});
+  add_event("EventEmitted", {{"event", n.name}, {"data", data}, {"node", key}});
+  co_await flush();
+  engine_.events_published();
+}
+
+awaitable<void> Execution::exec_try(const ir::Node& n, Thread& t) {
+  std::optional<FlowError> caught;
+  try {
+    co_await run_region(n.body, t);
+    co_return;
+  } catch (FlowError& e) {
+    caught = std::move(e);
+  }
+  std::string kind = kind_of(caught->error);
+  if (kind == "cancelled") throw *caught;  // cancellation is not caught by flows
+  for (const auto& c : n.catches) {
+    if (!c.kind.empty() && c.kind != kind) continue;
+    if (c.slot >= 0) assign(t, c.slot, json::value(caught->error));
+    if (c.where) {
+      json::value g = eval(c.where, t, n.id + t.suffix);
+      if (!g.is_bool() || !g.get_bool()) continue;
+    }
+    co_await run_region(c.entry, t);
+    co_return;
+  }
+  throw *caught;
+}
+
+awaitable<void> Execution::run_all(size_t count, size_t limit, std::function<awaitable<void>(size_t)> task,
+                                   std::shared_ptr<Group> group) {
+  if (count == 0) co_return;
+  struct Join {
+    size_t next = 0, running = 0, done = 0;
+    std::exception_ptr first;
+    bool first_is_flow_error = false;
+  };
+  auto join = std::make_shared<Join>();
+  auto self = shared_from_this();
+  limit = std::max<size_t>(1, std::min(limit, count));
+  active_ -= 1;  // this thread waits for its children
+  std::function<void()> launch;
+  launch = [&, join, self] {
+    while (join->running < limit && join->next < count && !(join->first && join->first_is_flow_error)) {
+      size_t i = join->next++;
+      ++join->running;
+      ++active_;
+      asio::co_spawn(strand_, task(i), [this, join, self, group, &launch](std::exception_ptr e) {
+        --active_;
+        --join->running;
+        ++join->done;
+        if (e && !join->first) {
+          join->first = e;
+          try {
+            std::rethrow_exception(e);
+          } catch (const FlowError&) {
+            join->first_is_flow_error = true;
+            group->cancelled = true;
+            for (auto* w : waiters_) w->cancel();
+          } catch (...) {
+          }
+        }
+        launch();
+        for (auto* w : waiters_) w->cancel();
+      });
+    }
+  };
+  launch();
+  while (join->running > 0) co_await sleep_until(INT64_MAX);
+  active_ += 1;
+  if (join->first) std::rethrow_exception(join->first);
+}
+
+awaitable<void> Execution::exec_fork(const ir::Node& n, Thread& t) {
+  auto group = std::make_shared<Group>();
+  std::vector<Thread> branches(n.branches.size(), t);
+  for (auto& b : branches) {
+    b.group = group;
+    std::fill(b.written.begin(), b.written.end(), 0);
+  }
+  co_await run_all(
+      n.branches.size(), n.branches.size(),
+      [&](size_t i) -> awaitable<void> { co_await run_region(n.branches[i].entry, branches[i]); }, group);
+  // Steps and lets of every branch are visible after the parallel block.
+  for (auto& b : branches)
+    for (size_t s = 0; s < b.written.size(); ++s)
+      if (b.written[s]) assign(t, static_cast<int>(s), b.frame.slots[s]);
+}
+
+awaitable<void> Execution::exec_map(const ir::Node& n, Thread& t) {
+  std::string key = n.id + t.suffix;
+  json::value list = eval(n.value, t, key);
+  if (!list.is_array()) throw make_error("failure", "for: expected a list, got " + std::string(eval::to_text(list)));
+  const json::array items = list.get_array();
+  size_t limit = 1;
+  if (n.concurrency) {
+    json::value c = eval(n.concurrency, t, key);
+    limit = static_cast<size_t>(std::max<int64_t>(1, to_ms(c, 1)));
+  }
+  auto group = std::make_shared<Group>();
+  std::vector<json::value> results(items.size());
+  std::vector<std::unique_ptr<Thread>> iters(items.size());
+  co_await run_all(
+      items.size(), limit,
+      [&](size_t i) -> awaitable<void> {
+        iters[i] = std::make_unique<Thread>(t);
+        Thread& it = *iters[i];
+        it.group = group;
+        it.suffix = t.suffix + "[" + std::to_string(i) + "]";
+        assign(it, n.item_slot, items[i]);
+        assign(it, n.index_slot, static_cast<int64_t>(i));
+        try {
+          co_await run_region(n.body, it);
+        } catch (YieldSignal& y) {
+          results[i] = std::move(y.value);
+        }
+        iters[i].reset();
+      },
+      group);
+  if (n.into_slot >= 0) assign(t, n.into_slot, json::value(json::array(results.begin(), results.end())));
+}
+
+// Saga: undo completed steps in reverse order of completion; each undo is a durable, retried call.
+awaitable<void> Execution::compensate() {
+  auto* comp = state_.if_contains("comp");
+  if (!comp || !comp->is_array() || comp->get_array().empty()) co_return;
+  json::array entries = comp->get_array();
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    const json::object& e = it->as_object();
+    std::string step_key(e.at("key").as_string());
+    std::string ckey = "compensate:" + step_key;
+    if (outcome(ckey)) continue;
+    const ir::Node* n = flow_->index->node(std::string(e.at("node").as_string()));
+    if (!n || !n->compensate) continue;
+    Thread t;
+    for (const auto& v : e.at("slots").as_array()) t.frame.slots.push_back(v);
+    t.frame.names = &flow_->flow->slots;
+    t.written.resize(t.frame.slots.size(), 0);
+    bool was_cancel = cancel_requested_;
+    cancel_requested_ = false;  // compensations run even when the execution was cancelled
+    add_event("CompensationStarted", {{"step", step_key}});
+    try {
+      json::value r = co_await call_action(*n->compensate, n->retry, n->timeout, t, ckey);
+      record(ckey, {{"v", r}});
+      add_event("CompensationCompleted", {{"step", step_key}, {"result", r}});
+    } catch (FlowError& fe) {
+      record(ckey, {{"e", fe.error}});
+      add_event("CompensationFailed", {{"step", step_key}, {"error", fe.error}});
+    }
+    cancel_requested_ = was_cancel;
+    co_await flush();
+  }
+}
+
+}  // namespace weft::runtime

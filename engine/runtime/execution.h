@@ -1,0 +1,115 @@
+// One execution in memory: walks the IR graph of its flow as C++20 coroutines on a strand,
+// taking recorded outcomes from its snapshot and recording new ones durably before moving on.
+// Internal to engine/runtime (the Engine owns executions); see engine.h for the model.
+#pragma once
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/json.hpp>
+
+#include "engine/eval/eval.h"
+#include "engine/runtime/engine.h"
+
+namespace weft::runtime {
+
+/// The language's error value travelling up the graph: {kind, message, ...details}.
+struct FlowError {
+  boost::json::object error;
+};
+
+class Execution : public std::enable_shared_from_this<Execution> {
+ public:
+  Execution(Engine& engine, store::ExecutionRecord record, std::shared_ptr<LoadedFlow> flow,
+            boost::json::object state);
+  ~Execution();
+  /// Starts (or resumes) walking the graph.
+  void run();
+  /// Wakes every wait so it re-checks its condition (signal arrived, child ended, cancel...).
+  void notify();
+  const std::string& id() const { return rec_.id; }
+
+ private:
+  struct Group {
+    bool cancelled = false;
+  };
+  /// A line of control: its own copy of the slots (parallel branches and loop iterations).
+  struct Thread {
+    eval::Frame frame;
+    std::vector<char> written;
+    std::string suffix;
+    std::shared_ptr<Group> group;
+  };
+  struct Recording;  // functions::Context recording non-deterministic values
+
+  boost::asio::awaitable<void> main();
+  boost::asio::awaitable<void> run_region(std::string entry, Thread& t);
+  boost::asio::awaitable<void> exec(const ir::Node& n, Thread& t);
+  boost::asio::awaitable<void> exec_call(const ir::Node& n, Thread& t, const std::string& key);
+  boost::asio::awaitable<boost::json::value> call_action(const ir::Action& a, const ir::ExprPtr& retry,
+                                                         const ir::ExprPtr& timeout, Thread& t,
+                                                         const std::string& key);
+  boost::asio::awaitable<void> exec_child(const ir::Node& n, Thread& t, const std::string& key);
+  boost::asio::awaitable<void> exec_timer(const ir::Node& n, Thread& t, const std::string& key);
+  boost::asio::awaitable<void> exec_signal(const ir::Node& n, Thread& t, const std::string& key);
+  boost::asio::awaitable<void> exec_emit(const ir::Node& n, Thread& t, const std::string& key);
+  boost::asio::awaitable<void> exec_try(const ir::Node& n, Thread& t);
+  boost::asio::awaitable<void> exec_fork(const ir::Node& n, Thread& t);
+  boost::asio::awaitable<void> exec_map(const ir::Node& n, Thread& t);
+  boost::asio::awaitable<void> compensate();
+  boost::asio::awaitable<void> finish(store::ExecutionStatus status, boost::json::value output,
+                                      boost::json::value error);
+
+  /// Runs tasks concurrently (at most `limit` at once), waits for all, rethrows the first error.
+  boost::asio::awaitable<void> run_all(size_t count, size_t limit,
+                                       std::function<boost::asio::awaitable<void>(size_t)> task,
+                                       std::shared_ptr<Group> group);
+  /// Waits until `ready()` or `due_ms` (INT64_MAX = no deadline). Unloads the execution when
+  /// every live thread waits long.
+  boost::asio::awaitable<void> park(int64_t due_ms, std::function<bool()> ready);
+  /// Sleeps until due_ms or notify().
+  boost::asio::awaitable<void> sleep_until(int64_t due_ms);
+  /// Makes every change so far durable (one transition with the snapshot), coalescing threads.
+  boost::asio::awaitable<void> flush();
+
+  /// Evaluates an expression for the node `key` (non-determinism recorded under it).
+  boost::json::value eval(const ir::ExprPtr& e, Thread& t, const std::string& key);
+  void assign(Thread& t, int slot, boost::json::value v);
+  void add_event(std::string type, boost::json::object data);
+  const boost::json::object* outcome(const std::string& key) const;
+  void record(const std::string& key, boost::json::object outcome);
+  /// Throws cancelled when the execution or the thread's group was cancelled; Unload when unloading.
+  void checkpoint(const Thread& t);
+  void refresh_signals();
+  int64_t now() const { return engine_.now(); }
+
+  Engine& engine_;
+  store::ExecutionRecord rec_;
+  std::shared_ptr<LoadedFlow> flow_;
+  boost::json::object state_;
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  std::unique_ptr<Recording> recording_;
+  eval::Env env_;
+
+  // durability
+  store::Transition pending_;
+  uint64_t requested_gen_ = 0, durable_gen_ = 0;
+  bool committing_ = false;
+  std::string commit_error_;
+
+  // waiting
+  std::set<boost::asio::steady_timer*> waiters_;
+  int active_ = 0, parked_ = 0;
+  bool unloading_ = false;
+  bool cancel_requested_ = false;
+  std::vector<store::Signal> signals_;
+};
+
+}  // namespace weft::runtime

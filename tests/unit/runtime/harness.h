@@ -1,0 +1,160 @@
+// A test harness: compiles .flow source, deploys it on an engine over a fresh store in a temp
+// directory, with FakeConnections for every connection, and runs executions to their end.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <random>
+
+#include "compiler/diagnostics/render.h"
+#include "compiler/ir/lower.h"
+#include "engine/runtime/engine.h"
+#include "stdlib/connectors/fake_connection.h"
+
+namespace weft::runtime::testing {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+inline connectors::CallResult ok(int status, json::value body) {
+  connectors::Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+inline connectors::CallResult fail(connectors::ErrorKind kind, std::string message) {
+  connectors::CallError e;
+  e.kind = kind;
+  e.message = std::move(message);
+  return e;
+}
+
+class Harness {
+ public:
+  explicit Harness(int64_t unload_after_ms = 2000) {
+    std::random_device rd;
+    dir_ = fs::temp_directory_path() / ("weft-rt-" + std::to_string(rd()) + std::to_string(rd()));
+    fs::create_directories(dir_);
+    open(unload_after_ms);
+  }
+  ~Harness() {
+    engine_.reset();
+    store_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  void open(int64_t unload_after_ms) {
+    store::StoreOptions so;
+    so.path = dir_.string();
+    so.sync = false;
+    auto r = store::open_execution_store(so);
+    if (!r.ok()) throw std::runtime_error(r.status().to_string());
+    store_ = std::move(r.value());
+    EngineOptions opts;
+    opts.unload_after_ms = unload_after_ms;
+    opts.connections = [this](const ir::Connection& c, const json::value&, std::string&) {
+      return std::static_pointer_cast<connectors::Connection>(fake(c.name));
+    };
+    opts.secret = [](std::string_view name) -> std::optional<std::string> {
+      if (name == "token") return std::string("s3cr3t");
+      return std::nullopt;
+    };
+    opts.on_terminal = [this](const store::ExecutionRecord& rec) {
+      finished_[rec.id] = rec;
+      if (rec.id == waiting_for_) io_.stop();
+    };
+    engine_ = std::make_unique<Engine>(io_, *store_, opts);
+  }
+
+  /// Closes the engine and the store and opens them again on the same directory (a restart).
+  void restart(int64_t unload_after_ms = 2000) {
+    engine_.reset();
+    store_.reset();
+    io_.restart();
+    open(unload_after_ms);
+  }
+
+  std::shared_ptr<connectors::FakeConnection> fake(const std::string& name) {
+    auto& f = fakes_[name];
+    if (!f) f = std::make_shared<connectors::FakeConnection>();
+    return f;
+  }
+
+  /// Compiles and deploys `source`; fails the test on diagnostics.
+  void deploy(const std::string& source) {
+    fs::path file = dir_ / "flow.flow";
+    std::ofstream(file) << source;
+    auto c = ir::compile_file(file.string());
+    std::string diags;
+    for (const auto& d : c.program.diagnostics.all())
+      if (d.severity == diagnostics::Severity::Error) diags += diagnostics::render_text(d);
+    ASSERT_TRUE(diags.empty()) << diags;
+    ASSERT_TRUE(c.lowered);
+    ASSERT_TRUE(c.lowered->errors.empty()) << c.lowered->errors[0];
+    module_ = std::make_shared<ir::Module>(std::move(c.lowered->module));
+    ASSERT_EQ(engine_->deploy(module_), "");
+    engine_->recover();
+  }
+
+  /// Starts an execution and returns its id.
+  std::string start(const std::string& flow, json::value input) {
+    std::string id, error;
+    engine_->start(flow, std::move(input), std::nullopt, [&](std::string i, std::string e) {
+      id = i;
+      error = e;
+    });
+    for (int i = 0; i < 10000 && id.empty() && error.empty(); ++i) io_.run_one();
+    EXPECT_EQ(error, "");
+    return id;
+  }
+
+  /// Runs the io_context until execution `id` ends (or `timeout_ms` of wall time passes).
+  store::ExecutionRecord wait(const std::string& id, int timeout_ms = 20000) {
+    if (!finished_.count(id)) {
+      waiting_for_ = id;
+      io_.restart();
+      io_.run_for(std::chrono::milliseconds(timeout_ms));
+      waiting_for_.clear();
+    }
+    auto rec = store_->get_execution(id);
+    EXPECT_TRUE(rec.has_value());
+    return rec ? *rec : store::ExecutionRecord{};
+  }
+
+  /// Runs the io_context for a while (lets waiting executions unload, timers fire...).
+  void run_for(int ms) {
+    io_.restart();
+    io_.run_for(std::chrono::milliseconds(ms));
+  }
+
+  store::ExecutionRecord run(const std::string& flow, json::value input) { return wait(start(flow, std::move(input))); }
+
+  std::vector<std::string> event_types(const std::string& id) {
+    std::vector<std::string> out;
+    for (const auto& e : store_->history(id)) out.push_back(e.type);
+    return out;
+  }
+
+  Engine& engine() { return *engine_; }
+  store::ExecutionStore& store() { return *store_; }
+  boost::asio::io_context& io() { return io_; }
+
+ private:
+  fs::path dir_;
+  boost::asio::io_context io_;
+  std::unique_ptr<store::ExecutionStore> store_;
+  std::unique_ptr<Engine> engine_;
+  std::map<std::string, std::shared_ptr<connectors::FakeConnection>> fakes_;
+  std::shared_ptr<ir::Module> module_;
+  std::map<std::string, store::ExecutionRecord> finished_;
+  std::string waiting_for_;
+};
+
+}  // namespace weft::runtime::testing

@@ -1,0 +1,475 @@
+// Runtime behaviour of every statement of LANGUAGE.md §6, on fake connections.
+#include "harness.h"
+
+using namespace weft;
+using namespace weft::runtime::testing;
+using store::ExecutionStatus;
+
+namespace {
+
+const char* kCrm = R"(
+connection crm = http { base_url: "http://127.0.0.1:1" }
+)";
+
+std::string src(const std::string& body) { return std::string(kCrm) + body; }
+
+}  // namespace
+
+TEST(Runtime, SequentialStepsAndReturn) {
+  Harness h;
+  h.fake("crm")->on("GET", "/contacts/*", {ok(200, {{"id", "42"}, {"email", "A@X.COM"}})});
+  h.fake("crm")->on("PUT", "/subscribers/*", {ok(200, {{"id", "s-1"}})});
+  h.deploy(src(R"(
+flow sync(id: string) -> { sub: string, email: string } {
+  step current = crm.get("/contacts/${id}")
+  step up = crm.put("/subscribers/${lower(current.body.email)}", body: { email: current.body.email })
+  return { sub: up.body.id, email: lower(current.body.email) }
+}
+)"));
+  auto rec = h.run("sync", {{"id", "42"}});
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  EXPECT_EQ(rec.output, (json::value{{"sub", "s-1"}, {"email", "a@x.com"}}));
+  auto calls = h.fake("crm")->calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[1].url, "/subscribers/a@x.com");
+  ASSERT_TRUE(calls[1].idempotency_key);
+  EXPECT_EQ(*calls[1].idempotency_key, rec.id + "/up");
+  auto types = h.event_types(rec.id);
+  EXPECT_EQ(types.front(), "ExecutionStarted");
+  EXPECT_EQ(types.back(), "ExecutionCompleted");
+  EXPECT_EQ(std::count(types.begin(), types.end(), "StepCompleted"), 2);
+}
+
+TEST(Runtime, IfElseAndSwitch) {
+  Harness h;
+  h.deploy(src(R"(
+flow pick(n: int, s: string) -> { a: string, b: string } {
+  let a = "none"
+  if n > 10 { let x = "big" } else if n > 5 { let y = "mid" } else { let z = "small" }
+  let r = n > 10 ? "big" : n > 5 ? "mid" : "small"
+  switch s {
+    case "x", "y" => { return { a: r, b: "xy" } }
+    default => { return { a: r, b: "other" } }
+  }
+}
+)"));
+  EXPECT_EQ(h.run("pick", {{"n", 7}, {"s", "y"}}).output, (json::value{{"a", "mid"}, {"b", "xy"}}));
+  EXPECT_EQ(h.run("pick", {{"n", 70}, {"s", "q"}}).output, (json::value{{"a", "big"}, {"b", "other"}}));
+}
+
+TEST(Runtime, ForWithConcurrencyIntoKeepsInputOrder) {
+  Harness h;
+  h.fake("crm")->on("POST", "/items/*", {ok(201, {{"ok", true}})});
+  h.deploy(src(R"(
+flow each(xs: [int]) -> [int] {
+  for x, i in xs concurrency 3 into out {
+    step save = crm.post("/items/${i}", body: { x: x })
+    yield x * 10 + i
+  }
+  return out
+}
+)"));
+  auto rec = h.run("each", {{"xs", {5, 6, 7, 8, 9}}});
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  EXPECT_EQ(rec.output, (json::value{50, 61, 72, 83, 94}));
+  EXPECT_EQ(h.fake("crm")->calls().size(), 5u);
+  int completed = 0;
+  for (const auto& e : h.store().history(rec.id))
+    if (e.type == "StepCompleted") {
+      ++completed;
+      EXPECT_EQ(std::string(e.data.at("step").as_string()).substr(0, 5), "save[");
+    }
+  EXPECT_EQ(completed, 5);
+}
+
+TEST(Runtime, ParallelBranchesAreVisibleAfterwards) {
+  Harness h;
+  h.fake("crm")->on("GET", "/a", {ok(200, {{"v", 1}})});
+  h.fake("crm")->on("GET", "/b", {ok(200, {{"v", 2}})});
+  h.deploy(src(R"(
+flow both() -> int {
+  parallel {
+    branch left { step a = crm.get("/a") }
+    branch right { step b = crm.get("/b") }
+  }
+  return a.body.v + b.body.v
+}
+)"));
+  auto rec = h.run("both", json::object{});
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  EXPECT_EQ(rec.output, json::value(3));
+}
+
+TEST(Runtime, ParallelFirstFailureFailsTheBlock) {
+  Harness h;
+  h.fake("crm")->on("GET", "/a", {ok(400, {{"error", "bad"}})});
+  h.fake("crm")->on("GET", "/b", {ok(200, {{"v", 2}})});
+  h.deploy(src(R"(
+flow both() -> int {
+  parallel {
+    branch left { step a = crm.get("/a") }
+    branch right { wait 5s
+                   step b = crm.get("/b") }
+  }
+  return 1
+}
+)"));
+  auto rec = h.run("both", json::object{});
+  EXPECT_EQ(rec.status, ExecutionStatus::failed);
+  EXPECT_EQ(rec.error.at("kind"), "http_error");
+  EXPECT_EQ(rec.error.at("status"), 400);
+  EXPECT_EQ(h.fake("crm")->calls("GET", "/b").size(), 0u);
+}
+
+TEST(Runtime, RetriesServerErrorsThenSucceeds) {
+  Harness h;
+  h.fake("crm")->on("POST", "/orders", {ok(500, "oops"), ok(503, "busy"), ok(201, {{"id", "o-1"}})});
+  h.deploy(src(R"(
+flow order() -> string {
+  step o = crm.post("/orders", body: { n: 1 })
+    retry { attempts: 4, backoff: fixed(10ms) }
+  return o.body.id
+}
+)"));
+  auto rec = h.run("order", json::object{});
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  EXPECT_EQ(rec.output, "o-1");
+  auto calls = h.fake("crm")->calls();
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_EQ(*calls[0].idempotency_key, *calls[2].idempotency_key);  // the same key on every attempt
+  auto types = h.event_types(rec.id);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "StepRetrying"), 2);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "StepScheduled"), 3);
+}
+
+TEST(Runtime, ClientErrorFailsAtOnceWithHttpError) {
+  Harness h;
+  h.fake("crm")->on("POST", "/orders", {ok(400, {{"error", "invalid"}})});
+  h.deploy(src(R"(
+flow order() -> string {
+  step o = crm.post("/orders", body: { n: 1 }) retry { attempts: 5, backoff: fixed(10ms) }
+  return "x"
+}
+)"));
+  auto rec = h.run("order", json::object{});
+  EXPECT_EQ(rec.status, ExecutionStatus::failed);
+  EXPECT_EQ(rec.error.at("kind"), "http_error");
+  EXPECT_EQ(rec.error.at("status"), 400);
+  EXPECT_EQ(rec.error.at("body"), (json::value{{"error", "invalid"}}));
+  EXPECT_EQ(h.fake("crm")->calls().size(), 1u);
+}
+
+TEST(Runtime, RetriesExhaustedLeaveHistoryForReplay) {
+  Harness h;
+  h.fake("crm")->on("GET", "/x", {fail(connectors::ErrorKind::timeout, "timed out")});
+  h.deploy(src(R"(
+flow f() -> json {
+  step x = crm.get("/x") retry { attempts: 3, backoff: fixed(5ms) }
+  return x.body
+}
+)"));
+  auto rec = h.run("f", json::object{});
+  EXPECT_EQ(rec.status, ExecutionStatus::failed);
+  EXPECT_EQ(rec.error.at("kind"), "timeout");
+  EXPECT_EQ(h.fake("crm")->calls().size(), 3u);
+  auto types = h.event_types(rec.id);
+  EXPECT_EQ(types.back(), "ExecutionFailed");
+  EXPECT_EQ(std::count(types.begin(), types.end(), "StepFailed"), 1);
+}
+
+TEST(Runtime, RetryOnKindsOnly) {
+  Harness h;
+  h.fake("crm")->on("GET", "/x", {ok(503, nullptr), ok(200, 1)});
+  h.deploy(src(R"(
+flow f() -> json {
+  step x = crm.get("/x") retry { attempts: 3, backoff: fixed(5ms), on: [timeout] }
+  return x.body
+}
+)"));
+  auto rec = h.run("f", json::object{});
+  EXPECT_EQ(rec.status, ExecutionStatus::failed);  // 503 is an http_error, not retried here
+  EXPECT_EQ(h.fake("crm")->calls().size(), 1u);
+}
+
+TEST(Runtime, TryCatchKindAsWhere) {
+  Harness h;
+  h.fake("crm")->on("POST", "/a", {ok(409, {{"why", "exists"}})});
+  h.fake("crm")->on("POST", "/b", {ok(500, nullptr)});
+  h.deploy(src(R"(
+flow f() -> string {
+  try {
+    step a = crm.post("/a", body: {})
+  } catch http_error as e where e.status == 404 {
+    return "404"
+  } catch http_error as e where e.status == 409 {
+    try {
+      step b = crm.post("/b", body: {}) retry { attempts: 1 }
+    } catch timeout {
+      return "timeout"
+    } catch as other {
+      return "other:" + other.kind
+    }
+  }
+  return "none"
+}
+)"));
+  auto rec = h.run("f", json::object{});
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  EXPECT_EQ(rec.output, "other:http_error");
+}
+
+TEST(Runtime, FailRaisesFailureWithCodeAndIsCatchable) {
+  Harness h;
+  h.deploy(src(R"(
+flow f(n: int) -> string {
+  try {
+    if n > 1 { fail "too big: ${n}" with { code: "big", details: { n: n } } }
+  } catch failure as e where e.code == "big" {
+    return e.message
+  }
+  fail "plain"
+}
+)"));
+  EXPECT_EQ(h.run("f", {{"n", 5}}).output, "too big: 5");
+  auto rec = h.run("f", {{"n", 0}});
+  EXPECT_EQ(rec.status, ExecutionStatus::failed);
+  EXPECT_EQ(rec.error.at("kind"), "failure");
+  EXPECT_EQ(rec.error.at("message"), "plain");
+}
+
+TEST(Runtime, SagaCompensatesInReverseOrder) {
+  Harness h;
+  h.fake("crm")->on("POST", "/charge", {ok(201, {{"id", "c-1"}})});
+  h.fake("crm")->on("POST", "/reserve", {ok(201, {{"id", "r-1"}})});
+  h.fake("crm")->on("POST", "/ship", {ok(400, nullptr)});
+  h.fake("crm")->on("POST", "/refund/*", {ok(200, nullptr)});
+  h.fake("crm")->on("DELETE", "/reserve/*", {ok(204, nullptr)});
+  h.deploy(src(R"(
+flow f() -> string {
+  step charge = crm.post("/charge", body: {})
+    compensate crm.post("/refund/${charge.body.id}", body: {})
+  step reserve = crm.post("/reserve", body: {})
+    compensate crm.delete("/reserve/${reserve.body.id}")
+  step ship = crm.post("/ship", body: {})
+  return "shipped"
+}
+)"));
+  auto rec = h.run("f", json::object{});
+  EXPECT_EQ(rec.status, ExecutionStatus::failed);
+  auto calls = h.fake("crm")->calls();
+  ASSERT_EQ(calls.size(), 5u);
+  EXPECT_EQ(calls[3].url, "/reserve/r-1");
+  EXPECT_EQ(calls[3].method, "DELETE");
+  EXPECT_EQ(calls[4].url, "/refund/c-1");
+  auto types = h.event_types(rec.id);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "CompensationCompleted"), 2);
+}
+
+TEST(Runtime, CompensationOfStepsInsideFor) {
+  Harness h;
+  h.fake("crm")->on("POST", "/hold/*", {ok(201, nullptr)});
+  h.fake("crm")->on("DELETE", "/hold/*", {ok(204, nullptr)});
+  h.deploy(src(R"(
+flow f(xs: [string]) -> string {
+  for x in xs {
+    step hold = crm.post("/hold/${x}", body: {}) compensate crm.delete("/hold/${x}")
+  }
+  fail "stop"
+}
+)"));
+  auto rec = h.run("f", {{"xs", {"a", "b"}}});
+  EXPECT_EQ(rec.status, ExecutionStatus::failed);
+  auto dels = h.fake("crm")->calls("DELETE", "/hold/*");
+  ASSERT_EQ(dels.size(), 2u);
+  EXPECT_EQ(dels[0].url, "/hold/b");
+  EXPECT_EQ(dels[1].url, "/hold/a");
+}
+
+TEST(Runtime, DurableWaitInMemory) {
+  Harness h;
+  h.deploy(src(R"(
+flow f() -> string {
+  wait 30ms
+  return "done"
+}
+)"));
+  auto rec = h.run("f", json::object{});
+  EXPECT_EQ(rec.output, "done");
+  auto types = h.event_types(rec.id);
+  EXPECT_NE(std::find(types.begin(), types.end(), "TimerStarted"), types.end());
+  EXPECT_NE(std::find(types.begin(), types.end(), "TimerFired"), types.end());
+}
+
+TEST(Runtime, LongWaitUnloadsAndTheTimerLoadsItAgain) {
+  Harness h(/*unload_after_ms=*/0);
+  h.deploy(src(R"(
+flow f() -> string {
+  wait 200ms
+  return "woke"
+}
+)"));
+  std::string id = h.start("f", json::object{});
+  h.run_for(50);
+  EXPECT_EQ(h.engine().loaded(), 0u);  // waiting on disk, not in memory
+  EXPECT_EQ(h.store().get_execution(id)->status, ExecutionStatus::running);
+  auto rec = h.wait(id);
+  EXPECT_EQ(rec.output, "woke");
+}
+
+TEST(Runtime, SignalWithPayloadAndTimeout) {
+  Harness h;
+  h.deploy(src(R"(
+flow approve() -> string {
+  try {
+    let v = wait signal "approval" timeout 10s
+    return v.who
+  } catch timeout {
+    return "expired"
+  }
+}
+flow quick() -> string {
+  try {
+    let v = wait signal "approval" timeout 20ms
+    return "got"
+  } catch timeout {
+    return "expired"
+  }
+}
+)"));
+  std::string id = h.start("approve", json::object{});
+  h.run_for(30);
+  std::string err = "x";
+  h.engine().signal(id, "approval", {{"who", "ada"}}, [&](std::string e) { err = e; });
+  auto rec = h.wait(id);
+  EXPECT_EQ(err, "");
+  EXPECT_EQ(rec.output, "ada");
+  EXPECT_EQ(h.run("quick", json::object{}).output, "expired");
+}
+
+TEST(Runtime, SignalSentBeforeTheWaitIsKept) {
+  Harness h;
+  h.deploy(src(R"(
+flow f() -> json {
+  wait 50ms
+  let v = wait signal "go"
+  return v
+}
+)"));
+  std::string id = h.start("f", json::object{});
+  h.engine().signal(id, "go", {{"n", 1}}, [](std::string) {});
+  EXPECT_EQ(h.wait(id).output, (json::value{{"n", 1}}));
+}
+
+TEST(Runtime, CancelRunsCompensations) {
+  Harness h;
+  h.fake("crm")->on("POST", "/a", {ok(201, {{"id", "1"}})});
+  h.fake("crm")->on("DELETE", "/a/*", {ok(204, nullptr)});
+  h.deploy(src(R"(
+flow f() -> string {
+  step a = crm.post("/a", body: {}) compensate crm.delete("/a/${a.body.id}")
+  let v = wait signal "never"
+  return "x"
+}
+)"));
+  std::string id = h.start("f", json::object{});
+  h.run_for(50);
+  h.engine().cancel(id, [](std::string) {});
+  auto rec = h.wait(id);
+  EXPECT_EQ(rec.status, ExecutionStatus::cancelled);
+  EXPECT_EQ(h.fake("crm")->calls("DELETE", "/a/1").size(), 1u);
+}
+
+TEST(Runtime, ChildFlow) {
+  Harness h;
+  h.deploy(src(R"(
+flow child(n: int) -> int {
+  return n * 2
+}
+flow parent(n: int) -> int {
+  step c = run child(n + 1)
+  return c + 1
+}
+)"));
+  auto rec = h.run("parent", {{"n", 4}});
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  EXPECT_EQ(rec.output, 11);
+}
+
+TEST(Runtime, EmitStartsEventFlows) {
+  Harness h;
+  h.deploy(src(R"(
+flow producer(total: int) -> string {
+  emit "order.created" { total: total, id: "o-1" }
+  return "ok"
+}
+flow consumer(order: json) -> string {
+  on event "order.created" { where: event.total > 0, input: { order: event } }
+  return order.id
+}
+)"));
+  auto rec = h.run("producer", {{"total", 5}});
+  ASSERT_EQ(rec.status, ExecutionStatus::completed);
+  h.run_for(200);
+  store::ExecutionQuery q;
+  q.flow = "consumer";
+  auto page = h.store().list_executions(q);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].status, ExecutionStatus::completed);
+  EXPECT_EQ(page->items[0].output, "o-1");
+}
+
+TEST(Runtime, TypedResponseIsValidated) {
+  Harness h;
+  h.fake("crm")->on("GET", "/c", {ok(200, {{"id", 5}})});
+  h.deploy(src(R"(
+type Contact { id: string }
+flow f() -> string {
+  step c = crm.get<Contact>("/c")
+  return c.body.id
+}
+)"));
+  auto rec = h.run("f", json::object{});
+  EXPECT_EQ(rec.status, ExecutionStatus::failed);
+  EXPECT_EQ(rec.error.at("kind"), "validation_error");
+  EXPECT_NE(std::string(rec.error.at("message").as_string()).find("body.id"), std::string::npos);
+}
+
+TEST(Runtime, NowIsRecordedAndReplayedAfterRestart) {
+  Harness h(/*unload_after_ms=*/0);
+  h.deploy(src(R"(
+flow f() -> bool {
+  let t1 = now()
+  wait 100ms
+  let t2 = now()
+  return t1 < t2
+}
+)"));
+  std::string id = h.start("f", json::object{});
+  h.run_for(20);
+  h.restart(0);
+  h.engine().recover();
+  auto rec = h.wait(id);
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  int effects = 0;
+  for (const auto& e : h.store().history(id)) effects += e.type == "SideEffectRecorded";
+  EXPECT_EQ(effects, 2);  // t1 was not recorded twice
+}
+
+TEST(Runtime, RecoveryResendsAnUnfinishedStepWithTheSameKey) {
+  Harness h;
+  h.fake("crm")->on("POST", "/a", {ok(201, {{"id", "1"}})});
+  h.deploy(src(R"(
+flow f() -> string {
+  step a = crm.post("/a", body: {})
+  return a.body.id
+}
+)"));
+  auto rec = h.run("f", json::object{});
+  ASSERT_EQ(rec.status, ExecutionStatus::completed);
+  // Recovery of a completed execution does nothing: no call is repeated.
+  h.restart();
+  h.engine().recover();
+  h.run_for(50);
+  EXPECT_EQ(h.fake("crm")->calls().size(), 1u);
+}
