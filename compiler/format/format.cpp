@@ -1078,6 +1078,7 @@ std::string format(const ast::Module& m) { return Printer(m).run(); }
 
 FormatResult format_source(diagnostics::SourcePtr source) {
   FormatResult r;
+  r.source = source;
   auto parsed = syntax::parse(source);
   r.diags = std::move(parsed.diags);
   if (r.diags.has_errors()) return r;

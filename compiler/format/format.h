@@ -22,6 +22,7 @@ struct FormatResult {
   bool ok = false;          ///< the source parsed; `text` holds the formatted text
   std::string text;         ///< formatted text (when ok)
   diagnostics::Bag diags;   ///< syntax diagnostics (errors when !ok; may hold warnings otherwise)
+  diagnostics::SourcePtr source;  ///< the parsed source, kept alive for the diagnostics' ranges
 };
 
 /// Parses `source` and formats it; a file with syntax errors is not formatted (ok = false).
