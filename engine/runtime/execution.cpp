@@ -101,6 +101,8 @@ Execution::Execution(Engine& engine, store::ExecutionRecord record, std::shared_
   state_["suspended"] = false;
 }
 
+Execution::~Execution() = default;
+
 void Execution::run() {
   auto self = shared_from_this();
   asio::co_spawn(strand_, main(), [self](std::exception_ptr e) {

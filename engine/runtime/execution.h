@@ -29,6 +29,7 @@ class Execution : public std::enable_shared_from_this<Execution> {
  public:
   Execution(Engine& engine, store::ExecutionRecord record, std::shared_ptr<LoadedFlow> flow,
             boost::json::object state);
+  ~Execution();
   /// Starts (or resumes) walking the graph.
   void run();
   /// Wakes every wait so it re-checks its condition (signal arrived, child ended, cancel...).
