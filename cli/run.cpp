@@ -10,6 +10,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -213,6 +214,8 @@ int run_run(int argc, char** argv) {
           opts.on_terminal(*rec);
       });
   }
+  // The store answers on its writer thread: keep io.run() alive until on_terminal stops it.
+  auto guard = boost::asio::make_work_guard(io);
   io.run();
   engine.shutdown();
   return exit_code;

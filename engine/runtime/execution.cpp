@@ -509,19 +509,20 @@ awaitable<json::value> Execution::call_action(const ir::Action& a, const ir::Exp
   if (retry_expr) perr += apply_retry(eval(retry_expr, t, key), policy);
   if (!perr.empty()) throw make_error("failure", perr, {{"code", "retry_policy"}});
 
-  auto& attempts = sub(state_, "attempts");
-  auto& retry_at = sub(state_, "retry_at");
-  int attempt = attempts.contains(key) ? static_cast<int>(to_ms(attempts.at(key), 1)) : 1;
+  // state_ changes across co_await (other threads record results): look the maps up afresh.
+  auto attempts_of = [this]() -> json::object& { return sub(state_, "attempts"); };
+  auto retry_at_of = [this]() -> json::object& { return sub(state_, "retry_at"); };
+  int attempt = attempts_of().contains(key) ? static_cast<int>(to_ms(attempts_of().at(key), 1)) : 1;
   for (;;) {
     // A retry that was waiting when the process stopped waits out its remaining time.
-    if (auto* at = retry_at.if_contains(key)) {
+    if (auto* at = retry_at_of().if_contains(key)) {
       int64_t due = to_ms(*at, 0);
       co_await park(due, [] { return false; });
       checkpoint(t);
-      retry_at.erase(key);
+      retry_at_of().erase(key);
       pending_.remove_timers.push_back(store::TimerKey{due, rec_.id, "retry:" + key});
     }
-    attempts[key] = attempt;
+    attempts_of()[key] = attempt;
     add_event("StepScheduled", {{"step", key}, {"attempt", attempt}, {"idempotency_key", *req.idempotency_key},
                                 {"method", req.method}, {"path", req.url}});
     co_await flush();
@@ -540,7 +541,7 @@ awaitable<json::value> Execution::call_action(const ir::Action& a, const ir::Exp
           if (auto problem = eval::validate(*a.response, r.response().body, *flow_->module, "body"))
             throw make_error("validation_error", *problem, {{"path", "body"}});
         }
-        attempts.erase(key);
+        attempts_of().erase(key);
         co_return resp;
       }
     } else {
@@ -548,14 +549,14 @@ awaitable<json::value> Execution::call_action(const ir::Action& a, const ir::Exp
       if (r.error().retry_after) retry_after = r.error().retry_after->count();
     }
     if (attempt >= policy.attempts || !retryable(policy, error)) {
-      attempts.erase(key);
+      attempts_of().erase(key);
       throw FlowError{std::move(error)};
     }
     int64_t delay = retry_delay(policy, attempt + 1, recording_->real.random(), retry_after.value_or(-1));
     int64_t due = now() + delay;
     ++attempt;
-    attempts[key] = attempt;
-    retry_at[key] = due;
+    attempts_of()[key] = attempt;
+    retry_at_of()[key] = due;
     pending_.add_timers.push_back(store::Timer{store::TimerKey{due, rec_.id, "retry:" + key}, ""});
     add_event("StepRetrying", {{"step", key}, {"next_attempt", attempt}, {"next_at", due}, {"error", error}});
     co_await flush();

@@ -48,10 +48,6 @@ long env_long(const char* name, long fallback) {
   return v && *v ? std::strtol(v, nullptr, 10) : fallback;
 }
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The receiver honours Idempotency-Key: the first request with a key performs the effect (a new
 // id); a repeated key answers the same id without a second effect.
