@@ -92,7 +92,7 @@ Execution::Execution(Engine& engine, store::ExecutionRecord record, std::shared_
       rec_(std::move(record)),
       flow_(std::move(flow)),
       state_(std::move(state)),
-      strand_(asio::make_strand(engine.io())),
+      strand_(engine.io().get_executor()),
       recording_(std::make_unique<Recording>(this)) {
   env_.module = flow_->module.get();
   env_.fctx = recording_.get();
@@ -573,9 +573,8 @@ awaitable<void> Execution::exec_child(const ir::Node& n, Thread& t, const std::s
     throw FlowError{o->at("e").as_object()};
   }
   checkpoint(t);
-  auto& children = sub(state_, "children");
   std::string child_id;
-  if (auto* c = children.if_contains(key)) {
+  if (auto* c = sub(state_, "children").if_contains(key)) {
     child_id = std::string(c->as_string());
   } else {
     auto info = engine_.store().get_flow(n.action.flow);
@@ -588,7 +587,7 @@ awaitable<void> Execution::exec_child(const ir::Node& n, Thread& t, const std::s
     ne.id = store::new_id();
     child_id = ne.id;
     pending_.spawn.push_back(std::move(ne));
-    children[key] = child_id;
+    sub(state_, "children")[key] = child_id;
     add_event("ChildStarted", {{"step", key}, {"child", child_id}, {"flow", n.action.flow}});
     co_await flush();
     engine_.wake(child_id);
@@ -618,9 +617,8 @@ awaitable<void> Execution::exec_child(const ir::Node& n, Thread& t, const std::s
 awaitable<void> Execution::exec_timer(const ir::Node& n, Thread& t, const std::string& key) {
   if (outcome(key)) co_return;
   checkpoint(t);
-  auto& timers = sub(state_, "timers");
   int64_t due;
-  if (auto* d = timers.if_contains(key)) {
+  if (auto* d = sub(state_, "timers").if_contains(key)) {
     due = to_ms(*d, 0);
   } else {
     json::value v = eval(n.value, t, key);
@@ -632,7 +630,7 @@ awaitable<void> Execution::exec_timer(const ir::Node& n, Thread& t, const std::s
     } else {
       due = now() + std::max<int64_t>(0, to_ms(v, 0));
     }
-    timers[key] = due;
+    sub(state_, "timers")[key] = due;
     pending_.add_timers.push_back(store::Timer{store::TimerKey{due, rec_.id, key}, ""});
     add_event("TimerStarted", {{"timer", key}, {"due", due}});
     co_await flush();
@@ -640,7 +638,7 @@ awaitable<void> Execution::exec_timer(const ir::Node& n, Thread& t, const std::s
   co_await park(due, [&] { return cancel_requested_ || (t.group && t.group->cancelled); });
   checkpoint(t);
   record(key, {{"fired", now()}});
-  timers.erase(key);
+  sub(state_, "timers").erase(key);
   pending_.remove_timers.push_back(store::TimerKey{due, rec_.id, key});
   add_event("TimerFired", {{"timer", key}});
   co_await flush();
@@ -655,30 +653,28 @@ awaitable<void> Execution::exec_signal(const ir::Node& n, Thread& t, const std::
     throw FlowError{o->at("e").as_object()};
   }
   checkpoint(t);
-  auto& timers = sub(state_, "timers");
   int64_t due = INT64_MAX;
-  if (auto* d = timers.if_contains(key)) {
+  if (auto* d = sub(state_, "timers").if_contains(key)) {
     due = to_ms(*d, INT64_MAX);
   } else if (n.timeout) {
     due = now() + std::max<int64_t>(0, to_ms(eval(n.timeout, t, key), 0));
-    timers[key] = due;
+    sub(state_, "timers")[key] = due;
     pending_.add_timers.push_back(store::Timer{store::TimerKey{due, rec_.id, key}, ""});
     add_event("TimerStarted", {{"timer", key}, {"due", due}, {"signal", n.name}});
     co_await flush();
   }
-  auto& consumed = sub(state_, "consumed");
   const store::Signal* got = nullptr;
   auto find = [&] {
     got = nullptr;
     for (const auto& s : signals_)
-      if (s.name == n.name && !consumed.contains(std::to_string(s.seq))) return (got = &s), true;
+      if (s.name == n.name && !sub(state_, "consumed").contains(std::to_string(s.seq))) return (got = &s), true;
     return cancel_requested_;
   };
   co_await park(due, find);
   find();
   checkpoint(t);
   if (due != INT64_MAX) {
-    timers.erase(key);
+    sub(state_, "timers").erase(key);
     pending_.remove_timers.push_back(store::TimerKey{due, rec_.id, key});
   }
   if (!got) {
@@ -689,7 +685,7 @@ awaitable<void> Execution::exec_signal(const ir::Node& n, Thread& t, const std::
     throw FlowError{e};
   }
   json::value payload = got->payload;
-  consumed[std::to_string(got->seq)] = true;
+  sub(state_, "consumed")[std::to_string(got->seq)] = true;
   pending_.consume_signals.push_back(got->seq);
   record(key, {{"v", payload}});
   add_event("SignalReceived", {{"signal", n.name}, {"seq", got->seq}, {"payload", payload}, {"node", key}});

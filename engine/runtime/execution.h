@@ -94,7 +94,8 @@ class Execution : public std::enable_shared_from_this<Execution> {
   store::ExecutionRecord rec_;
   std::shared_ptr<LoadedFlow> flow_;
   boost::json::object state_;
-  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  /// The engine runs every execution on one io_context thread, which serialises them like a strand.
+  boost::asio::io_context::executor_type strand_;
   std::unique_ptr<Recording> recording_;
   eval::Env env_;
 
