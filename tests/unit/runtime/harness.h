@@ -3,6 +3,7 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <filesystem>
@@ -149,6 +150,8 @@ class Harness {
  private:
   fs::path dir_;
   boost::asio::io_context io_;
+  // Keeps run_one()/run_for() waiting while the store answers on its writer thread.
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ = boost::asio::make_work_guard(io_);
   std::unique_ptr<store::ExecutionStore> store_;
   std::unique_ptr<Engine> engine_;
   std::map<std::string, std::shared_ptr<connectors::FakeConnection>> fakes_;
