@@ -167,7 +167,8 @@ awaitable<void> Execution::flush() {
     tr.snapshot = json::serialize(state_);
     tr.current = rec_.current;
     rec_.history_length += tr.events.size();
-    for (const auto& t : tr.add_timers) engine_.timer_added(t.key.due_ms);
+    std::vector<int64_t> new_dues;
+    for (const auto& t : tr.add_timers) new_dues.push_back(t.key.due_ms);
     auto exec = strand_;
     store::Status st = co_await asio::async_initiate<decltype(use_awaitable), void(store::Status)>(
         [this, &tr, exec](auto handler) mutable {
@@ -179,6 +180,9 @@ awaitable<void> Execution::flush() {
         use_awaitable);
     committing_ = false;
     durable_gen_ = gen;
+    // Only now is the timer in the index: let the scheduler look at it.
+    if (st.ok())
+      for (int64_t due : new_dues) engine_.timer_added(due);
     for (auto* w : waiters_) w->cancel();
     if (!st.ok()) {
       commit_error_ = st.to_string();
@@ -836,6 +840,9 @@ awaitable<void> Execution::compensate() {
     for (const auto& v : e.at("slots").as_array()) t.frame.slots.push_back(v);
     t.frame.names = &flow_->flow->slots;
     t.written.resize(t.frame.slots.size(), 0);
+    // The compensation may use the step's own result.
+    if (auto* sl = e.if_contains("slot"); sl && sl->is_int64() && sl->get_int64() >= 0)
+      if (auto* r = e.if_contains("result")) assign(t, static_cast<int>(sl->get_int64()), *r);
     bool was_cancel = cancel_requested_;
     cancel_requested_ = false;  // compensations run even when the execution was cancelled
     add_event("CompensationStarted", {{"step", step_key}});
