@@ -31,6 +31,13 @@ Engine::Engine(asio::io_context& io, store::ExecutionStore& store, EngineOptions
       return v ? std::optional<std::string>(v) : std::nullopt;
     };
   if (!opts_.secret) opts_.secret = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+  // Every secret value resolved is remembered so that it can be masked wherever it shows up.
+  secrets_ = std::make_shared<connectors::Redactor>();
+  opts_.secret = [inner = opts_.secret, red = secrets_](std::string_view name) -> std::optional<std::string> {
+    auto v = inner(name);
+    if (v && !v->empty()) red->add(*v);
+    return v;
+  };
   if (!opts_.connections)
     opts_.connections = [this](const ir::Connection& c, const json::value& settings,
                                std::string& error) -> std::shared_ptr<connectors::Connection> {
@@ -49,6 +56,14 @@ Engine::~Engine() {
 }
 
 int64_t Engine::now() const { return opts_.clock(); }
+
+json::value Engine::redact(const json::value& v) const {
+  connectors::Redactor all;
+  all.add_all(*secrets_);
+  for (const auto& [k, c] : connections_)
+    if (auto* h = dynamic_cast<const connectors::HttpConnection*>(c.get())) all.add_all(h->redactor());
+  return all.size() ? all.redact_json(v) : v;
+}
 
 std::string Engine::deploy(std::shared_ptr<const ir::Module> module, std::map<std::string, std::string>* versions) {
   std::vector<store::FlowDeployment> deps;

@@ -31,6 +31,7 @@
 #include "compiler/ir/ir.h"
 #include "engine/store/execution_store.h"
 #include "stdlib/connectors/connection.h"
+#include "stdlib/connectors/redactor.h"
 #include "stdlib/functions/functions.h"
 
 namespace weft::runtime {
@@ -116,6 +117,10 @@ class Engine {
   /// A connection of a module (created once per module version and connection name).
   std::shared_ptr<connectors::Connection> connection(const LoadedFlow& f, const std::string& name, std::string& error);
 
+  /// `v` with every secret value the engine has resolved (and every token its connections
+  /// fetched) replaced by "***": applied to everything written to history, snapshots and output.
+  boost::json::value redact(const boost::json::value& v) const;
+
   /// The evaluated settings of a connection of a module (null when it cannot be evaluated).
   const boost::json::object* connection_settings(const LoadedFlow& f, const std::string& name);
 
@@ -138,6 +143,7 @@ class Engine {
   std::map<std::string, std::shared_ptr<LoadedFlow>> versions_;  // by "hash/flow"
   std::map<std::string, std::shared_ptr<connectors::Connection>> connections_;
   std::map<std::string, boost::json::object> connection_settings_;
+  std::shared_ptr<connectors::Redactor> secrets_;
   std::map<std::string, std::shared_ptr<Execution>> live_;
   std::set<std::string> wake_pending_;
   boost::asio::steady_timer timer_;

@@ -135,7 +135,7 @@ void Execution::refresh_signals() {
 // ------------------------------------------------------------------ durability
 
 void Execution::add_event(std::string type, json::object data) {
-  pending_.events.push_back(store::NewEvent{std::move(type), json::value(std::move(data))});
+  pending_.events.push_back(store::NewEvent{std::move(type), engine_.redact(json::value(std::move(data)))});
 }
 
 const json::object* Execution::outcome(const std::string& key) const {
@@ -536,10 +536,10 @@ awaitable<json::value> Execution::call_action(const ir::Action& a, const ir::Exp
     std::optional<int64_t> retry_after;
     if (r.ok()) {
       if (auto e = connectors::classify(r.response(), accept)) {
-        error = connectors::to_json(*e).as_object();
+        error = engine_.redact(connectors::to_json(*e)).as_object();
         if (e->retry_after) retry_after = e->retry_after->count();
       } else {
-        json::value resp = connectors::to_json(r.response());
+        json::value resp = engine_.redact(connectors::to_json(r.response()));
         int st = r.response().status;
         if (a.response && st >= 200 && st < 300) {
           if (auto problem = eval::validate(*a.response, r.response().body, *flow_->module, "body"))
@@ -549,7 +549,7 @@ awaitable<json::value> Execution::call_action(const ir::Action& a, const ir::Exp
         co_return resp;
       }
     } else {
-      error = connectors::to_json(r.error()).as_object();
+      error = engine_.redact(connectors::to_json(r.error())).as_object();
       if (r.error().retry_after) retry_after = r.error().retry_after->count();
     }
     if (attempt >= policy.attempts || !retryable(policy, error)) {
