@@ -145,6 +145,16 @@ const json::object* Execution::outcome(const std::string& key) const {
   return v && v->is_object() ? &v->get_object() : nullptr;
 }
 
+bool Execution::replay(const std::string& key, Thread& t, int slot) {
+  const auto* o = outcome(key);
+  if (!o) return false;
+  if (auto* v = o->if_contains("v")) {
+    assign(t, slot, *v);
+    return true;
+  }
+  throw FlowError{o->at("e").as_object()};
+}
+
 void Execution::record(const std::string& key, json::object o) { sub(state_, "results")[key] = std::move(o); }
 
 awaitable<void> Execution::flush() {
@@ -433,13 +443,7 @@ awaitable<void> Execution::exec(const ir::Node& n, Thread& t) {
 
 // A step that calls a connection.
 awaitable<void> Execution::exec_call(const ir::Node& n, Thread& t, const std::string& key) {
-  if (const auto* o = outcome(key)) {
-    if (auto* v = o->if_contains("v")) {
-      assign(t, n.slot, *v);
-      co_return;
-    }
-    throw FlowError{o->at("e").as_object()};
-  }
+  if (replay(key, t, n.slot)) co_return;
   checkpoint(t);
   json::value result;
   std::optional<FlowError> error;
@@ -569,13 +573,7 @@ awaitable<json::value> Execution::call_action(const ir::Action& a, const ir::Exp
 
 // A step that runs a child flow: the child is a durable execution of its own; the parent waits.
 awaitable<void> Execution::exec_child(const ir::Node& n, Thread& t, const std::string& key) {
-  if (const auto* o = outcome(key)) {
-    if (auto* v = o->if_contains("v")) {
-      assign(t, n.slot, *v);
-      co_return;
-    }
-    throw FlowError{o->at("e").as_object()};
-  }
+  if (replay(key, t, n.slot)) co_return;
   checkpoint(t);
   std::string child_id;
   if (auto* c = sub(state_, "children").if_contains(key)) {
@@ -649,13 +647,7 @@ awaitable<void> Execution::exec_timer(const ir::Node& n, Thread& t, const std::s
 }
 
 awaitable<void> Execution::exec_signal(const ir::Node& n, Thread& t, const std::string& key) {
-  if (const auto* o = outcome(key)) {
-    if (auto* v = o->if_contains("v")) {
-      assign(t, n.slot, *v);
-      co_return;
-    }
-    throw FlowError{o->at("e").as_object()};
-  }
+  if (replay(key, t, n.slot)) co_return;
   checkpoint(t);
   int64_t due = INT64_MAX;
   if (auto* d = sub(state_, "timers").if_contains(key)) {

@@ -85,6 +85,9 @@ class Execution : public std::enable_shared_from_this<Execution> {
   void add_event(std::string type, boost::json::object data);
   const boost::json::object* outcome(const std::string& key) const;
   void record(const std::string& key, boost::json::object outcome);
+  /// When `key` has a recorded outcome: assigns its value to `slot` and returns true, or rethrows
+  /// its error. False when the node has not run yet.
+  bool replay(const std::string& key, Thread& t, int slot);
   /// Throws cancelled when the execution or the thread's group was cancelled; Unload when unloading.
   void checkpoint(const Thread& t);
   void refresh_signals();
