@@ -58,11 +58,17 @@ Engine::~Engine() {
 int64_t Engine::now() const { return opts_.clock(); }
 
 json::value Engine::redact(const json::value& v) const {
-  connectors::Redactor all;
-  all.add_all(*secrets_);
+  // Sources only grow; re-collected only when a secret was resolved or a token fetched since.
+  size_t known = secrets_->size();
   for (const auto& [k, c] : connections_)
-    if (auto* h = dynamic_cast<const connectors::HttpConnection*>(c.get())) all.add_all(h->redactor());
-  return all.size() ? all.redact_json(v) : v;
+    if (auto* h = dynamic_cast<const connectors::HttpConnection*>(c.get())) known += h->redactor().size();
+  if (known != redactor_sources_) {
+    redactor_.add_all(*secrets_);
+    for (const auto& [k, c] : connections_)
+      if (auto* h = dynamic_cast<const connectors::HttpConnection*>(c.get())) redactor_.add_all(h->redactor());
+    redactor_sources_ = known;
+  }
+  return redactor_.size() ? redactor_.redact_json(v) : v;
 }
 
 std::string Engine::deploy(std::shared_ptr<const ir::Module> module, std::map<std::string, std::string>* versions) {

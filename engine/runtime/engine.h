@@ -144,6 +144,8 @@ class Engine {
   std::map<std::string, std::shared_ptr<connectors::Connection>> connections_;
   std::map<std::string, boost::json::object> connection_settings_;
   std::shared_ptr<connectors::Redactor> secrets_;
+  mutable connectors::Redactor redactor_;  // secrets_ + the connections' tokens, cached
+  mutable size_t redactor_sources_ = 0;
   std::map<std::string, std::shared_ptr<Execution>> live_;
   std::set<std::string> wake_pending_;
   boost::asio::steady_timer timer_;
