@@ -215,10 +215,7 @@ void Strategy::reportMissingToken(antlr4::Parser* p) {
 class Builder {
  public:
   Builder(Context& cx, const Chunk& chunk, unsigned depth_base)
-      : cx_(cx), chunk_(chunk), depth_(depth_base) {
-    for (size_t i = 0; i < cx.module->comments.size(); ++i)
-      if (cx.module->comments[i].doc) doc_by_end_[cx.module->comments[i].range.end] = i;
-  }
+      : cx_(cx), chunk_(chunk), depth_(depth_base) {}
 
   /// Marks every context whose subtree holds an error node or a failed rule.
   void mark_errors(ParseTree* root) {
@@ -275,8 +272,8 @@ class Builder {
       while (p > 0 && (cx_.text[p - 1] == ' ' || cx_.text[p - 1] == '\t' || cx_.text[p - 1] == '\r' ||
                        cx_.text[p - 1] == '\n'))
         --p;
-      auto it = doc_by_end_.find(p);
-      if (it == doc_by_end_.end()) break;
+      auto it = cx_.doc_by_end.find(p);
+      if (it == cx_.doc_by_end.end()) break;
       const ast::Comment& c = cx_.module->comments[it->second];
       std::string t = c.text.substr(3);
       if (!t.empty() && t[0] == ' ') t.erase(0, 1);
@@ -966,7 +963,6 @@ class Builder {
   const Chunk& chunk_;
   unsigned depth_;
   std::unordered_set<const ParseTree*> bad_;
-  std::unordered_map<uint32_t, size_t> doc_by_end_;
 };
 
 std::optional<ast::Decl> Builder::decl(P::DeclContext* c) { return build(c); }
@@ -1101,9 +1097,8 @@ void parse_decl_chunk(Context& cx, const Chunk& chunk) {
     } catch (const antlr4::ParseCancellationException&) {
       tree = nullptr;
     }
-    if (tree) {
+    if (tree) {  // SLL with bail-out succeeded: the tree has no error nodes to mark
       Builder b(cx, chunk, 0);
-      b.mark_errors(tree);
       if (tree->decl())
         if (auto d = b.decl(tree->decl())) cx.module->decls.push_back(std::move(*d));
       return;
@@ -1139,9 +1134,8 @@ ast::ExprPtr parse_interpolation(Context& cx, uint32_t begin, uint32_t end, unsi
     } catch (const antlr4::ParseCancellationException&) {
       tree = nullptr;
     }
-    if (tree) {
+    if (tree) {  // no error nodes after a successful bail-out parse
       Builder b(cx, chunk, cx.max_depth - depth_left);
-      b.mark_errors(tree);
       return b.interpolation(tree);
     }
   }

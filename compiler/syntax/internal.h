@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -43,6 +44,9 @@ struct Context {
   std::vector<Deferred> deferred;
   /// Offsets of literal tokens already reported by the lexical pass (not decoded again).
   std::unordered_set<uint32_t> bad_literals;
+  /// Doc comments (`///`) of the file by the offset where they end: filled once after the file is
+  /// lexed, read by every declaration's builder.
+  std::unordered_map<uint32_t, size_t> doc_by_end;
 
   diagnostics::Range range(uint32_t b, uint32_t e) const { return {file, b, e}; }
   bool is_covered(uint32_t offset) const;

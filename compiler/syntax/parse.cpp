@@ -44,6 +44,8 @@ ParseResult parse(diagnostics::SourcePtr source, unsigned max_depth) {
     if (detail::check_string_nesting(cx)) {
       auto size = static_cast<uint32_t>(cx.text.size());
       auto toks = detail::lex(cx, 0, size);
+      for (size_t i = 0; i < r.module.comments.size(); ++i)
+        if (r.module.comments[i].doc) cx.doc_by_end[r.module.comments[i].range.end] = i;
       std::vector<detail::Tok> significant;
       significant.reserve(toks.size());
       for (const auto& t : toks)
