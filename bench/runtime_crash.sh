@@ -4,12 +4,14 @@
 # `weft run --resume` until every execution ended; then the history and the test server's log are
 # checked (exactly once, nothing re-sent after a recorded completion, contiguous history).
 #
-#   bench/runtime_crash.sh [BUILD_DIR] [EXECUTIONS] [KILLS] [SEED]
+#   bench/runtime_crash.sh [BUILD_DIR] [EXECUTIONS] [KILLS] [REPEAT] [SEED]
+# REPEAT runs the whole scenario that many times, each with a fresh data directory and seed.
 set -eu
 build=${1:-build}
 export WEFT_E2E_CRASH_EXECUTIONS=${2:-1000}
 export WEFT_E2E_CRASH_KILLS=${3:-20}
-if [ -n "${4:-}" ]; then export WEFT_E2E_CRASH_SEED=$4; fi
+repeat=${4:-1}
+if [ -n "${5:-}" ]; then export WEFT_E2E_CRASH_SEED=$5; fi
 cmake --build "$build" -j2 --target weft e2e_engine >/dev/null
 echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)"
-exec "$build/tests/e2e_engine" --gtest_filter='CrashE2E.*'
+exec "$build/tests/e2e_engine" --gtest_filter='CrashE2E.*' --gtest_repeat="$repeat"

@@ -124,6 +124,16 @@ class Engine {
   /// The evaluated settings of a connection of a module (null when it cannot be evaluated).
   const boost::json::object* connection_settings(const LoadedFlow& f, const std::string& name);
 
+  /// Flow concurrency slots (`options { concurrency: { limit, key } }`): true when execution `id`
+  /// holds, or now takes, one of the `limit` slots named `slot` (flow name + key). Otherwise `id`
+  /// joins the slot's queue, first come first served: a free slot goes to the earliest waiter.
+  /// Holders and waiters are kept in the store (cursor "$slot/<slot>") and survive restarts;
+  /// entries of executions that ended are dropped whenever the slot is looked at, so a crash
+  /// between an execution's end and its release never leaks a slot.
+  bool admit(const std::string& slot, int64_t limit, const std::string& id);
+  /// Gives back `id`'s slot (or its place in the queue) and wakes the waiters that now fit.
+  void release(const std::string& slot, const std::string& id);
+
   // -- used by Execution --
   void events_published();
   void loaded_done(const std::string& id);
@@ -136,6 +146,16 @@ class Engine {
   void schedule_timers();
   void run_due_timers();
   void dispatch_events();
+  struct Slot {
+    int64_t limit = 1;
+    std::vector<std::string> holders, waiting;  // waiting in arrival order
+  };
+  Slot& slot(const std::string& name);
+  /// Drops holders (and the first waiters) that ended; true when something was dropped.
+  bool prune(Slot& s, const std::string& keep);
+  void save_slot(const std::string& name, const Slot& s);
+  /// Wakes the waiters of `s` that fit into its free slots.
+  void wake_waiters(const Slot& s);
 
   boost::asio::io_context& io_;
   store::ExecutionStore& store_;
@@ -148,6 +168,7 @@ class Engine {
   mutable size_t redactor_sources_ = 0;
   std::map<std::string, std::shared_ptr<Execution>> live_;
   std::set<std::string> wake_pending_;
+  std::map<std::string, Slot> slots_;  // concurrency slots read so far (the store is the truth)
   boost::asio::steady_timer timer_;
   int64_t timer_due_ = INT64_MAX;
   uint64_t event_offset_ = 0;

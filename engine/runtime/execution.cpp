@@ -221,7 +221,8 @@ awaitable<void> Execution::park(int64_t due_ms, std::function<bool()> ready) {
     if (unloading_) throw UnloadSignal{};
     if (ready()) co_return;
     int64_t n = now();
-    if (n >= due_ms) co_return;
+    if (n >= due_ms || past_deadline()) co_return;  // the caller's checkpoint raises the timeout
+    if (!compensating_) due_ms = std::min(due_ms, deadline_);
     bool long_wait = due_ms == INT64_MAX || due_ms - n >= engine_.options().unload_after_ms;
     if (long_wait) {
       ++parked_;
@@ -247,8 +248,13 @@ awaitable<void> Execution::park(int64_t due_ms, std::function<bool()> ready) {
   }
 }
 
+FlowError Execution::timeout_error() const {
+  return make_error("timeout", "the flow exceeded its timeout (options.timeout)", {{"code", "flow_timeout"}});
+}
+
 void Execution::checkpoint(const Thread& t) {
   if (unloading_) throw UnloadSignal{};
+  if (past_deadline()) throw timeout_error();
   if (cancel_requested_) throw make_error("cancelled", "the execution was cancelled");
   if (t.group && t.group->cancelled) throw make_error("cancelled", "a parallel branch failed");
 }
@@ -279,6 +285,50 @@ void Execution::assign(Thread& t, int slot, json::value v) {
 
 // ------------------------------------------------------------------ the walk
 
+// Flow `options { concurrency: { limit, key } }`: waits, durably queued, for one of the `limit`
+// slots of the flow and key (see Engine::admit); unloaded from memory while it waits.
+awaitable<void> Execution::admission(Thread& t) {
+  const ir::Flow& f = *flow_->flow;
+  json::value lim = eval(f.options.concurrency_limit, t, "$options.concurrency");
+  json::value key = f.options.concurrency_key ? eval(f.options.concurrency_key, t, "$options.concurrency")
+                                              : json::value("");
+  if (!lim.is_int64() || lim.get_int64() < 1)
+    throw make_error("failure", "options: concurrency.limit must be a positive int, got " + eval::to_text(lim));
+  int64_t limit = lim.get_int64();
+  std::string slot = f.name + "/" + (key.is_string() ? std::string(key.get_string()) : eval::to_text(key));
+  bool was_queued = state_.contains("queued");  // resumed from the queue (restart or wake-up)
+  state_["queued"] = json::object{{"slot", slot}, {"limit", limit}};
+  if (was_queued && engine_.admit(slot, limit, rec_.id)) {
+    add_event("ExecutionAdmitted", {{"key", key}, {"limit", limit}});
+  } else if (!engine_.admit(slot, limit, rec_.id)) {
+    if (!was_queued) add_event("ExecutionQueued", {{"key", key}, {"limit", limit}});
+    co_await park(INT64_MAX, [&] { return cancel_requested_ || engine_.admit(slot, limit, rec_.id); });
+    if (!engine_.admit(slot, limit, rec_.id)) {  // cancelled while queued
+      engine_.release(slot, rec_.id);
+      state_.erase("queued");
+      throw make_error("cancelled", "the execution was cancelled while it waited for a concurrency slot");
+    }
+    add_event("ExecutionAdmitted", {{"key", key}, {"limit", limit}});
+  }
+  state_.erase("queued");
+  state_["slot"] = slot;
+}
+
+// The flow's clock starts when it runs (after any concurrency queue): `options.timeout` becomes a
+// deadline kept in the snapshot and a durable timer, so a waiting execution is woken to time out.
+void Execution::start_clock(Thread& t) {
+  const ir::Flow& f = *flow_->flow;
+  state_["started_at"] = now();
+  if (!f.options.timeout) return;
+  json::value d = eval(f.options.timeout, t, "$options.timeout");
+  if (!d.is_number()) return;
+  deadline_ = now() + std::max<int64_t>(0, to_ms(d, 0));
+  state_["deadline"] = deadline_;
+  pending_.add_timers.push_back(store::Timer{store::TimerKey{deadline_, rec_.id, "$deadline"}, ""});
+}
+
+bool Execution::past_deadline() const { return !compensating_ && deadline_ != INT64_MAX && now() >= deadline_; }
+
 awaitable<void> Execution::main() {
   const ir::Flow& f = *flow_->flow;
   Thread t;
@@ -295,18 +345,7 @@ awaitable<void> Execution::main() {
     assign(t, p.slot, std::move(v));
   }
   active_ = 1;
-  if (!state_.contains("started_at")) {
-    state_["started_at"] = now();
-    if (f.options.timeout) {
-      Thread tmp = t;
-      json::value d = nullptr;
-      try {
-        d = eval(f.options.timeout, tmp, "$options");
-      } catch (const FlowError&) {
-      }
-      if (d.is_number()) state_["deadline"] = now() + to_ms(d, 0);
-    }
-  }
+  if (auto* dl = state_.if_contains("deadline"); dl && dl->is_int64()) deadline_ = dl->get_int64();
   std::optional<FlowError> failure;
   json::value output = nullptr;
   bool returned = false;
@@ -316,6 +355,8 @@ awaitable<void> Execution::main() {
       auto problem = eval::validate(p.type, t.frame.slots[p.slot], *flow_->module, p.name);
       if (problem) throw make_error("validation_error", *problem, {{"path", p.name}});
     }
+    if (f.options.concurrency_limit && !state_.contains("slot")) co_await admission(t);
+    if (!state_.contains("started_at")) start_clock(t);
     co_await run_region(f.entry, t);
     returned = true;
   } catch (ReturnSignal& r) {
@@ -358,7 +399,14 @@ awaitable<void> Execution::finish(store::ExecutionStatus status, json::value out
   pending_.error = error;
   for (const auto& s : signals_)
     if (s.name == "$cancel") pending_.consume_signals.push_back(s.seq);
+  // Timers still pending (a wait or retry ended by a failure, the deadline) leave the index.
+  if (deadline_ != INT64_MAX) pending_.remove_timers.push_back(store::TimerKey{deadline_, rec_.id, "$deadline"});
+  for (const auto& [k, due] : sub(state_, "timers"))
+    pending_.remove_timers.push_back(store::TimerKey{to_ms(due, 0), rec_.id, std::string(k)});
+  for (const auto& [k, due] : sub(state_, "retry_at"))
+    pending_.remove_timers.push_back(store::TimerKey{to_ms(due, 0), rec_.id, "retry:" + std::string(k)});
   co_await flush();
+  if (auto* sl = state_.if_contains("slot"); sl && sl->is_string()) engine_.release(std::string(sl->get_string()), rec_.id);
   rec_.status = status;
   rec_.output = std::move(output);
   rec_.error = std::move(error);
@@ -377,8 +425,7 @@ awaitable<void> Execution::run_region(std::string entry, Thread& t) {
 
 awaitable<void> Execution::exec(const ir::Node& n, Thread& t) {
   std::string key = n.id + t.suffix;
-  if (auto* dl = state_.if_contains("deadline"); dl && dl->is_int64() && now() >= dl->get_int64())
-    throw make_error("timeout", "the flow exceeded its timeout");
+  if (past_deadline()) throw timeout_error();
   switch (n.kind) {
     case ir::NodeKind::Call:
       co_await exec_call(n, t, key);
@@ -507,6 +554,14 @@ awaitable<json::value> Execution::call_action(const ir::Action& a, const ir::Exp
     if (d.is_number()) req.timeout = connectors::Millis(to_ms(d, 30000));
   }
   req.idempotency_key = rec_.id + "/" + key;
+  if (!compensating_ && deadline_ != INT64_MAX && !req.timeout) {  // a call never outlives the flow's deadline
+    connectors::Millis own{30000};  // the connection's timeout (HttpConfig's default when unset)
+    if (auto* cs = engine_.connection_settings(*flow_, a.connection); cs && cs->contains("timeout"))
+      own = connectors::Millis(to_ms(cs->at("timeout"), own.count()));
+    req.timeout = own;
+  }
+  if (!compensating_ && deadline_ != INT64_MAX)
+    req.timeout = std::min(*req.timeout, connectors::Millis(std::max<int64_t>(1, deadline_ - now())));
 
   // Retry policy: engine default < flow options < connection < step.
   RetryPolicy policy;
@@ -709,7 +764,8 @@ awaitable<void> Execution::exec_try(const ir::Node& n, Thread& t) {
     caught = std::move(e);
   }
   std::string kind = kind_of(caught->error);
-  if (kind == "cancelled") throw *caught;  // cancellation is not caught by flows
+  // Cancellation and the flow's own timeout are not caught by the flow.
+  if (kind == "cancelled" || past_deadline()) throw *caught;
   for (const auto& c : n.catches) {
     if (!c.kind.empty() && c.kind != kind) continue;
     if (c.slot >= 0) assign(t, c.slot, json::value(caught->error));
@@ -821,6 +877,7 @@ awaitable<void> Execution::compensate() {
   auto* comp = state_.if_contains("comp");
   if (!comp || !comp->is_array() || comp->get_array().empty()) co_return;
   json::array entries = comp->get_array();
+  compensating_ = true;  // compensations run even after the flow's deadline
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
     const json::object& e = it->as_object();
     std::string step_key(e.at("key").as_string());

@@ -64,6 +64,14 @@ class Execution : public std::enable_shared_from_this<Execution> {
   boost::asio::awaitable<void> exec_fork(const ir::Node& n, Thread& t);
   boost::asio::awaitable<void> exec_map(const ir::Node& n, Thread& t);
   boost::asio::awaitable<void> compensate();
+  /// Waits (durably queued) for a concurrency slot of the flow's options.
+  boost::asio::awaitable<void> admission(Thread& t);
+  /// Records the start time and, with options.timeout, the flow's deadline and its timer.
+  void start_clock(Thread& t);
+  /// True when the flow's deadline has passed (never while compensating).
+  bool past_deadline() const;
+  /// The error a flow that exceeded options.timeout fails with.
+  FlowError timeout_error() const;
   boost::asio::awaitable<void> finish(store::ExecutionStatus status, boost::json::value output,
                                       boost::json::value error);
 
@@ -113,6 +121,8 @@ class Execution : public std::enable_shared_from_this<Execution> {
   int active_ = 0, parked_ = 0;
   bool unloading_ = false;
   bool cancel_requested_ = false;
+  int64_t deadline_ = INT64_MAX;  ///< options.timeout as a due time (ms since the epoch)
+  bool compensating_ = false;
   std::vector<store::Signal> signals_;
 };
 

@@ -27,7 +27,10 @@ namespace {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
-const char* kCrashFlow = R"FLOW(
+// The flow's two waits are sized so that the run outlasts the kills: the kills land in steps,
+// waits, group commits and recoveries alike.
+std::string crash_flow(long kills) {
+  return R"FLOW(
 connection svc = http {
   base_url: env("API_URL") ?? "http://127.0.0.1:1"
   retry: { attempts: 30, backoff: fixed(100ms) }
@@ -35,13 +38,14 @@ connection svc = http {
 
 flow order(n: int) -> json {
   step a = svc.post("/step/a", body: { n: n })
-  wait 300ms
+  wait )FLOW" + std::to_string(300 * kills) + R"FLOW(ms
   step b = svc.post("/step/b", body: { a: a.body.id })
-  wait 2500ms
+  wait )FLOW" + std::to_string(500 * kills) + R"FLOW(ms
   step c = svc.post("/step/c", body: { b: b.body.id })
   return { a: a.body.id, b: b.body.id, c: c.body.id }
 }
 )FLOW";
+}
 
 long env_long(const char* name, long fallback) {
   const char* v = std::getenv(name);
@@ -82,7 +86,7 @@ TEST(CrashE2E, SigkillAtRandomMomentsEveryExecutionCompletesExactlyOnce) {
   server.handle_prefix("/step/", [&](const RecordedRequest& r) { return receiver.on(r); });
   std::string dir = make_temp_dir("crash");
   std::string data = dir + "/data";
-  write_all(dir + "/crash.flow", kCrashFlow);
+  write_all(dir + "/crash.flow", crash_flow(kills));
   std::map<std::string, std::string> env = {{"API_URL", server.url()}};
   auto t0 = std::chrono::steady_clock::now();
 
@@ -102,7 +106,7 @@ TEST(CrashE2E, SigkillAtRandomMomentsEveryExecutionCompletesExactlyOnce) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   ASSERT_FALSE(first_exited) << "exit " << code << ": " << read_all(first.err_path);
-  std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 1500)(rng)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 600)(rng)));
   kill_now(first);
   int killed = 1;
 
@@ -111,7 +115,7 @@ TEST(CrashE2E, SigkillAtRandomMomentsEveryExecutionCompletesExactlyOnce) {
   bool all_done = false;
   while (killed < kills) {
     Proc p = spawn({weft_binary(), "run", "--resume", "--data", data}, env, "", dir + "/resume-" + std::to_string(++round));
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(100, 2500)(rng)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(50, 600)(rng)));
     if (exited(p, code)) {
       ASSERT_EQ(code, 0) << read_all(p.err_path);
       all_done = true;
@@ -120,6 +124,7 @@ TEST(CrashE2E, SigkillAtRandomMomentsEveryExecutionCompletesExactlyOnce) {
     kill_now(p);
     ++killed;
   }
+  EXPECT_EQ(killed, kills) << "the executions ended before every kill landed";
   // 3. Let the last one finish.
   if (!all_done) {
     Proc p = spawn({weft_binary(), "run", "--resume", "--data", data}, env, "", dir + "/resume-last");

@@ -111,6 +111,7 @@ class Harness {
       id = i;
       error = e;
     });
+    io_.restart();  // an earlier wait() may have stopped the io_context
     for (int i = 0; i < 10000 && id.empty() && error.empty(); ++i) io_.run_one();
     EXPECT_EQ(error, "");
     return id;

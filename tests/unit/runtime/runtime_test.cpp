@@ -485,3 +485,127 @@ flow f(a: int, b: int) -> float {
   ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
   EXPECT_EQ(rec.output, 3.5);
 }
+
+// options { concurrency: { limit, key } }: executions over the limit for one key queue durably
+// (first come, first served), survive a restart while queued, and start when a slot frees.
+TEST(Runtime, ConcurrencyLimitPerKeyQueuesDurably) {
+  Harness h(/*unload_after_ms=*/0);
+  h.fake("crm")->on("POST", "/work/*", {ok(200, {{"ok", true}})});
+  const std::string flow = src(R"(
+flow work(id: string, account: string) -> string {
+  options { concurrency: { limit: 1, key: account } }
+  step s = crm.post("/work/${id}", body: { account: account })
+  let v = wait signal "go"
+  return id
+}
+)");
+  h.deploy(flow);
+  std::string a = h.start("work", {{"id", "a"}, {"account", "x"}});
+  h.run_for(50);
+  std::string b = h.start("work", {{"id", "b"}, {"account", "x"}});
+  std::string c = h.start("work", {{"id", "c"}, {"account", "y"}});
+  std::string d = h.start("work", {{"id", "d"}, {"account", "x"}});
+  h.run_for(150);
+  // a and c (another key) run; b and d wait for account x's slot, without calling anything.
+  EXPECT_EQ(h.fake("crm")->calls("POST", "/work/a").size(), 1u);
+  EXPECT_EQ(h.fake("crm")->calls("POST", "/work/c").size(), 1u);
+  EXPECT_EQ(h.fake("crm")->calls("POST", "/work/b").size(), 0u);
+  EXPECT_EQ(h.fake("crm")->calls("POST", "/work/d").size(), 0u);
+  auto types = h.event_types(b);
+  EXPECT_NE(std::find(types.begin(), types.end(), "ExecutionQueued"), types.end());
+  EXPECT_EQ(h.engine().loaded(), 0u);  // queued executions wait on disk like timers
+
+  // A restart keeps the queue.
+  h.restart(0);
+  h.deploy(flow);
+  h.run_for(100);
+  EXPECT_EQ(h.fake("crm")->calls("POST", "/work/b").size(), 0u);
+  h.engine().signal(a, "go", nullptr, [](std::string) {});
+  EXPECT_EQ(h.wait(a).status, ExecutionStatus::completed);
+  h.run_for(150);
+  // b (queued first) gets the slot; d still waits.
+  EXPECT_EQ(h.fake("crm")->calls("POST", "/work/b").size(), 1u);
+  EXPECT_EQ(h.fake("crm")->calls("POST", "/work/d").size(), 0u);
+  types = h.event_types(b);
+  EXPECT_NE(std::find(types.begin(), types.end(), "ExecutionAdmitted"), types.end());
+  h.engine().signal(b, "go", nullptr, [](std::string) {});
+  EXPECT_EQ(h.wait(b).status, ExecutionStatus::completed);
+  h.run_for(150);
+  EXPECT_EQ(h.fake("crm")->calls("POST", "/work/d").size(), 1u);
+  for (const auto& id : {c, d}) {
+    h.engine().signal(id, "go", nullptr, [](std::string) {});
+    EXPECT_EQ(h.wait(id).status, ExecutionStatus::completed);
+  }
+}
+
+TEST(Runtime, CancelWhileQueuedFreesTheQueuePlace) {
+  Harness h(/*unload_after_ms=*/0);
+  h.deploy(src(R"(
+flow work(id: string) -> string {
+  options { concurrency: { limit: 1, key: "all" } }
+  let v = wait signal "go"
+  return id
+}
+)"));
+  std::string a = h.start("work", {{"id", "a"}});
+  h.run_for(50);
+  std::string b = h.start("work", {{"id", "b"}});
+  std::string c = h.start("work", {{"id", "c"}});
+  h.run_for(100);
+  h.engine().cancel(b, [](std::string) {});
+  EXPECT_EQ(h.wait(b).status, ExecutionStatus::cancelled);
+  h.engine().signal(a, "go", nullptr, [](std::string) {});
+  EXPECT_EQ(h.wait(a).status, ExecutionStatus::completed);
+  h.engine().signal(c, "go", nullptr, [](std::string) {});
+  auto rec = h.wait(c);
+  EXPECT_EQ(rec.status, ExecutionStatus::completed);
+  EXPECT_EQ(rec.output, "c");
+}
+
+// options { timeout }: the flow's deadline is a durable timer; it ends a flow that waits (even
+// unloaded from memory), is not caught by the flow's try/catch, and compensations still run.
+TEST(Runtime, FlowTimeoutEndsAWaitingFlowAndCompensates) {
+  Harness h(/*unload_after_ms=*/0);
+  h.fake("crm")->on("POST", "/a", {ok(201, {{"id", "1"}})});
+  h.fake("crm")->on("DELETE", "/a/*", {ok(204, nullptr)});
+  h.deploy(src(R"(
+flow f() -> string {
+  options { timeout: 300ms }
+  step a = crm.post("/a", body: {}) compensate crm.delete("/a/${a.body.id}")
+  try {
+    wait 1h
+  } catch timeout {
+    return "caught"
+  }
+  return "late"
+}
+)"));
+  std::string id = h.start("f", json::object{});
+  h.run_for(100);
+  EXPECT_EQ(h.engine().loaded(), 0u);  // waiting on disk: the deadline timer must wake it
+  auto rec = h.wait(id);
+  ASSERT_EQ(rec.status, ExecutionStatus::failed);
+  EXPECT_EQ(rec.error.at("kind"), "timeout");
+  EXPECT_EQ(rec.error.at("code"), "flow_timeout");
+  EXPECT_EQ(h.fake("crm")->calls("DELETE", "/a/1").size(), 1u);
+  EXPECT_TRUE(h.store().due_timers(INT64_MAX, 0).empty());  // the deadline timer is gone
+}
+
+TEST(Runtime, FlowTimeoutSurvivesARestart) {
+  Harness h(/*unload_after_ms=*/0);
+  const std::string flow = src(R"(
+flow f() -> string {
+  options { timeout: 400ms }
+  let v = wait signal "never"
+  return "x"
+}
+)");
+  h.deploy(flow);
+  std::string id = h.start("f", json::object{});
+  h.run_for(100);
+  h.restart(0);
+  h.deploy(flow);
+  auto rec = h.wait(id);
+  ASSERT_EQ(rec.status, ExecutionStatus::failed);
+  EXPECT_EQ(rec.error.at("kind"), "timeout");
+}
