@@ -609,3 +609,83 @@ flow f() -> string {
   ASSERT_EQ(rec.status, ExecutionStatus::failed);
   EXPECT_EQ(rec.error.at("kind"), "timeout");
 }
+
+TEST(Runtime, WaitUntilATime) {
+  Harness h;
+  h.deploy(src(R"(
+flow f() -> string {
+  let t0 = now()
+  wait until add_duration(t0, 120ms)
+  return "late enough"
+}
+)"));
+  auto rec = h.run("f", json::object{});
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  int64_t started = 0, fired = 0;
+  for (const auto& e : h.store().history(rec.id)) {
+    if (e.type == "TimerStarted") started = e.at_ms;
+    if (e.type == "TimerFired") fired = e.at_ms;
+  }
+  EXPECT_GE(fired - started, 100);
+}
+
+// Retry-After on a 429 is honoured as the lower bound of the next delay; the step's `timeout`
+// reaches the request; attempts and next-try times are in the history.
+TEST(Runtime, RetryAfterAndStepTimeout) {
+  Harness h;
+  connectors::Response busy;
+  busy.status = 429;
+  busy.headers["retry-after"] = "1";
+  busy.retry_after = connectors::Millis(1000);  // what HttpConnection parses from the header
+  busy.body = json::object{{"error", "slow down"}};
+  h.fake("crm")->on("POST", "/orders", {connectors::CallResult(busy), ok(201, {{"id", "o-1"}})});
+  h.deploy(src(R"(
+flow f() -> string {
+  step o = crm.post("/orders", body: {}) retry { attempts: 3, backoff: fixed(10ms) } timeout 5s
+  return o.body.id
+}
+)"));
+  auto rec = h.run("f", json::object{});
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  EXPECT_EQ(rec.output, "o-1");
+  auto calls = h.fake("crm")->calls();
+  ASSERT_EQ(calls.size(), 2u);
+  ASSERT_TRUE(calls[0].timeout);
+  EXPECT_EQ(calls[0].timeout->count(), 5000);
+  EXPECT_EQ(*calls[0].idempotency_key, *calls[1].idempotency_key);
+  int64_t retry_written = 0, next_at = 0;
+  for (const auto& e : h.store().history(rec.id))
+    if (e.type == "StepRetrying") {
+      retry_written = e.at_ms;
+      next_at = e.data.at("next_at").as_int64();
+      EXPECT_EQ(e.data.at("next_attempt"), 2);
+      EXPECT_EQ(e.data.at("error").at("status"), 429);
+    }
+  EXPECT_GE(next_at - retry_written, 1000);  // Retry-After: 1 (s), not the 10 ms backoff
+}
+
+// A retry waiting for its backoff survives a restart: the attempt count goes on, it is not reset.
+TEST(Runtime, RetryAttemptsAreDurableAcrossARestart) {
+  Harness h;
+  h.fake("crm")->on("POST", "/x", {fail(connectors::ErrorKind::connection_error, "refused")});
+  const std::string flow = src(R"(
+flow f() -> string {
+  step s = crm.post("/x", body: {}) retry { attempts: 3, backoff: fixed(300ms) }
+  return "ok"
+}
+)");
+  h.deploy(flow);
+  std::string id = h.start("f", json::object{});
+  h.run_for(100);  // attempt 1 failed; waiting 300 ms for attempt 2
+  EXPECT_EQ(h.fake("crm")->calls().size(), 1u);
+  h.restart();
+  h.deploy(flow);
+  auto rec = h.wait(id);
+  ASSERT_EQ(rec.status, ExecutionStatus::failed);
+  EXPECT_EQ(rec.error.at("kind"), "connection_error");
+  EXPECT_EQ(h.fake("crm")->calls().size(), 3u);  // 3 tries in all, across the restart
+  int scheduled = 0;
+  for (const auto& e : h.store().history(id))
+    if (e.type == "StepScheduled") EXPECT_EQ(e.data.at("attempt"), ++scheduled);
+  EXPECT_EQ(scheduled, 3);
+}
