@@ -586,8 +586,13 @@ awaitable<json::value> Execution::call_action(const ir::Action& a, const ir::Exp
       pending_.remove_timers.push_back(store::TimerKey{due, rec_.id, "retry:" + key});
     }
     attempts_of()[key] = attempt;
-    add_event("StepScheduled", {{"step", key}, {"attempt", attempt}, {"idempotency_key", *req.idempotency_key},
-                                {"method", req.method}, {"path", req.url}});
+    json::object scheduled{{"step", key}, {"attempt", attempt}, {"idempotency_key", *req.idempotency_key},
+                           {"method", req.method}, {"path", req.url}};
+    if (attempt == 1) {  // the step's input, once (retries send the same request)
+      if (!req.query.is_null()) scheduled["query"] = req.query;
+      if (req.body) scheduled["body"] = *req.body;
+    }
+    add_event("StepScheduled", std::move(scheduled));
     co_await flush();
     connectors::CallResult r = co_await conn->call(req);
     checkpoint(t);

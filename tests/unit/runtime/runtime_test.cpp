@@ -38,6 +38,20 @@ flow sync(id: string) -> { sub: string, email: string } {
   EXPECT_EQ(types.front(), "ExecutionStarted");
   EXPECT_EQ(types.back(), "ExecutionCompleted");
   EXPECT_EQ(std::count(types.begin(), types.end(), "StepCompleted"), 2);
+  // The history holds each step's input (request), attempt, idempotency key and result.
+  bool saw_input = false;
+  for (const auto& e : h.store().history(rec.id)) {
+    EXPECT_GT(e.at_ms, 0);
+    if (e.type == "StepScheduled" && e.data.at("step") == "up") {
+      EXPECT_EQ(e.data.at("body"), (json::value{{"email", "A@X.COM"}}));
+      EXPECT_EQ(e.data.at("attempt"), 1);
+      EXPECT_EQ(e.data.at("idempotency_key"), json::value(rec.id + "/up"));
+      saw_input = true;
+    }
+    if (e.type == "StepCompleted" && e.data.at("step") == "up")
+      EXPECT_EQ(e.data.at("result").at("body"), (json::value{{"id", "s-1"}}));
+  }
+  EXPECT_TRUE(saw_input);
 }
 
 TEST(Runtime, IfElseAndSwitch) {
