@@ -60,48 +60,8 @@ std::string kind_name(const json::value& v) {
   return "value";
 }
 
-void number_text(const json::value& v, std::string& out) {
-  if (v.is_int64()) { out += std::to_string(v.get_int64()); return; }
-  if (v.is_uint64()) { out += std::to_string(v.get_uint64()); return; }
-  double d = v.get_double();
-  if (!std::isfinite(d)) { out += std::isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity"; return; }
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, d);
-  out.append(buf, r.ptr);
-}
-
 void write_text(const json::value& v, std::string& out) {
-  switch (v.kind()) {
-    case json::kind::string: out += json::serialize(v); break;
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_: number_text(v, out); break;
-    case json::kind::array: {
-      out += '[';
-      bool first = true;
-      for (const auto& e : v.get_array()) {
-        if (!first) out += ',';
-        first = false;
-        write_text(e, out);
-      }
-      out += ']';
-      break;
-    }
-    case json::kind::object: {
-      out += '{';
-      bool first = true;
-      for (const auto& kv : v.get_object()) {
-        if (!first) out += ',';
-        first = false;
-        out += json::serialize(json::string(kv.key()));
-        out += ':';
-        write_text(kv.value(), out);
-      }
-      out += '}';
-      break;
-    }
-    default: out += json::serialize(v);
-  }
+  functions::append_json_text(v, out, functions::FloatStyle::text);
 }
 
 bool is_identifier(std::string_view s) {

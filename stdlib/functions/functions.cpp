@@ -758,48 +758,16 @@ json::value fn_start_of(const Args& a, Context&) {
   return time_value(a, zone->to_utc(civil_to_ms(c) / 1000).first_s * 1000);
 }
 
-void write_json(const json::value& v, std::string& out) {
-  switch (v.kind()) {
-    case json::kind::double_: {
-      double d = v.get_double();
-      if (!std::isfinite(d)) {
-        out += "null";
-        break;
-      }
-      char buf[64];
-      auto res = std::to_chars(buf, buf + sizeof buf, d);
-      std::string_view text(buf, res.ptr - buf);
-      out += text;
-      if (text.find_first_of(".e") == std::string_view::npos) out += ".0";
-      break;
-    }
-    case json::kind::array: {
-      out += '[';
-      bool first = true;
-      for (const auto& e : v.get_array()) {
-        if (!first) out += ',';
-        first = false;
-        write_json(e, out);
-      }
-      out += ']';
-      break;
-    }
-    case json::kind::object: {
-      out += '{';
-      bool first = true;
-      for (const auto& e : v.get_object()) {
-        if (!first) out += ',';
-        first = false;
-        out += json::serialize(json::string(e.key()));
-        out += ':';
-        write_json(e.value(), out);
-      }
-      out += '}';
-      break;
-    }
-    default:
-      out += json::serialize(v);
+void write_float(double d, std::string& out, FloatStyle style) {
+  if (!std::isfinite(d)) {
+    out += style == FloatStyle::json ? "null" : std::isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
+    return;
   }
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, d);
+  std::string_view text(buf, res.ptr - buf);
+  out += text;
+  if (style == FloatStyle::json && text.find_first_of(".e") == std::string_view::npos) out += ".0";
 }
 
 json::value fn_to_json(const Args& a, Context&) { return json::string(to_json_text(a.any(0, "v"))); }
@@ -961,9 +929,40 @@ void fill_random(unsigned char* out, std::size_t n) {
 
 }  // namespace
 
-std::string to_json_text(const json::value& v) {
+void append_json_text(const json::value& v, std::string& out, FloatStyle style) {
+  switch (v.kind()) {
+    case json::kind::double_: write_float(v.get_double(), out, style); break;
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& e : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        append_json_text(e, out, style);
+      }
+      out += ']';
+      break;
+    }
+    case json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& e : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        out += json::serialize(json::string(e.key()));
+        out += ':';
+        append_json_text(e.value(), out, style);
+      }
+      out += '}';
+      break;
+    }
+    default: out += json::serialize(v);
+  }
+}
+
+std::string to_json_text(const json::value& v, FloatStyle style) {
   std::string out;
-  write_json(v, out);
+  append_json_text(v, out, style);
   return out;
 }
 

@@ -129,9 +129,14 @@ std::string make_uuid_v7(int64_t unix_ms, const std::array<uint8_t, 10>& random)
 /// A fresh UUID v7 from the system clock and OpenSSL's CSPRNG (time-ordered ids, e.g. executions).
 std::string uuid_v7();
 
-/// Compact JSON text of a value, with floats in their shortest round-trip form ("1.5", "3.0",
-/// "1e+21"; non-finite floats become null) instead of Boost's "1.5E0". Used by to_json.
-std::string to_json_text(const boost::json::value& v);
+/// How floats are written by to_json_text: `json` = shortest round-trip form that stays a float
+/// ("1.5", "3.0", "1e+21"; non-finite become null; used by to_json), `text` = the shortest form
+/// ("3", "NaN", "Infinity"; string interpolation and messages).
+enum class FloatStyle { json, text };
+/// Compact JSON text of a value (floats as `style` says, instead of Boost's "1.5E0").
+std::string to_json_text(const boost::json::value& v, FloatStyle style = FloatStyle::json);
+/// to_json_text, appended to `out`.
+void append_json_text(const boost::json::value& v, std::string& out, FloatStyle style = FloatStyle::json);
 
 /// Deep equality used by contains/index_of/unique: numbers compare by value (1 == 1.0),
 /// objects ignore key order.
