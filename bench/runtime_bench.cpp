@@ -28,6 +28,7 @@
 #include <boost/json.hpp>
 
 #include "compiler/ir/lower.h"
+#include "bench/bench_util.h"
 #include "engine/runtime/engine.h"
 #include "engine/store/execution_store.h"
 
@@ -65,22 +66,7 @@ struct Config {
   std::string only;
 };
 
-// A "Name:  N kB" field of /proc/self/status (VmRSS = RssAnon + RssFile + RssShmem).
-long status_kb(const std::string& field = "VmRSS") {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(field + ":", 0) == 0) return std::strtol(line.c_str() + field.size() + 1, nullptr, 10);
-  return -1;
-}
-long vm_rss_kb() { return status_kb(); }
-
-std::string loadavg() {
-  std::ifstream in("/proc/loadavg");
-  std::string a, b, c;
-  in >> a >> b >> c;
-  return a + " " + b + " " + c;
-}
+long vm_rss_kb() { return bench::status_kb(); }
 
 std::shared_ptr<ir::Module> compile(const std::string& dir) {
   std::string path = dir + "/bench.flow";
@@ -238,9 +224,9 @@ void memory(const Config& cfg, std::shared_ptr<ir::Module> module) {
   // The file-backed part is LMDB's memory map (pages of the data file the OS keeps cached and may
   // drop at any time); the anonymous part is the process's own heap.
   std::printf("  of which RssAnon      %ld kB (heap), RssFile %ld kB (LMDB map, page cache)\n",
-              status_kb("RssAnon"), status_kb("RssFile"));
+              bench::status_kb("RssAnon"), bench::status_kb("RssFile"));
   malloc_trim(0);  // what the heap still holds, without free pages glibc keeps for reuse
-  std::printf("  RssAnon after malloc_trim %ld kB\n", status_kb("RssAnon"));
+  std::printf("  RssAnon after malloc_trim %ld kB\n", bench::status_kb("RssAnon"));
   uintmax_t bytes = 0;
   for (const auto& e : fs::recursive_directory_iterator(cfg.dir + "/mem"))
     if (e.is_regular_file()) bytes += e.file_size();
@@ -248,13 +234,6 @@ void memory(const Config& cfg, std::shared_ptr<ir::Module> module) {
   engine.shutdown();
 }
 
-std::vector<int> parse_list(const std::string& s) {
-  std::vector<int> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) out.push_back(std::atoi(item.c_str()));
-  return out;
-}
 
 }  // namespace
 
@@ -262,15 +241,9 @@ int main(int argc, char** argv) {
   Config cfg;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "runtime_bench: %s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
+    auto next = [&] { return bench::option_value("runtime_bench", i, argc, argv); };
     if (a == "--seconds") cfg.seconds = std::atof(next().c_str());
-    else if (a == "--concurrency") cfg.concurrency = parse_list(next());
+    else if (a == "--concurrency") cfg.concurrency = bench::parse_list(next());
     else if (a == "--waiting") cfg.waiting = std::atol(next().c_str());
     else if (a == "--dir") cfg.dir = next();
     else if (a == "--nosync") cfg.sync = false;
@@ -283,13 +256,10 @@ int main(int argc, char** argv) {
     }
   }
   bool own_dir = cfg.dir.empty();
-  if (own_dir) cfg.dir = (fs::temp_directory_path() / ("weft-runtime-bench-" + std::to_string(getpid()))).string();
-  fs::create_directories(cfg.dir);
+  cfg.dir = bench::work_dir(cfg.dir, "weft-runtime-bench-");
   auto module = compile(cfg.dir);
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  std::printf("runtime_bench on %s, %ld CPUs, load %s, fsync %s, dir %s\n", host, sysconf(_SC_NPROCESSORS_ONLN),
-              loadavg().c_str(), cfg.sync ? "on" : "OFF", cfg.dir.c_str());
+  std::printf("runtime_bench on %s, fsync %s, dir %s\n", bench::machine_line().c_str(), cfg.sync ? "on" : "OFF",
+              cfg.dir.c_str());
   if (cfg.only.empty() || cfg.only == "throughput") {
     std::printf("\n%-12s %6s %12s %10s %10s %10s %8s %6s\n", "commit", "conc", "transitions/s", "steps/s",
                 "execs/s", "fsyncs/s", "per-txn", "failed");
@@ -300,7 +270,7 @@ int main(int argc, char** argv) {
     std::printf("\n");
     memory(cfg, module);
   }
-  std::printf("\nload after: %s\n", loadavg().c_str());
+  std::printf("\nload after: %s\n", bench::loadavg().c_str());
   if (own_dir) fs::remove_all(cfg.dir);
   return 0;
 }

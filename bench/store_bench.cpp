@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "engine/store/execution_store.h"
 #include "engine/store/ids.h"
 
@@ -193,13 +194,6 @@ RunResult run(const Config& cfg, int concurrency, std::size_t max_batch) {
   return r;
 }
 
-std::vector<int> parse_list(const std::string& s) {
-  std::vector<int> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) out.push_back(std::atoi(item.c_str()));
-  return out;
-}
 
 }  // namespace
 
@@ -207,16 +201,10 @@ int main(int argc, char** argv) {
   Config cfg;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "missing value after %s\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
+    auto next = [&] { return weft::bench::option_value("store_bench", i, argc, argv); };
     if (a == "--seconds") cfg.seconds = std::atof(next().c_str());
     else if (a == "--dir") cfg.dir = next();
-    else if (a == "--concurrency") cfg.concurrency = parse_list(next());
+    else if (a == "--concurrency") cfg.concurrency = weft::bench::parse_list(next());
     else if (a == "--workers") cfg.workers = std::atoi(next().c_str());
     else if (a == "--nosync") cfg.sync = false;
     else {
@@ -226,9 +214,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (cfg.dir.empty())
-    cfg.dir = (std::filesystem::temp_directory_path() / ("weft_store_bench_" + std::to_string(getpid()))).string();
-  std::filesystem::create_directories(cfg.dir);
+  cfg.dir = weft::bench::work_dir(cfg.dir, "weft_store_bench_");
+  std::printf("store_bench on %s, fsync %s\n\n", weft::bench::machine_line().c_str(), cfg.sync ? "on" : "OFF");
 
   std::printf("| submitters | mode | transitions/s | txns/s | batches per txn | largest group |\n");
   std::printf("|---:|---|---:|---:|---:|---:|\n");
