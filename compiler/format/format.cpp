@@ -218,6 +218,31 @@ class Printer {
     return false;
   }
 
+  /// A brace block: `{}` when it has no items and no comment inside [begin, close); else `{`, a
+  /// line break (comments up to `open`), the items one per line — `items(add)` calls
+  /// `add(begin, end, write)` for each — the comments before `close`, and `}`.
+  template <class Items>
+  void braced(bool empty, uint32_t begin, uint32_t open, uint32_t close, Items&& items) {
+    if (empty && !pending_in({nullptr, begin, close})) {
+      write("{}");
+      return;
+    }
+    write("{");
+    nl(open);
+    ++indent_;
+    bool first = true;
+    auto add = [&](uint32_t from, uint32_t end, auto&& write_item) {
+      item(from, first);
+      first = false;
+      write_item();
+      nl(end);
+    };
+    items(add);
+    leading(close > 0 ? close - 1 : 0, first);
+    --indent_;
+    write("}");
+  }
+
   /// Offset just past the first `c` at or after `from`, outside comments (or `from` when absent).
   uint32_t after_char(uint32_t from, char c) const {
     for (uint32_t i = from; i < src_.size(); ++i) {
@@ -336,25 +361,14 @@ class Printer {
 
   /// `{` fields one per line `}`; with commas when the record may sit inside brackets.
   void record_fields(const TypeExpr& t, bool commas) {
-    if (t.fields.empty() && !pending_in(t.range)) {
-      write("{}");
-      return;
-    }
-    write("{");
-    nl(t.range.begin + 1);
-    ++indent_;
-    bool first = true;
-    for (const auto& f : t.fields) {
-      item(f.range.begin, first);
-      first = false;
-      write(f.name.name + (f.optional ? "?: " : ": "));
-      if (f.type) type(*f.type);
-      if (commas) write(",");
-      nl(f.range.end);
-    }
-    leading(t.range.end > 0 ? t.range.end - 1 : 0, first);
-    --indent_;
-    write("}");
+    braced(t.fields.empty(), t.range.begin, t.range.begin + 1, t.range.end, [&](auto& add) {
+      for (const auto& f : t.fields)
+        add(f.range.begin, f.range.end, [&] {
+          write(f.name.name + (f.optional ? "?: " : ": "));
+          if (f.type) type(*f.type);
+          if (commas) write(",");
+        });
+    });
   }
 
   // ------------------------------------------------------------ expressions (flat)
@@ -706,23 +720,9 @@ class Printer {
 
   // ------------------------------------------------------------ statements
   void block(const ast::Block& b) {
-    if (b.stmts.empty() && !pending_in(b.range)) {
-      write("{}");
-      return;
-    }
-    write("{");
-    nl(b.range.begin + 1);
-    ++indent_;
-    bool first = true;
-    for (const auto& s : b.stmts) {
-      item(s->range.begin, first);
-      first = false;
-      stmt(*s);
-      nl(s->range.end);
-    }
-    leading(b.range.end > 0 ? b.range.end - 1 : 0, first);
-    --indent_;
-    write("}");
+    braced(b.stmts.empty(), b.range.begin, b.range.begin + 1, b.range.end, [&](auto& add) {
+      for (const auto& st : b.stmts) add(st->range.begin, st->range.end, [&] { stmt(*st); });
+    });
   }
 
   void stmt(const Stmt& s) {
@@ -893,24 +893,13 @@ class Printer {
 
   // ------------------------------------------------------------ declarations
   void settings(const std::vector<ast::Setting>& ss, uint32_t open, uint32_t close) {
-    if (ss.empty() && !pending_in({nullptr, open, close})) {
-      write("{}");
-      return;
-    }
-    write("{");
-    nl(open);
-    ++indent_;
-    bool first = true;
-    for (const auto& s : ss) {
-      item(s.range.begin, first);
-      first = false;
-      write(s.name.name + ": ");
-      if (s.value) ex(s.value, kLambda);
-      nl(s.range.end);
-    }
-    leading(close > 0 ? close - 1 : 0, first);
-    --indent_;
-    write("}");
+    braced(ss.empty(), open, open, close, [&](auto& add) {
+      for (const auto& st : ss)
+        add(st.range.begin, st.range.end, [&] {
+          write(st.name.name + ": ");
+          if (st.value) ex(st.value, kLambda);
+        });
+    });
   }
 
   void params(const std::vector<ast::Param>& ps, uint32_t from, uint32_t end, const std::string& tail) {
@@ -1009,36 +998,15 @@ class Printer {
     const ast::Block empty;
     const ast::Block& b = d.body ? *d.body : empty;
     bool has_items = !d.triggers.empty() || d.options_range.valid() || !b.stmts.empty();
-    if (!has_items && !pending_in(b.range)) {
-      write("{}");
-      return;
-    }
-    write("{");
-    nl(b.range.begin + 1);
-    ++indent_;
-    bool first = true;
-    for (const auto& t : d.triggers) {
-      item(t.range.begin, first);
-      first = false;
-      trigger(t);
-      nl(t.range.end);
-    }
-    if (d.options_range.valid()) {
-      item(d.options_range.begin, first);
-      first = false;
-      write("options ");
-      settings(d.options, after_char(d.options_range.begin, '{'), d.options_range.end);
-      nl(d.options_range.end);
-    }
-    for (const auto& s : b.stmts) {
-      item(s->range.begin, first);
-      first = false;
-      stmt(*s);
-      nl(s->range.end);
-    }
-    leading(b.range.end > 0 ? b.range.end - 1 : 0, first);
-    --indent_;
-    write("}");
+    braced(!has_items, b.range.begin, b.range.begin + 1, b.range.end, [&](auto& add) {
+      for (const auto& t : d.triggers) add(t.range.begin, t.range.end, [&] { trigger(t); });
+      if (d.options_range.valid())
+        add(d.options_range.begin, d.options_range.end, [&] {
+          write("options ");
+          settings(d.options, after_char(d.options_range.begin, '{'), d.options_range.end);
+        });
+      for (const auto& st : b.stmts) add(st->range.begin, st->range.end, [&] { stmt(*st); });
+    });
   }
 
   void trigger(const ast::Trigger& t) {
