@@ -1,5 +1,7 @@
 -- Drives `weft lsp` through Neovim's own LSP client (Neovim 0.7 API): the diagnostic of
--- hello.flow must arrive at the right position, hover and definition must answer correctly.
+-- hello.flow must arrive at the right position, hover and definition must answer correctly,
+-- definition must jump into the imported common.flow, and completion after `contact.` must offer
+-- the record's fields.
 -- Results go to stdout (in headless mode `print` goes to stderr); exit status 0 = pass.
 local weft = os.getenv("WEFT_BIN")
 local file = os.getenv("FLOW_FILE")
@@ -36,7 +38,7 @@ if found then
   -- vim.diagnostic positions are 0-based lines and byte columns.
   local line = vim.api.nvim_buf_get_lines(bufnr, found.lnum, found.lnum + 1, false)[1]
   local want_col = line:find("missing_name", 1, true) - 1
-  check("diagnostic line", found.lnum == 5, found.lnum)
+  check("diagnostic line", found.lnum == 7, found.lnum)
   check("diagnostic column", found.col == want_col, "got " .. found.col .. ", want " .. want_col)
   check("diagnostic end column", found.end_col == want_col + #"missing_name", found.end_col)
   check("diagnostic code", tostring(found.code) == "E0101", found.code)
@@ -45,21 +47,45 @@ end
 local client = vim.lsp.get_client_by_id(client_id)
 local uri = vim.uri_from_bufnr(bufnr)
 
--- 2. Hover on the use of `greet` (line 4, `  let g = greet(who)`).
+-- 2. Hover on the use of `greet` (line 6, `  let g = greet(who)`).
 local hover = client.request_sync("textDocument/hover",
-  { textDocument = { uri = uri }, position = { line = 4, character = 11 } }, 10000, bufnr)
+  { textDocument = { uri = uri }, position = { line = 6, character = 11 } }, 10000, bufnr)
 local value = hover and hover.result and hover.result.contents and hover.result.contents.value or ""
 check("hover signature", value:find("fn greet(name: string) -> string", 1, true) ~= nil, value)
 check("hover doc comment", value:find("Greets someone.", 1, true) ~= nil, value)
 
--- 3. Definition of `greet` from its use: line 1, character 3.
+-- 3. Definition of `greet` from its use: line 3, character 3.
 local def = client.request_sync("textDocument/definition",
-  { textDocument = { uri = uri }, position = { line = 4, character = 11 } }, 10000, bufnr)
+  { textDocument = { uri = uri }, position = { line = 6, character = 11 } }, 10000, bufnr)
 local loc = def and def.result
 if loc and loc[1] then loc = loc[1] end
 check("definition uri", loc and loc.uri == uri, vim.inspect(loc))
-check("definition position", loc and loc.range and loc.range.start.line == 1 and loc.range.start.character == 3,
+check("definition position", loc and loc.range and loc.range.start.line == 3 and loc.range.start.character == 3,
   vim.inspect(loc))
+
+-- 4. Definition across files: `common.Contact` (line 11) jumps to `type Contact` in common.flow.
+local sync_line = vim.api.nvim_buf_get_lines(bufnr, 11, 12, false)[1]
+local def2 = client.request_sync("textDocument/definition",
+  { textDocument = { uri = uri }, position = { line = 11, character = sync_line:find("Contact)", 1, true) } },
+  10000, bufnr)
+local loc2 = def2 and def2.result
+if loc2 and loc2[1] then loc2 = loc2[1] end
+local common_uri = vim.uri_from_fname(vim.fn.fnamemodify(file, ":h") .. "/common.flow")
+check("cross-file definition uri", loc2 and loc2.uri == common_uri, vim.inspect(loc2) .. " want " .. common_uri)
+check("cross-file definition position",
+  loc2 and loc2.range and loc2.range.start.line == 1 and loc2.range.start.character == 5, vim.inspect(loc2))
+
+-- 5. Completion after `contact.` (line 12, `  return contact.email`) offers Contact's fields.
+local ret_line = vim.api.nvim_buf_get_lines(bufnr, 12, 13, false)[1]
+local after_dot = ret_line:find("contact.", 1, true) + #"contact." - 1
+local comp = client.request_sync("textDocument/completion",
+  { textDocument = { uri = uri }, position = { line = 12, character = after_dot } }, 10000, bufnr)
+local items = comp and comp.result or {}
+if items.items then items = items.items end
+local labels = {}
+for _, it in ipairs(items) do labels[it.label] = true end
+check("completion offers the record's fields", labels["id"] and labels["email"] and labels["first_name"],
+  vim.inspect(vim.tbl_keys(labels)))
 
 client.stop()
 vim.wait(5000, function() return client.is_stopped() end, 50)
