@@ -577,19 +577,31 @@ TypeRef Checker::object(const ast::Expr& e, TypeRef expected) {
       all.push_back(f.name);
       if (!f.optional && std::find(provided.begin(), provided.end(), f.name) == provided.end()) missing.push_back(f.name);
     }
+    // One unknown field, one missing required field and a value that fits it: a misspelling,
+    // however far apart the names are (`fll_nme` for `full_name`), reported once at the unknown field.
+    const Field* only_missing = unknown.size() == 1 && missing.size() == 1 && !dynamic ? want->field(missing[0]) : nullptr;
     for (const auto* en : unknown) {
-      auto& d = report(Code::E0310, en->key.range, "record `" + rname + "` has no field `" + en->key.name + "`",
-                       "unknown field");
+      std::string message = "record `" + rname + "` has no field `" + en->key.name + "`";
       auto best = diagnostics::closest_match(en->key.name, missing);
       if (best) {
+        auto& d = report(Code::E0310, en->key.range, message, "unknown field");
         suggest(d, en->key.range, en->key.name, {*best});
         missing.erase(std::remove(missing.begin(), missing.end(), *best), missing.end());
         const Field* f = want->field(*best);
         expect(*en->value, f->optional ? ts_.optional(f->type) : f->type, "field `" + *best + "` of `" + rname + "`");
-      } else {
-        suggest(d, en->key.range, en->key.name, all);
-        expr(*en->value);
+        continue;
       }
+      TypeRef got = expr(*en->value);
+      if (only_missing && (is_unknown(got) || assignable(got, only_missing->type))) {
+        auto& d = report(Code::E0310, en->key.range, message, "did you mean `" + only_missing->name + "`?");
+        d.fix = diagnostics::Fix{en->key.range, only_missing->name, "replace with `" + only_missing->name + "`"};
+        if (only_missing->range.valid())
+          d.notes.push_back({only_missing->range, "`" + only_missing->name + "` is declared here"});
+        missing.clear();
+        continue;
+      }
+      auto& d = report(Code::E0310, en->key.range, message, "unknown field");
+      suggest(d, en->key.range, en->key.name, all);
     }
     if (!dynamic)
       for (const auto& n : missing) {
