@@ -26,6 +26,19 @@ std::string text_of(const ast::Expr& e) {
 
 const char* const kMethods[] = {"get", "post", "put", "patch", "delete"};
 
+// `f <T>(x)` or `conn.get < T > (x)`: a chained `<` then `>` whose left side is a name or a member
+// and whose right side is parenthesised reads like a generic call written with a space before `<`.
+bool looks_like_spaced_type_argument(const ast::Expr& outer, const ast::Expr& inner) {
+  if (outer.name != ">" || inner.name != "<" || inner.operands.empty() || !inner.operands[0]) return false;
+  const ast::Expr& callee = *inner.operands[0];
+  if (callee.kind != EK::Name && callee.kind != EK::Member) return false;
+  if (!outer.range.file || !outer.name_range.valid()) return false;
+  std::string_view text = outer.range.file->text();
+  size_t i = outer.name_range.end;
+  while (i < outer.range.end && (text[i] == ' ' || text[i] == '\t')) ++i;
+  return i < outer.range.end && text[i] == '(';
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- secrets
@@ -395,7 +408,12 @@ TypeRef Checker::binary(const ast::Expr& e, TypeRef expected) {
     const ast::Expr& inner = chained(a, true) ? a : b;
     auto& d = report(Code::E0208, e.range, "comparison operators do not chain: `" + inner.name + "` then `" + op + "`",
                      "chained comparison");
-    d.notes.push_back({std::nullopt, "split it with `&&`, e.g. `a < b && b < c`"});
+    if (looks_like_spaced_type_argument(e, inner) &&
+        (inner.operands[0]->kind == EK::Member || !find_local(inner.operands[0]->name)))
+      d.notes.push_back({std::nullopt, "for a type argument, write `" + text_of(*inner.operands[0]) +
+                                           "<T>(...)` with no space before `<`"});
+    else
+      d.notes.push_back({std::nullopt, "split it with `&&`, e.g. `a < b && b < c`"});
     expr(a);
     expr(b);
     return TypeStore::bool_();
