@@ -9,6 +9,11 @@
 // library, not here.
 grammar Weft;
 
+// Tokens no lexer rule produces: the parser library retypes a lexed token before parsing.
+//   TYPE_ARGS : the `<` that opens the type argument of a generic call (`crm.get<Contact>(...)`):
+//               it follows a name with no space and its matching `>` is followed by `(`.
+tokens { TYPE_ARGS }
+
 // ============================================================== parser: entry points
 
 declChunk : decl stmtSep? EOF ;
@@ -116,7 +121,7 @@ opExpr
   | opExpr DOT anyName                                # memberExpr
   | opExpr QDOT anyName                               # optMemberExpr
   | opExpr LBRACK expr RBRACK                         # indexExpr
-  | opExpr LT typeExpr GT LPAREN argList? RPAREN      # genericCallExpr
+  | opExpr TYPE_ARGS typeExpr ( COMMA typeExpr )* COMMA? GT LPAREN argList? RPAREN   # genericCallExpr
   | opExpr LPAREN argList? RPAREN                     # callExpr
   | op=( BANG | MINUS ) opExpr                        # unaryExpr
   | op=( KW_RUN | KW_START | KW_AWAIT ) opExpr        # durableExpr

@@ -273,7 +273,10 @@ TypeRef Checker::resolve_type(const ast::TypeExpr* t) {
       for (const auto& a : t->args) args.push_back(resolve_type(a.get()));
       if (t->name != "Response" && t->name != "map") {
         auto& d = report(Code::E0103, nr, "cannot find generic type `" + t->name + "`", "unknown generic type");
-        suggest(d, nr, t->name, {"Response", "map"});
+        if (t->name == "list" || t->name == "List" || t->name == "Array")
+          d.notes.push_back({std::nullopt, "a list type is written `[T]`"});
+        else
+          suggest(d, nr, t->name, {"Response", "map"});
         break;
       }
       if (args.size() != 1) {

@@ -26,6 +26,19 @@ std::string text_of(const ast::Expr& e) {
 
 const char* const kMethods[] = {"get", "post", "put", "patch", "delete"};
 
+// `f <T>(x)` or `conn.get < T > (x)`: a chained `<` then `>` whose left side is a name or a member
+// and whose right side is parenthesised reads like a generic call written with a space before `<`.
+bool looks_like_spaced_type_argument(const ast::Expr& outer, const ast::Expr& inner) {
+  if (outer.name != ">" || inner.name != "<" || inner.operands.empty() || !inner.operands[0]) return false;
+  const ast::Expr& callee = *inner.operands[0];
+  if (callee.kind != EK::Name && callee.kind != EK::Member) return false;
+  if (!outer.range.file || !outer.name_range.valid()) return false;
+  std::string_view text = outer.range.file->text();
+  size_t i = outer.name_range.end;
+  while (i < outer.range.end && (text[i] == ' ' || text[i] == '\t')) ++i;
+  return i < outer.range.end && text[i] == '(';
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- secrets
@@ -395,7 +408,12 @@ TypeRef Checker::binary(const ast::Expr& e, TypeRef expected) {
     const ast::Expr& inner = chained(a, true) ? a : b;
     auto& d = report(Code::E0208, e.range, "comparison operators do not chain: `" + inner.name + "` then `" + op + "`",
                      "chained comparison");
-    d.notes.push_back({std::nullopt, "split it with `&&`, e.g. `a < b && b < c`"});
+    if (looks_like_spaced_type_argument(e, inner) &&
+        (inner.operands[0]->kind == EK::Member || !find_local(inner.operands[0]->name)))
+      d.notes.push_back({std::nullopt, "for a type argument, write `" + text_of(*inner.operands[0]) +
+                                           "<T>(...)` with no space before `<`"});
+    else
+      d.notes.push_back({std::nullopt, "split it with `&&`, e.g. `a < b && b < c`"});
     expr(a);
     expr(b);
     return TypeStore::bool_();
@@ -577,19 +595,31 @@ TypeRef Checker::object(const ast::Expr& e, TypeRef expected) {
       all.push_back(f.name);
       if (!f.optional && std::find(provided.begin(), provided.end(), f.name) == provided.end()) missing.push_back(f.name);
     }
+    // One unknown field, one missing required field and a value that fits it: a misspelling,
+    // however far apart the names are (`fll_nme` for `full_name`), reported once at the unknown field.
+    const Field* only_missing = unknown.size() == 1 && missing.size() == 1 && !dynamic ? want->field(missing[0]) : nullptr;
     for (const auto* en : unknown) {
-      auto& d = report(Code::E0310, en->key.range, "record `" + rname + "` has no field `" + en->key.name + "`",
-                       "unknown field");
+      std::string message = "record `" + rname + "` has no field `" + en->key.name + "`";
       auto best = diagnostics::closest_match(en->key.name, missing);
       if (best) {
+        auto& d = report(Code::E0310, en->key.range, message, "unknown field");
         suggest(d, en->key.range, en->key.name, {*best});
         missing.erase(std::remove(missing.begin(), missing.end(), *best), missing.end());
         const Field* f = want->field(*best);
         expect(*en->value, f->optional ? ts_.optional(f->type) : f->type, "field `" + *best + "` of `" + rname + "`");
-      } else {
-        suggest(d, en->key.range, en->key.name, all);
-        expr(*en->value);
+        continue;
       }
+      TypeRef got = expr(*en->value);
+      if (only_missing && (is_unknown(got) || assignable(got, only_missing->type))) {
+        auto& d = report(Code::E0310, en->key.range, message, "did you mean `" + only_missing->name + "`?");
+        d.fix = diagnostics::Fix{en->key.range, only_missing->name, "replace with `" + only_missing->name + "`"};
+        if (only_missing->range.valid())
+          d.notes.push_back({only_missing->range, "`" + only_missing->name + "` is declared here"});
+        missing.clear();
+        continue;
+      }
+      auto& d = report(Code::E0310, en->key.range, message, "unknown field");
+      suggest(d, en->key.range, en->key.name, all);
     }
     if (!dynamic)
       for (const auto& n : missing) {

@@ -51,7 +51,7 @@ class Strategy : public antlr4::DefaultErrorStrategy {
 
 bool is_operator(int t) {
   switch (t) {
-    case P::DOT: case P::QDOT: case P::LBRACK: case P::LPAREN: case P::LT: case P::LE: case P::GT: case P::GE:
+    case P::DOT: case P::QDOT: case P::LBRACK: case P::LPAREN: case P::TYPE_ARGS: case P::LT: case P::LE: case P::GT: case P::GE:
     case P::EQ: case P::NEQ: case P::PLUS: case P::MINUS: case P::STAR: case P::SLASH: case P::PERCENT:
     case P::ANDAND: case P::OROR: case P::QQ: case P::QUESTION:
       return true;
@@ -402,7 +402,7 @@ class Builder {
     if (auto* m = dynamic_cast<P::GenericCallExprContext*>(c)) {
       auto e = node(K::Call, range(c));
       e->operands.push_back(op(m->opExpr()));
-      e->type_args.push_back(type(m->typeExpr()));
+      for (auto* t : m->typeExpr()) e->type_args.push_back(type(t));  // sema wants exactly one
       e->args = args(m->argList());
       return e;
     }
@@ -439,9 +439,6 @@ class Builder {
       // Left-deep chains (`a + b + c`) are walked iteratively on the left.
       e->operands.push_back(op(m->opExpr(0)));
       e->operands.push_back(op(m->opExpr(1)));
-      // `conn.get<T>(x)` with one argument is also `(conn.get < T) > (x)` to the grammar; comparisons
-      // do not chain, so that reading is never valid: take the generic call.
-      if (auto g = as_generic_call(*e, m->opExpr(1))) return g;
       return e;
     }
     if (auto* m = dynamic_cast<P::CondExprContext*>(c)) {
@@ -452,68 +449,6 @@ class Builder {
       return e;
     }
     return placeholder(c);
-  }
-
-  // `T` written in expression position (a name, a dotted name, `[T]`, `{ f: T }`) as a type.
-  static ast::TypePtr expr_to_type(const ast::Expr& x) {
-    using K = ast::Expr::Kind;
-    auto t = std::make_unique<ast::TypeExpr>();
-    t->range = x.range;
-    if (x.kind == K::Name) {
-      t->kind = ast::TypeExpr::Kind::Named;
-      t->name = x.name;
-      t->name_range = x.range;
-      return t;
-    }
-    if (x.kind == K::Member && x.operands.size() == 1 && x.operands[0]->kind == K::Name) {
-      t->kind = ast::TypeExpr::Kind::Named;
-      t->name = x.operands[0]->name + "." + x.name;
-      t->name_range = x.range;
-      return t;
-    }
-    if (x.kind == K::List && x.operands.size() == 1) {
-      auto inner = expr_to_type(*x.operands[0]);
-      if (!inner) return nullptr;
-      t->kind = ast::TypeExpr::Kind::List;
-      t->args.push_back(std::move(inner));
-      return t;
-    }
-    if (x.kind == K::Object) {
-      t->kind = ast::TypeExpr::Kind::Record;
-      for (const auto& en : x.entries) {
-        if (en.spread || en.quoted || !en.value) return nullptr;
-        auto ft = expr_to_type(*en.value);
-        if (!ft) return nullptr;
-        ast::FieldDecl f;
-        f.name = en.key;
-        f.type = std::move(ft);
-        f.range = en.range;
-        t->fields.push_back(std::move(f));
-      }
-      return t;
-    }
-    return nullptr;
-  }
-
-  // Rebuilds `(callee < T) > (arg)` as the generic call `callee<T>(arg)`; null when it is not one.
-  ast::ExprPtr as_generic_call(ast::Expr& e, P::OpExprContext* right_ctx) {
-    if (e.name != ">" || e.operands.size() != 2) return nullptr;
-    ast::Expr& left = *e.operands[0];
-    if (left.kind != ast::Expr::Kind::Binary || left.name != "<" || left.operands.size() != 2) return nullptr;
-    auto* prim = dynamic_cast<P::PrimaryExprContext*>(right_ctx);
-    if (!prim || !dynamic_cast<P::ParenExprContext*>(prim->primary())) return nullptr;
-    ast::Expr& callee = *left.operands[0];
-    if (callee.kind != ast::Expr::Kind::Member && callee.kind != ast::Expr::Kind::Name) return nullptr;
-    auto ty = expr_to_type(*left.operands[1]);
-    if (!ty) return nullptr;
-    auto call = node(ast::Expr::Kind::Call, e.range);
-    call->operands.push_back(std::move(left.operands[0]));
-    call->type_args.push_back(std::move(ty));
-    ast::Arg arg;
-    arg.range = e.operands[1]->range;
-    arg.value = std::move(e.operands[1]);
-    call->args.push_back(std::move(arg));
-    return call;
   }
 
   ast::ExprPtr primary(P::PrimaryContext* c) {
@@ -1044,12 +979,14 @@ std::optional<ast::Decl> Builder::build(P::DeclContext* c) {
 // Feeds a chunk's tokens to the parser; tokens know their source (error recovery needs it).
 class ChunkTokenSource : public antlr4::TokenSource {
  public:
-  explicit ChunkTokenSource(const Chunk& chunk) : chunk_(chunk) {}
+  explicit ChunkTokenSource(const Chunk& chunk) : chunk_(chunk), type_args_(type_argument_openers(chunk.toks)) {}
   std::unique_ptr<Token> nextToken() override {
     size_t i = std::min(next_, chunk_.toks.size() - 1);
     if (next_ < chunk_.toks.size()) ++next_;
     const Tok& t = chunk_.toks[i];
     size_t type = t.type == kEof ? Token::EOF : static_cast<size_t>(t.type);
+    while (next_type_arg_ < type_args_.size() && type_args_[next_type_arg_] < i) ++next_type_arg_;
+    if (next_type_arg_ < type_args_.size() && type_args_[next_type_arg_] == i) type = P::TYPE_ARGS;
     return std::make_unique<antlr4::CommonToken>(std::pair<TokenSource*, antlr4::CharStream*>(this, nullptr), type,
                                                  Token::DEFAULT_CHANNEL, t.begin, t.end);
   }
@@ -1063,6 +1000,8 @@ class ChunkTokenSource : public antlr4::TokenSource {
 
  private:
   const Chunk& chunk_;
+  std::vector<uint32_t> type_args_;  // indices of the `<` given to the parser as TYPE_ARGS
+  size_t next_type_arg_ = 0;
   size_t next_ = 0;
 };
 

@@ -80,6 +80,16 @@ struct Chunk {
 std::vector<Chunk> layout(Context& cx, std::vector<Tok> toks, uint32_t end, bool interpolation,
                           unsigned depth_budget);
 
+/// How many tokens past a `<` the search for the `>` that closes a type argument looks (keeps
+/// the search linear on hostile input like `a<b<c<d...`).
+constexpr size_t kMaxTypeArgTokens = 1024;
+
+/// Indices (ascending) of the `<` tokens in `toks` that open the type argument of a generic call:
+/// the `<` follows a name with no space between (`get<`), and its matching `>` (brackets balanced,
+/// only tokens that can form a type in between) is followed by `(`. The parser sees these as
+/// TYPE_ARGS; every other `<` is a comparison.
+std::vector<uint32_t> type_argument_openers(const std::vector<Tok>& toks);
+
 /// A piece of a decoded string literal: text (already unescaped), or an interpolation.
 struct RawPart {
   bool interp = false;

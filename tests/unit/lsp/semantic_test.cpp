@@ -127,6 +127,32 @@ TEST_F(Semantic, QuickFixFromTheDiagnosticFix) {
   EXPECT_EQ(edits[0].at("range").at("start"), p);
 }
 
+TEST_F(Semantic, QuickFixForAFieldFarFromTheMissingOne) {
+  std::string text = kMain;
+  text.replace(text.find("-> { email: string }"), 20, "-> common.Subscriber");
+  text.replace(text.find("return { email: e }"), 19, "return { person: e, email: e }");
+  c.open(main_uri, text, 1);
+  auto d = c.wait_diagnostics(main_uri, 1);
+  const auto& diags = d.at("diagnostics").as_array();
+  ASSERT_EQ(diags.size(), 1u) << json::serialize(d);  // E0310 only: no E0301 for `full_name`
+  EXPECT_EQ(diags[0].at("code").as_string(), "E0310");
+  auto p = position_of(text, "person");
+  EXPECT_EQ(diags[0].at("range").at("start"), p);
+  auto r = c.call("textDocument/codeAction",
+                  json::object{{"textDocument", json::object{{"uri", main_uri}}},
+                               {"range", json::object{{"start", p}, {"end", p}}},
+                               {"context", json::object{{"diagnostics", json::array{}}}}});
+  ASSERT_EQ(r.as_array().size(), 1u) << json::serialize(r);
+  const auto& action = r.at(0);
+  EXPECT_EQ(action.at("kind").as_string(), "quickfix");
+  EXPECT_NE(std::string(action.at("title").as_string()).find("full_name"), std::string::npos) << json::serialize(action);
+  const auto& edits = action.at("edit").at("changes").at(main_uri).as_array();
+  ASSERT_EQ(edits.size(), 1u);
+  EXPECT_EQ(edits[0].at("newText").as_string(), "full_name");
+  EXPECT_EQ(edits[0].at("range").at("start"), p);
+  EXPECT_EQ(n(edits[0].at("range").at("end").at("character")), n(p.at("character")) + 6);
+}
+
 TEST_F(Semantic, HoverShowsTypesDocsAndStdlib) {
   c.open(main_uri, kMain, 1);
   auto h = c.call("textDocument/hover", at(main_uri, kMain, "norm(current", 1));

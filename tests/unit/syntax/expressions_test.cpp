@@ -36,8 +36,7 @@ TEST(Expressions, CallsWithNamedAndGenericArguments) {
   EXPECT_EQ(expr_dump("crm.get<Contact>(\"/c\", accept_status: [404])"),
             "(call<Contact> (. crm get) \"/c\" accept_status=(list 404))");
   EXPECT_EQ(expr_dump("f<map<[string]>>(x)"), "(call<(map (list string))> f x)");
-  // One argument: the grammar also reads `(crm.get < Contact) > ("/c")`; comparisons do not chain,
-  // so the generic call is the only valid reading.
+  // More forms, and the `<` that stay comparisons: generics_test.cpp.
   EXPECT_EQ(expr_dump("crm.get<Contact>(\"/c\")"), "(call<Contact> (. crm get) \"/c\")");
   EXPECT_EQ(expr_dump("inv.get<[Warehouse]>(p)"), "(call<(list Warehouse)> (. inv get) p)");
   EXPECT_EQ(expr_dump("c.get<common.T>(p)"), "(call<common.T> (. c get) p)");
