@@ -445,7 +445,7 @@ constexpr Keyword kKeywords[] = {
     {"false", L::KW_FALSE},         {"null", L::KW_NULL},
 };
 
-// Keywords bucketed by first letter: index range into a sorted copy.
+// Keywords bucketed by first letter (a keyword is an ID spelled exactly like it).
 struct KeywordTable {
   std::array<std::vector<Keyword>, 26> by_letter;
   KeywordTable() {

@@ -3,6 +3,7 @@
 // every .flow file of the repository, on tricky hand-written inputs and on thousands of
 // deterministic mutations of the files.
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -130,6 +131,28 @@ TEST(LexerDiff, HandWrittenEdgeCases) {
   for (const char* c : cases) EXPECT_EQ(difference(c), "") << "case: " << c;
   std::string nul("a\0b\"\0\"", 6);
   EXPECT_EQ(difference(nul), "");
+}
+
+TEST(LexerDiff, EveryLiteralTokenOfTheGrammar) {
+  // `KW_X : 'x' ;` and `ARROW : '->' ;`: each literal alone, glued to a name and between others.
+  std::ifstream f(std::string(WEFT_SOURCE_DIR) + "/grammar/Weft.g4");
+  ASSERT_TRUE(f) << "grammar/Weft.g4 not found";
+  std::string line, all;
+  size_t literals = 0;
+  while (std::getline(f, line)) {
+    if (line.empty() || !std::isupper(static_cast<unsigned char>(line[0]))) continue;
+    size_t q = line.find(": '");
+    if (q == std::string::npos) continue;
+    size_t e = line.find("' ;", q + 3);
+    if (e == std::string::npos) continue;
+    std::string lit = line.substr(q + 3, e - q - 3);
+    ++literals;
+    for (const std::string& text : {lit, lit + "x", "x" + lit, lit + " " + lit, lit + lit, "(" + lit + ")"})
+      EXPECT_EQ(difference(text), "") << text;
+    all += lit + " ";
+  }
+  EXPECT_GE(literals, 70u);
+  EXPECT_EQ(difference(all), "");
 }
 
 TEST(LexerDiff, EveryFlowFileOfTheRepository) {
