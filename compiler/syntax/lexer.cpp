@@ -232,20 +232,37 @@ namespace {
 // Classes of consumed characters (code points; every non-ASCII code point is "other").
 enum Cls : uint8_t { kQuote, kBackslash, kDollar, kLBrace, kRBrace, kNotCrLf, kStrChar, kNotQuote, kInterpChar, kAny };
 
-bool matches(Cls c, int ch) {
-  switch (c) {
-    case kQuote: return ch == '"';
-    case kBackslash: return ch == '\\';
-    case kDollar: return ch == '$';
-    case kLBrace: return ch == '{';
-    case kRBrace: return ch == '}';
-    case kNotCrLf: return ch != '\r' && ch != '\n';
-    case kStrChar: return ch != '"' && ch != '\\' && ch != '$' && ch != '\r' && ch != '\n';
-    case kNotQuote: return ch != '"';
-    case kInterpChar: return ch != '"' && ch != '{' && ch != '}' && ch != '$';
-    case kAny: return true;
+// What the string rules tell apart in a character, as one bit each; 0 is the end of input.
+uint16_t category(int ch) {
+  switch (ch) {
+    case -1: return 0;
+    case '"': return 1u << 0;
+    case '\\': return 1u << 1;
+    case '$': return 1u << 2;
+    case '{': return 1u << 3;
+    case '}': return 1u << 4;
+    case '\r': return 1u << 5;
+    case '\n': return 1u << 6;
+    default: return 1u << 7;
   }
-  return false;
+}
+
+// The categories a class accepts.
+uint16_t accepted(Cls c) {
+  constexpr uint16_t all = 0xFF;
+  switch (c) {
+    case kQuote: return category('"');
+    case kBackslash: return category('\\');
+    case kDollar: return category('$');
+    case kLBrace: return category('{');
+    case kRBrace: return category('}');
+    case kNotCrLf: return all & ~(category('\r') | category('\n'));
+    case kStrChar: return all & ~(category('"') | category('\\') | category('$') | category('\r') | category('\n'));
+    case kNotQuote: return all & ~category('"');
+    case kInterpChar: return all & ~(category('"') | category('{') | category('}') | category('$'));
+    case kAny: return all;
+  }
+  return 0;
 }
 
 // The ATN of the string rules, built once. Node kinds: consume one character, ordered epsilon
@@ -259,6 +276,7 @@ struct StringAtn {
     int next = -1;            // consume: target; call: return node
     int target = -1;          // call: the rule's first node
     std::vector<int> succ;    // split: successors in priority order
+    uint16_t first = 0;       // categories of the characters it can consume first (calls included)
   };
   std::vector<Node> nodes;
   int triple = 0, string = 0, unterminated = 0;  // rule entry nodes
@@ -314,6 +332,18 @@ struct StringAtn {
       nodes[loop].succ = {call(esc, loop), call(interp, loop), consume(kDollar, loop), consume(kStrChar, loop), opt};
       nodes[unterminated].succ = {consume(kQuote, loop)};
     }
+    // First characters, to a fixed point (no rule matches the empty string).
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (auto& n : nodes) {
+        uint16_t f = n.kind == kConsume ? accepted(n.cls) : n.kind == kCall ? nodes[n.target].first : 0;
+        for (int x : n.succ) f |= nodes[x].first;
+        if ((f | n.first) != n.first) {
+          n.first |= f;
+          changed = true;
+        }
+      }
+    }
   }
 };
 
@@ -326,31 +356,36 @@ class StringVm {
  public:
   // Longest match of each rule (TRIPLE_STRING, STRING, UNTERMINATED_STRING) from `p`; 0: none.
   std::array<uint32_t, 3> run(std::string_view s, uint32_t p) {
-    const auto& atn = string_atn();
+    const auto& atn = atn_;
     stacks_.assign(1, {-1, -1});
     stack_ids_.clear();
     std::array<uint32_t, 3> best{0, 0, 0};
     list_.clear();
-    seen_.clear();
+    reset_seen();
+    auto at = [&](uint32_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : -1; };
+    lookahead_ = category(at(p));
     const int entries[3] = {atn.triple, atn.string, atn.unterminated};
     for (uint8_t alt = 0; alt < 3; ++alt) closure(make({0, 0, alt, false}, entries[alt]), list_, false);
     uint32_t pos = p;
     while (!list_.empty() && pos < s.size()) {
       auto c = static_cast<unsigned char>(s[pos]);
-      int ch = c < 0x80 ? c : 0x80;
+      uint16_t cat = category(c);
       size_t n = c < 0x80 ? 1 : std::max<size_t>(1, utf8_sequence(s, pos));
+      pos += static_cast<uint32_t>(n);
+      // Configurations that cannot take the next character are never added: they would die
+      // there without reaching a rule's end, so dropping them early changes nothing else.
+      lookahead_ = category(at(pos));
       reach_.clear();
-      seen_.clear();
+      reset_seen();
       int skip_alt = -1;
       for (const Thread& t : list_) {
         const auto& node = atn.nodes[t.node];
         if (node.kind != StringAtn::kConsume) continue;
         bool reached = t.alt == skip_alt;
         if (reached && t.nongreedy) continue;
-        if (!matches(node.cls, ch)) continue;
+        if (!(node.first & cat)) continue;
         if (closure(make(t, node.next), reach_, reached)) skip_alt = t.alt;
       }
-      pos += static_cast<uint32_t>(n);
       for (const Thread& t : reach_)
         if (atn.nodes[t.node].kind == StringAtn::kReturn) best[t.alt] = pos;
       list_.swap(reach_);
@@ -363,11 +398,12 @@ class StringVm {
     int node, stack;
     uint8_t alt;
     bool nongreedy;
+    bool operator==(const Thread&) const = default;
   };
 
   Thread make(Thread t, int node) const {
     t.node = node;
-    t.nongreedy = t.nongreedy || string_atn().nodes[node].nongreedy;
+    t.nongreedy = t.nongreedy || atn_.nodes[node].nongreedy;
     return t;
   }
 
@@ -378,15 +414,34 @@ class StringVm {
     return it->second;
   }
 
+  static uint64_t key(const Thread& t) {
+    return (static_cast<uint64_t>(t.stack) << 32) | (static_cast<uint64_t>(t.node) << 3) |
+           (static_cast<uint64_t>(t.alt) << 1) | (t.nongreedy ? 1 : 0);
+  }
+
+  void reset_seen() {
+    if (hashed_) seen_.clear();
+    hashed_ = false;
+  }
+
+  // Adds t unless an equal configuration is there already (a linear scan while the list is short).
   void add(const Thread& t, std::vector<Thread>& out) {
-    uint64_t key = (static_cast<uint64_t>(t.stack) << 32) | (static_cast<uint64_t>(t.node) << 3) |
-                   (static_cast<uint64_t>(t.alt) << 1) | (t.nongreedy ? 1 : 0);
-    if (seen_.insert(key).second) out.push_back(t);
+    constexpr size_t kLinear = 32;
+    if (!hashed_) {
+      if (std::find(out.begin(), out.end(), t) != out.end()) return;
+      out.push_back(t);
+      if (out.size() >= kLinear) {
+        for (const Thread& o : out) seen_.insert(key(o));
+        hashed_ = true;
+      }
+      return;
+    }
+    if (seen_.insert(key(t)).second) out.push_back(t);
   }
 
   // ANTLR's LexerATNSimulator::closure: returns whether this rule reached its end.
   bool closure(Thread t, std::vector<Thread>& out, bool reached) {
-    const auto& node = string_atn().nodes[t.node];
+    const auto& node = atn_.nodes[t.node];
     switch (node.kind) {
       case StringAtn::kReturn: {
         if (t.stack == 0) {
@@ -399,9 +454,10 @@ class StringVm {
         return closure(up, out, reached);
       }
       case StringAtn::kConsume:
-        if (!reached || !t.nongreedy) add(t, out);
+        if ((node.first & lookahead_) && (!reached || !t.nongreedy)) add(t, out);
         return reached;
       case StringAtn::kCall: {
+        if (!(atn_.nodes[node.target].first & lookahead_)) return reached;  // no use entering
         Thread in = make(t, node.target);
         in.stack = push(t.stack, node.next);
         return closure(in, out, reached);
@@ -417,6 +473,9 @@ class StringVm {
   std::unordered_map<uint64_t, int> stack_ids_;
   std::vector<Thread> list_, reach_;
   std::unordered_set<uint64_t> seen_;
+  const StringAtn& atn_ = string_atn();
+  bool hashed_ = false;      // seen_ holds the keys of the list being built
+  uint16_t lookahead_ = 0;   // category of the character after the current position
 };
 
 // ---------------------------------------------------------------- the scanner
