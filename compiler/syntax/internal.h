@@ -61,7 +61,15 @@ struct Context {
 /// Comments are appended to cx.module->comments; invalid characters, unterminated strings and
 /// comments and malformed numbers are reported, and their tokens dropped or turned into
 /// well-formed ones so that parsing goes on.
+/// Hand-written; produces exactly the token stream of the generated WeftLexer (grammar/Weft.g4).
 std::vector<Tok> lex(Context& cx, uint32_t begin, uint32_t end);
+/// The same pass run by the generated ANTLR lexer: the reference the differential test compares
+/// lex() with. Not used by parse().
+std::vector<Tok> lex_reference(Context& cx, uint32_t begin, uint32_t end);
+/// Shared tail of both lexers: records one raw token (comment, error report, repair) and appends
+/// it to `out` unless it is dropped. `last_bad_char_line` keeps invalid characters to one report
+/// per line (start it at 0).
+void add_lexed_token(Context& cx, Tok k, std::vector<Tok>& out, uint32_t& last_bad_char_line);
 
 /// Refuses pathological string nesting (`"${"${...}"}"`) before the lexer recurses into it:
 /// reports E0006 and returns false when strings and `${` nest deeper than cx.max_depth.

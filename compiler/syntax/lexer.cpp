@@ -1,9 +1,10 @@
-// The lexical pass: runs the generated ANTLR lexer over a UTF-32 copy of the source (invalid UTF-8
-// bytes become U+FFFD, one per byte, so offsets map back exactly), collects comments and reports
-// lexical errors in the user's terms.
+// The lexical pass: a hand-written scanner that yields exactly the tokens of the generated ANTLR
+// lexer (grammar/Weft.g4; offsets are bytes, an invalid UTF-8 byte is one character), collects
+// comments and reports lexical errors in the user's terms.
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <cstdio>
-
-#include <antlr4-runtime.h>
 
 #include "WeftLexer.h"
 #include "compiler/syntax/internal.h"
@@ -13,41 +14,6 @@ namespace weft::syntax::detail {
 using L = weft_grammar::WeftLexer;
 
 namespace {
-
-// ANTLRInputStream over code points we decoded ourselves (the runtime's own decoder throws on
-// invalid UTF-8).
-class CodePointStream : public antlr4::ANTLRInputStream {
- public:
-  explicit CodePointStream(std::u32string data) {
-    _data = std::move(data);
-    p = 0;
-  }
-};
-
-// Decodes s[begin, end) leniently: one code point per valid sequence, U+FFFD per invalid byte.
-// offsets[i] is the byte offset of code point i; offsets[n] == end.
-void decode_utf8(std::string_view s, uint32_t begin, uint32_t end, std::u32string& out,
-                 std::vector<uint32_t>& offsets) {
-  out.reserve(end - begin);
-  offsets.reserve(end - begin + 1);
-  for (uint32_t i = begin; i < end;) {
-    size_t n = utf8_sequence(s.substr(0, end), i);
-    offsets.push_back(i);
-    if (n == 0) {
-      out.push_back(0xFFFD);
-      ++i;
-      continue;
-    }
-    auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
-    char32_t cp = n == 1   ? b(0)
-                  : n == 2 ? ((b(0) & 0x1F) << 6) | (b(1) & 0x3F)
-                  : n == 3 ? ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F)
-                           : ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
-    out.push_back(cp);
-    i += static_cast<uint32_t>(n);
-  }
-  offsets.push_back(end);
-}
 
 std::string char_name(const Context& cx, uint32_t b, uint32_t e) {
   std::string_view t = cx.slice(b, e);
@@ -178,22 +144,7 @@ bool check_string_nesting(Context& cx) {
   return true;
 }
 
-std::vector<Tok> lex(Context& cx, uint32_t begin, uint32_t end) {
-  std::u32string data;
-  std::vector<uint32_t> offsets;
-  decode_utf8(cx.text, begin, end, data, offsets);
-  CodePointStream input(std::move(data));
-  L lexer(&input);
-  lexer.removeErrorListeners();
-  auto raw = lexer.getAllTokens();
-
-  std::vector<Tok> out;
-  out.reserve(raw.size());
-  uint32_t last_bad_char_line = 0;
-  for (const auto& t : raw) {
-    size_t s = t->getStartIndex(), e = t->getStopIndex() + 1;
-    if (s >= offsets.size() || e >= offsets.size() || e < s) continue;
-    Tok k{static_cast<int>(t->getType()), offsets[s], offsets[e], t->getChannel() != antlr4::Token::DEFAULT_CHANNEL};
+void add_lexed_token(Context& cx, Tok k, std::vector<Tok>& out, uint32_t& last_bad_char_line) {
     switch (k.type) {
       case L::DOC_COMMENT:
       case L::LINE_COMMENT:
@@ -252,17 +203,594 @@ std::vector<Tok> lex(Context& cx, uint32_t begin, uint32_t end) {
         // Extend over a run of invalid characters; one report per line.
         uint32_t line = cx.file->line_col(k.begin).line;
         cx.cover(k.begin, k.end);
-        if (line == last_bad_char_line) continue;
+        if (line == last_bad_char_line) return;
         last_bad_char_line = line;
         std::string what = char_name(cx, k.begin, k.end);
         std::string label = what.rfind("byte", 0) == 0 ? "the file must be UTF-8" : "not allowed here";
         cx.diags->add(diagnostics::Code::E0008, cx.range(k.begin, k.end), "invalid " + what, label);
-        continue;  // dropped from the token stream
+        return;  // dropped from the token stream
       }
       default:
         break;
     }
-    out.push_back(k);
+  out.push_back(k);
+}
+
+namespace {
+
+// ---------------------------------------------------------------- string literals
+//
+// The four string rules of the grammar (TRIPLE_STRING, UNTERMINATED_TRIPLE, STRING,
+// UNTERMINATED_STRING) are context-free (an interpolation holds strings holding interpolations)
+// and TRIPLE_STRING's body is non-greedy. The common shapes are scanned directly (see lex_string);
+// anything else runs StringVm, which mirrors what ANTLR's LexerATNSimulator does on the same ATN:
+// an ordered list of configurations (state, call stack, rule, "passed a non-greedy decision"),
+// closure in priority order, duplicates dropped, and, once a configuration of a rule reaches the
+// rule's end, the later non-greedy configurations of that rule pruned. The longest accepted match
+// wins; on a tie the rule listed first in the grammar.
+
+// Classes of consumed characters (code points; every non-ASCII code point is "other").
+enum Cls : uint8_t { kQuote, kBackslash, kDollar, kLBrace, kRBrace, kNotCrLf, kStrChar, kNotQuote, kInterpChar, kAny };
+
+// What the string rules tell apart in a character, as one bit each; 0 is the end of input.
+uint16_t category(int ch) {
+  switch (ch) {
+    case -1: return 0;
+    case '"': return 1u << 0;
+    case '\\': return 1u << 1;
+    case '$': return 1u << 2;
+    case '{': return 1u << 3;
+    case '}': return 1u << 4;
+    case '\r': return 1u << 5;
+    case '\n': return 1u << 6;
+    default: return 1u << 7;
+  }
+}
+
+// The categories a class accepts.
+uint16_t accepted(Cls c) {
+  constexpr uint16_t all = 0xFF;
+  switch (c) {
+    case kQuote: return category('"');
+    case kBackslash: return category('\\');
+    case kDollar: return category('$');
+    case kLBrace: return category('{');
+    case kRBrace: return category('}');
+    case kNotCrLf: return all & ~(category('\r') | category('\n'));
+    case kStrChar: return all & ~(category('"') | category('\\') | category('$') | category('\r') | category('\n'));
+    case kNotQuote: return all & ~category('"');
+    case kInterpChar: return all & ~(category('"') | category('{') | category('}') | category('$'));
+    case kAny: return all;
+  }
+  return 0;
+}
+
+// The ATN of the string rules, built once. Node kinds: consume one character, ordered epsilon
+// split (a decision; `nongreedy` for TRIPLE_STRING's loop), call of a rule, end of a rule.
+struct StringAtn {
+  enum Kind : uint8_t { kConsume, kSplit, kCall, kReturn };
+  struct Node {
+    Kind kind;
+    Cls cls = kAny;
+    bool nongreedy = false;
+    int next = -1;            // consume: target; call: return node
+    int target = -1;          // call: the rule's first node
+    std::vector<int> succ;    // split: successors in priority order
+    uint16_t first = 0;       // categories of the characters it can consume first (calls included)
+  };
+  std::vector<Node> nodes;
+  int triple = 0, string = 0, unterminated = 0;  // rule entry nodes
+
+  int add(Node n) {
+    nodes.push_back(std::move(n));
+    return static_cast<int>(nodes.size()) - 1;
+  }
+  int consume(Cls c, int next) { return add({kConsume, c, false, next, -1, {}}); }
+  int call(int rule, int ret) { return add({kCall, kAny, false, ret, rule, {}}); }
+  int split() { return add({kSplit, kAny, false, -1, -1, {}}); }
+
+  StringAtn() {
+    int ret = add({kReturn, kAny, false, -1, -1, {}});
+    // Rules are referenced before their nodes exist: reserve an entry split per rule.
+    int esc = split(), interp = split(), item = split();
+    triple = split();
+    string = split();
+    unterminated = split();
+    // ESC_SEQ : '\\' ~[\r\n]
+    nodes[esc].succ = {consume(kBackslash, consume(kNotCrLf, ret))};
+    // INTERP : '${' INTERP_ITEM* '}'
+    {
+      int loop = split();
+      nodes[loop].succ = {call(item, loop), consume(kRBrace, ret)};
+      nodes[interp].succ = {consume(kDollar, consume(kLBrace, loop))};
+    }
+    // INTERP_ITEM : STRING | TRIPLE_STRING | '{' INTERP_ITEM* '}' | ~["{}$]
+    {
+      int loop = split();
+      nodes[loop].succ = {call(item, loop), consume(kRBrace, ret)};
+      nodes[item].succ = {call(string, ret), call(triple, ret), consume(kLBrace, loop), consume(kInterpChar, ret)};
+    }
+    // TRIPLE_STRING : '"""' ( ESC_SEQ | INTERP | . )*? '"""'
+    {
+      int loop = split();
+      nodes[loop].nongreedy = true;
+      int close = consume(kQuote, consume(kQuote, consume(kQuote, ret)));
+      nodes[loop].succ = {close, call(esc, loop), call(interp, loop), consume(kAny, loop)};
+      nodes[triple].succ = {consume(kQuote, consume(kQuote, consume(kQuote, loop)))};
+    }
+    // STRING : '"' ( ESC_SEQ | INTERP | '$' | ~["\\$\r\n] )* '"'
+    {
+      int loop = split();
+      nodes[loop].succ = {call(esc, loop), call(interp, loop), consume(kDollar, loop), consume(kStrChar, loop),
+                          consume(kQuote, ret)};
+      nodes[string].succ = {consume(kQuote, loop)};
+    }
+    // UNTERMINATED_STRING : '"' ( ESC_SEQ | INTERP | '$' | ~["\\$\r\n] )* '\\'?
+    {
+      int loop = split(), opt = split();
+      nodes[opt].succ = {consume(kBackslash, ret), ret};
+      nodes[loop].succ = {call(esc, loop), call(interp, loop), consume(kDollar, loop), consume(kStrChar, loop), opt};
+      nodes[unterminated].succ = {consume(kQuote, loop)};
+    }
+    // First characters, to a fixed point (no rule matches the empty string).
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (auto& n : nodes) {
+        uint16_t f = n.kind == kConsume ? accepted(n.cls) : n.kind == kCall ? nodes[n.target].first : 0;
+        for (int x : n.succ) f |= nodes[x].first;
+        if ((f | n.first) != n.first) {
+          n.first |= f;
+          changed = true;
+        }
+      }
+    }
+  }
+};
+
+const StringAtn& string_atn() {
+  static const StringAtn atn;
+  return atn;
+}
+
+class StringVm {
+ public:
+  // Longest match of each rule (TRIPLE_STRING, STRING, UNTERMINATED_STRING) from `p`; 0: none.
+  std::array<uint32_t, 3> run(std::string_view s, uint32_t p) {
+    const auto& atn = atn_;
+    stacks_.assign(1, {-1, -1});
+    stack_ids_.clear();
+    std::array<uint32_t, 3> best{0, 0, 0};
+    list_.clear();
+    reset_seen();
+    auto at = [&](uint32_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : -1; };
+    lookahead_ = category(at(p));
+    const int entries[3] = {atn.triple, atn.string, atn.unterminated};
+    for (uint8_t alt = 0; alt < 3; ++alt) closure(make({0, 0, alt, false}, entries[alt]), list_, false);
+    uint32_t pos = p;
+    while (!list_.empty() && pos < s.size()) {
+      auto c = static_cast<unsigned char>(s[pos]);
+      uint16_t cat = category(c);
+      size_t n = c < 0x80 ? 1 : std::max<size_t>(1, utf8_sequence(s, pos));
+      pos += static_cast<uint32_t>(n);
+      // Configurations that cannot take the next character are never added: they would die
+      // there without reaching a rule's end, so dropping them early changes nothing else.
+      lookahead_ = category(at(pos));
+      reach_.clear();
+      reset_seen();
+      int skip_alt = -1;
+      for (const Thread& t : list_) {
+        const auto& node = atn.nodes[t.node];
+        if (node.kind != StringAtn::kConsume) continue;
+        bool reached = t.alt == skip_alt;
+        if (reached && t.nongreedy) continue;
+        if (!(node.first & cat)) continue;
+        if (closure(make(t, node.next), reach_, reached)) skip_alt = t.alt;
+      }
+      for (const Thread& t : reach_)
+        if (atn.nodes[t.node].kind == StringAtn::kReturn) best[t.alt] = pos;
+      list_.swap(reach_);
+    }
+    return best;
+  }
+
+ private:
+  struct Thread {
+    int node, stack;
+    uint8_t alt;
+    bool nongreedy;
+    bool operator==(const Thread&) const = default;
+  };
+
+  Thread make(Thread t, int node) const {
+    t.node = node;
+    t.nongreedy = t.nongreedy || atn_.nodes[node].nongreedy;
+    return t;
+  }
+
+  int push(int parent, int ret) {
+    uint64_t key = (static_cast<uint64_t>(parent) << 32) | static_cast<uint32_t>(ret);
+    auto [it, fresh] = stack_ids_.try_emplace(key, static_cast<int>(stacks_.size()));
+    if (fresh) stacks_.push_back({parent, ret});
+    return it->second;
+  }
+
+  static uint64_t key(const Thread& t) {
+    return (static_cast<uint64_t>(t.stack) << 32) | (static_cast<uint64_t>(t.node) << 3) |
+           (static_cast<uint64_t>(t.alt) << 1) | (t.nongreedy ? 1 : 0);
+  }
+
+  void reset_seen() {
+    if (hashed_) seen_.clear();
+    hashed_ = false;
+  }
+
+  // Adds t unless an equal configuration is there already (a linear scan while the list is short).
+  void add(const Thread& t, std::vector<Thread>& out) {
+    constexpr size_t kLinear = 32;
+    if (!hashed_) {
+      if (std::find(out.begin(), out.end(), t) != out.end()) return;
+      out.push_back(t);
+      if (out.size() >= kLinear) {
+        for (const Thread& o : out) seen_.insert(key(o));
+        hashed_ = true;
+      }
+      return;
+    }
+    if (seen_.insert(key(t)).second) out.push_back(t);
+  }
+
+  // ANTLR's LexerATNSimulator::closure: returns whether this rule reached its end.
+  bool closure(Thread t, std::vector<Thread>& out, bool reached) {
+    const auto& node = atn_.nodes[t.node];
+    switch (node.kind) {
+      case StringAtn::kReturn: {
+        if (t.stack == 0) {
+          add(t, out);
+          return true;
+        }
+        auto [parent, ret] = stacks_[t.stack];
+        Thread up = make(t, ret);
+        up.stack = parent;
+        return closure(up, out, reached);
+      }
+      case StringAtn::kConsume:
+        if ((node.first & lookahead_) && (!reached || !t.nongreedy)) add(t, out);
+        return reached;
+      case StringAtn::kCall: {
+        if (!(atn_.nodes[node.target].first & lookahead_)) return reached;  // no use entering
+        Thread in = make(t, node.target);
+        in.stack = push(t.stack, node.next);
+        return closure(in, out, reached);
+      }
+      case StringAtn::kSplit:
+        for (int next : node.succ) reached = closure(make(t, next), out, reached);
+        return reached;
+    }
+    return reached;
+  }
+
+  std::vector<std::pair<int, int>> stacks_;  // interned call stacks: (parent, return node); 0 is empty
+  std::unordered_map<uint64_t, int> stack_ids_;
+  std::vector<Thread> list_, reach_;
+  std::unordered_set<uint64_t> seen_;
+  const StringAtn& atn_ = string_atn();
+  bool hashed_ = false;      // seen_ holds the keys of the list being built
+  uint16_t lookahead_ = 0;   // category of the character after the current position
+};
+
+// ---------------------------------------------------------------- the scanner
+
+struct Keyword {
+  std::string_view text;
+  int type;
+};
+
+constexpr Keyword kKeywords[] = {
+    {"import", L::KW_IMPORT},       {"as", L::KW_AS},           {"type", L::KW_TYPE},
+    {"const", L::KW_CONST},         {"fn", L::KW_FN},           {"connection", L::KW_CONNECTION},
+    {"flow", L::KW_FLOW},           {"test", L::KW_TEST},       {"on", L::KW_ON},
+    {"options", L::KW_OPTIONS},     {"step", L::KW_STEP},       {"let", L::KW_LET},
+    {"if", L::KW_IF},               {"else", L::KW_ELSE},       {"switch", L::KW_SWITCH},
+    {"case", L::KW_CASE},           {"default", L::KW_DEFAULT}, {"for", L::KW_FOR},
+    {"in", L::KW_IN},               {"into", L::KW_INTO},       {"concurrency", L::KW_CONCURRENCY},
+    {"yield", L::KW_YIELD},         {"parallel", L::KW_PARALLEL}, {"branch", L::KW_BRANCH},
+    {"wait", L::KW_WAIT},           {"until", L::KW_UNTIL},     {"signal", L::KW_SIGNAL},
+    {"timeout", L::KW_TIMEOUT},     {"retry", L::KW_RETRY},     {"compensate", L::KW_COMPENSATE},
+    {"try", L::KW_TRY},             {"catch", L::KW_CATCH},     {"where", L::KW_WHERE},
+    {"fail", L::KW_FAIL},           {"with", L::KW_WITH},       {"return", L::KW_RETURN},
+    {"emit", L::KW_EMIT},           {"run", L::KW_RUN},         {"start", L::KW_START},
+    {"await", L::KW_AWAIT},         {"every", L::KW_EVERY},     {"mock", L::KW_MOCK},
+    {"expect", L::KW_EXPECT},       {"advance", L::KW_ADVANCE}, {"true", L::KW_TRUE},
+    {"false", L::KW_FALSE},         {"null", L::KW_NULL},
+};
+
+// Keywords bucketed by first letter (a keyword is an ID spelled exactly like it).
+struct KeywordTable {
+  std::array<std::vector<Keyword>, 26> by_letter;
+  KeywordTable() {
+    for (const auto& k : kKeywords) by_letter[k.text[0] - 'a'].push_back(k);
+  }
+  int type_of(std::string_view word) const {
+    if (word[0] < 'a' || word[0] > 'z') return L::ID;
+    for (const auto& k : by_letter[word[0] - 'a'])
+      if (k.text == word) return k.type;
+    return L::ID;
+  }
+};
+
+const KeywordTable& keywords() {
+  static const KeywordTable t;
+  return t;
+}
+
+constexpr bool is_digit(int c) { return c >= '0' && c <= '9'; }
+constexpr bool is_ident_start(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+constexpr bool is_ident(int c) { return is_ident_start(c) || is_digit(c); }
+
+class Scanner {
+ public:
+  Scanner(std::string_view text, uint32_t end) : s_(text.substr(0, end)), n_(end) {}
+
+  // Byte at k, or -1 past the end of the lexed range.
+  int at(uint32_t k) const { return k < n_ ? static_cast<unsigned char>(s_[k]) : -1; }
+
+  uint32_t ident_end(uint32_t k) const {
+    while (k < n_ && is_ident(static_cast<unsigned char>(s_[k]))) ++k;
+    return k;
+  }
+  uint32_t digits_end(uint32_t k) const {
+    while (k < n_ && is_digit(static_cast<unsigned char>(s_[k]))) ++k;
+    return k;
+  }
+  // [eE] [+-]? DIGIT+ at k: its end, or 0.
+  uint32_t exponent_end(uint32_t k) const {
+    if (at(k) != 'e' && at(k) != 'E') return 0;
+    ++k;
+    if (at(k) == '+' || at(k) == '-') ++k;
+    uint32_t d = digits_end(k);
+    return d > k ? d : 0;
+  }
+
+  // DURATION | FLOAT | INT | BAD_NUMBER at a digit: the longest, the first rule on a tie.
+  Tok number(uint32_t p) const {
+    uint32_t d = digits_end(p);
+    uint32_t duration = 0;
+    for (uint32_t k = p;;) {
+      uint32_t e = digits_end(k);
+      if (e == k) break;
+      if (at(e) == 'm' && at(e + 1) == 's') e += 2;
+      else if (at(e) == 'm' || at(e) == 's' || at(e) == 'h' || at(e) == 'd') e += 1;
+      else break;
+      duration = k = e;
+    }
+    uint32_t flt = 0, bad = 0;
+    if (at(d) == '.' && is_digit(at(d + 1))) {
+      uint32_t f = digits_end(d + 1);
+      uint32_t x = exponent_end(f);
+      flt = x ? x : f;
+      if (is_ident_start(at(f))) bad = ident_end(f + 1);
+    } else {
+      flt = exponent_end(d);
+      if (is_ident_start(at(d))) bad = ident_end(d + 1);
+    }
+    Tok t{L::DURATION, p, duration};
+    if (flt > t.end) t = {L::FLOAT, p, flt};
+    if (d > t.end) t = {L::INT, p, d};
+    if (bad > t.end) t = {L::BAD_NUMBER, p, bad};
+    return t;
+  }
+
+  // A string rule at a `"`.
+  Tok string(uint32_t p) {
+    if (at(p + 1) == '"') {
+      if (at(p + 2) != '"') return {L::STRING, p, p + 2};
+      return triple(p);
+    }
+    for (uint32_t i = p + 1;;) {
+      int c = at(i);
+      if (c == '"') return {L::STRING, p, i + 1};
+      if (c == -1 || c == '\n' || c == '\r') return {L::UNTERMINATED_STRING, p, i};
+      if (c == '\\') {
+        int e = at(i + 1);
+        if (e == -1 || e == '\n' || e == '\r') return {L::UNTERMINATED_STRING, p, i + 1};
+        i += 2;
+      } else if (c == '$' && at(i + 1) == '{') {
+        // `${...}` with no quote, brace, `$`, backslash or line break inside: read as an
+        // interpolation or as plain characters, it ends at the same `}`.
+        uint32_t j = i + 2;
+        for (int x = at(j); x != -1 && x != '"' && x != '{' && x != '}' && x != '$' && x != '\\' && x != '\r' && x != '\n';
+             x = at(++j)) {
+        }
+        if (at(j) != '}') return general_string(p);
+        i = j + 1;
+      } else {
+        ++i;
+      }
+    }
+  }
+
+ private:
+  // At `"""`: TRIPLE_STRING or UNTERMINATED_TRIPLE.
+  Tok triple(uint32_t p) {
+    uint32_t close = p + 3;  // first `"""` after the opening one
+    bool plain = true;       // no `\` or `$` before it
+    for (; close < n_; ++close) {
+      char c = s_[close];
+      if (c == '"' && at(close + 1) == '"' && at(close + 2) == '"') break;
+      if (c == '\\' || c == '$') plain = false;
+    }
+    uint32_t unterminated = close < n_ ? close + 2 : n_;
+    if (plain) {
+      if (close < n_) return {L::TRIPLE_STRING, p, close + 3};
+      return {L::UNTERMINATED_TRIPLE, p, unterminated};
+    }
+    auto m = vm_.run(s_, p);
+    // STRING (`""`) and UNTERMINATED_STRING (`"`) are shorter than UNTERMINATED_TRIPLE.
+    if (m[0] >= unterminated && m[0] > 0) return {L::TRIPLE_STRING, p, m[0]};
+    return {L::UNTERMINATED_TRIPLE, p, unterminated};
+  }
+
+  // At `"` not followed by `"`: TRIPLE_STRING and UNTERMINATED_TRIPLE cannot match.
+  Tok general_string(uint32_t p) {
+    auto m = vm_.run(s_, p);
+    if (m[1] >= m[2] && m[1] > 0) return {L::STRING, p, m[1]};
+    return {L::UNTERMINATED_STRING, p, m[2]};
+  }
+
+  std::string_view s_;
+  uint32_t n_;
+  StringVm vm_;
+};
+
+}  // namespace
+
+std::vector<Tok> lex(Context& cx, uint32_t begin, uint32_t end) {
+  Scanner sc(cx.text, end);
+  std::string_view s = cx.text.substr(0, end);
+  std::vector<Tok> out;
+  out.reserve((end - begin) / 4 + 16);
+  uint32_t last_bad_char_line = 0;
+  auto emit = [&](int type, uint32_t b, uint32_t e, bool hidden = false) {
+    Tok k{type, b, e, hidden};
+    if (type == L::DOC_COMMENT || type == L::LINE_COMMENT || type == L::BLOCK_COMMENT ||
+        type == L::UNTERMINATED_COMMENT || type == L::UNTERMINATED_STRING || type == L::UNTERMINATED_TRIPLE ||
+        type == L::BAD_NUMBER || type == L::ERROR_CHAR)
+      add_lexed_token(cx, k, out, last_bad_char_line);
+    else
+      out.push_back(k);
+  };
+  uint32_t i = begin;
+  while (i < end) {
+    int c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case ' ': case '\t': case '\f': case '\v':
+        ++i;
+        continue;
+      case '\n':
+        emit(L::NL, i, i + 1);
+        ++i;
+        continue;
+      case '\r': {
+        uint32_t e = sc.at(i + 1) == '\n' ? i + 2 : i + 1;
+        emit(L::NL, i, e);
+        i = e;
+        continue;
+      }
+      case '"': {
+        Tok t = sc.string(i);
+        emit(t.type, t.begin, t.end);
+        i = t.end;
+        continue;
+      }
+      case '/': {
+        int n = sc.at(i + 1);
+        if (n == '/') {
+          bool doc = sc.at(i + 2) == '/';
+          uint32_t e = i + 2;
+          while (e < end && s[e] != '\n' && s[e] != '\r') ++e;
+          emit(doc ? L::DOC_COMMENT : L::LINE_COMMENT, i, e, true);
+          i = e;
+        } else if (n == '*') {
+          size_t close = i + 2 <= end ? s.find("*/", i + 2) : std::string_view::npos;
+          if (close == std::string_view::npos) {
+            emit(L::UNTERMINATED_COMMENT, i, end, true);
+            i = end;
+          } else {
+            emit(L::BLOCK_COMMENT, i, static_cast<uint32_t>(close + 2), true);
+            i = static_cast<uint32_t>(close + 2);
+          }
+        } else {
+          emit(L::SLASH, i, i + 1);
+          ++i;
+        }
+        continue;
+      }
+      default:
+        break;
+    }
+    if (is_ident_start(c)) {
+      uint32_t e = sc.ident_end(i + 1);
+      emit(keywords().type_of(s.substr(i, e - i)), i, e);
+      i = e;
+      continue;
+    }
+    if (is_digit(c)) {
+      Tok t = sc.number(i);
+      emit(t.type, t.begin, t.end);
+      i = t.end;
+      continue;
+    }
+    int n = sc.at(i + 1);
+    int type = 0;
+    uint32_t len = 1;
+    switch (c) {
+      case '(': type = L::LPAREN; break;
+      case ')': type = L::RPAREN; break;
+      case '[': type = L::LBRACK; break;
+      case ']': type = L::RBRACK; break;
+      case '{': type = L::LBRACE; break;
+      case '}': type = L::RBRACE; break;
+      case ',': type = L::COMMA; break;
+      case ';': type = L::SEMI; break;
+      case ':': type = L::COLON; break;
+      case '.':
+        if (n == '.' && sc.at(i + 2) == '.') type = L::ELLIPSIS, len = 3;
+        else type = L::DOT;
+        break;
+      case '?':
+        if (n == '.') type = L::QDOT, len = 2;
+        else if (n == '?') type = L::QQ, len = 2;
+        else type = L::QUESTION;
+        break;
+      case '-':
+        if (n == '>') type = L::ARROW, len = 2;
+        else type = L::MINUS;
+        break;
+      case '=':
+        if (n == '>') type = L::FATARROW, len = 2;
+        else if (n == '=') type = L::EQ, len = 2;
+        else type = L::ASSIGN;
+        break;
+      case '!':
+        if (n == '=') type = L::NEQ, len = 2;
+        else type = L::BANG;
+        break;
+      case '<':
+        if (n == '=') type = L::LE, len = 2;
+        else type = L::LT;
+        break;
+      case '>':
+        if (n == '=') type = L::GE, len = 2;
+        else type = L::GT;
+        break;
+      case '+': type = L::PLUS; break;
+      case '*': type = L::STAR; break;
+      case '%': type = L::PERCENT; break;
+      case '&':
+        if (n == '&') type = L::ANDAND, len = 2;
+        break;
+      case '|':
+        if (n == '|') type = L::OROR, len = 2;
+        else type = L::PIPE;
+        break;
+      case 0xEF:  // U+FEFF (byte order mark) is white space
+        if (n == 0xBB && sc.at(i + 2) == 0xBF) {
+          i += 3;
+          continue;
+        }
+        break;
+      default:
+        break;
+    }
+    if (type == 0) {
+      // ERROR_CHAR: one code point, or one byte that starts no valid UTF-8 sequence.
+      size_t seq = utf8_sequence(s, i);
+      emit(L::ERROR_CHAR, i, i + static_cast<uint32_t>(seq ? seq : 1));
+      i += static_cast<uint32_t>(seq ? seq : 1);
+      continue;
+    }
+    emit(type, i, i + len);
+    i += len;
   }
   return out;
 }
