@@ -46,7 +46,7 @@ AnalysisPtr Workspace::build(const DocumentPtr& doc, uint64_t generation) {
   std::string path = normalised_path(doc->uri);
   a->source = std::make_shared<diagnostics::SourceFile>(path.empty() ? doc->uri : path, doc->text);
   BufferLoader loader(docs_);
-  auto program = std::make_shared<sema::CheckedProgram>(sema::check_source(a->source, loader));
+  auto program = std::make_shared<sema::CheckedProgram>(sema::check_source(a->source, loader, &modules_));
   for (const auto& m : program->modules)
     if (m->source == a->source) a->unit = m.get();
   if (!a->unit && program->root()) a->unit = program->root();
@@ -74,6 +74,7 @@ AnalysisPtr Workspace::analyse(const DocumentPtr& doc) {
       // Another thread is analysing this very text: wait for its result instead of parsing again.
       std::shared_future<AnalysisPtr> result = it->second->result;
       lock.unlock();
+      ++joined_;
       return result.get();
     }
     job = std::make_shared<InFlight>();
@@ -85,6 +86,8 @@ AnalysisPtr Workspace::analyse(const DocumentPtr& doc) {
   AnalysisPtr a;
   try {
     a = build(doc, job->generation);
+    ++builds_;
+    if (after_build) after_build(*a);
   } catch (...) {
     {
       std::lock_guard lock(mu_);

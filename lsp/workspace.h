@@ -2,9 +2,12 @@
 // version, built with the same stages as `weft check` (syntax::parse → sema::check_source).
 // Everything here speaks paths and byte offsets; handlers convert to LSP positions.
 // One parse + one check per document version: concurrent callers asking for the same version
-// share one computation, and a replaced analysis is destroyed off the caller's thread.
+// share one computation, imported files are parsed and checked again only when their text (or
+// the text of what they import) changed, and a replaced analysis is destroyed off the caller's thread.
 #pragma once
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -58,6 +61,17 @@ class BufferLoader : public sema::Loader {
 class Workspace {
  public:
   explicit Workspace(const DocumentStore& docs) : docs_(docs) {}
+
+  struct Stats {
+    uint64_t builds = 0;  ///< analyses computed (parse + check)
+    uint64_t joined = 0;  ///< callers that waited for another thread's analysis of the same text
+  };
+  Stats stats() const { return {builds_.load(), joined_.load()}; }
+  /// How often imported files were reused from the module cache or parsed again.
+  sema::ModuleCache::Stats import_stats() const { return modules_.stats(); }
+  /// Test hook: runs on the analysing thread after each analysis is computed, before it is cached.
+  std::function<void(const Analysis&)> after_build;
+
   /// The analysis of a document snapshot; cached until a different version is asked for. A
   /// caller asking for a version that another thread is analysing waits for that result instead
   /// of parsing again. Only the analysis of an open document's current text (or of a file that
@@ -98,6 +112,9 @@ class Workspace {
   std::map<std::string, std::shared_ptr<InFlight>> inflight_;
   std::map<std::string, uint64_t> generation_;  // uri → count of forget() calls
   std::vector<std::string> roots_;
+  sema::ModuleCache modules_;  // imported files, reused while unchanged (by path and text)
+  std::atomic<uint64_t> builds_{0};
+  std::atomic<uint64_t> joined_{0};
   Retirer retirer_;  // last member: destroyed first, so retired analyses go before the maps
 };
 
