@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "lsp/client.h"
+#include "lsp/handlers.h"
 #include "lsp/retirer.h"
 #include "lsp/text.h"
 #include "lsp/workspace.h"
@@ -185,6 +186,41 @@ TEST(Server, FirstChangeIsAnalysedAtOnceWhateverTheDebounce) {
   EXPECT_TRUE(p.at("diagnostics").as_array().empty());
   c.server().wait_idle();
   EXPECT_EQ(c.server().stats().published, 1u);
+}
+
+TEST(Handlers, StalePublicationsAreNeverSent) {
+  std::vector<json::value> sent;
+  std::vector<std::string> scheduled;
+  Handlers h([&](const json::value& m) { sent.push_back(m); }, [&](const std::string& uri) { scheduled.push_back(uri); });
+  const std::string uri = "file:///tmp/ws_h.flow";
+  h.notify("textDocument/didOpen",
+           json::object{{"textDocument", json::object{{"uri", uri}, {"languageId", "weft"}, {"version", 1}, {"text", "const a = 1\n"}}}});
+  auto v1 = h.diagnostics(uri);
+  ASSERT_TRUE(v1);
+  // A newer version arrives before version 1's diagnostics go out: they are dropped.
+  h.notify("textDocument/didChange",
+           json::object{{"textDocument", json::object{{"uri", uri}, {"version", 2}}},
+                        {"contentChanges", json::array{json::object{{"text", "const a = b\n"}}}}});
+  EXPECT_FALSE(h.publish(uri, std::move(*v1)));
+  EXPECT_TRUE(sent.empty());
+  auto v2 = h.diagnostics(uri);
+  ASSERT_TRUE(v2);
+  EXPECT_EQ(v2->params.at("version").as_int64(), 2);
+  EXPECT_EQ(v2->params.at("diagnostics").as_array().size(), 1u);
+  EXPECT_TRUE(h.publish(uri, std::move(*v2)));
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_FALSE(h.diagnostics(uri)) << "the same analysis is not published twice";
+  // Closed before its diagnostics go out: only the empty publication of didClose is sent.
+  h.notify("textDocument/didChange",
+           json::object{{"textDocument", json::object{{"uri", uri}, {"version", 3}}},
+                        {"contentChanges", json::array{json::object{{"text", "const a = c\n"}}}}});
+  auto v3 = h.diagnostics(uri);
+  ASSERT_TRUE(v3);
+  h.notify("textDocument/didClose", json::object{{"textDocument", json::object{{"uri", uri}}}});
+  EXPECT_FALSE(h.publish(uri, std::move(*v3)));
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_TRUE(sent.back().at("params").at("diagnostics").as_array().empty());
+  EXPECT_EQ(scheduled.size(), 3u);  // open + two changes
 }
 
 }  // namespace
