@@ -206,10 +206,10 @@ bool complete_members(std::vector<CompletionEntry>& out, const Analysis& a, cons
 
 std::vector<CompletionEntry> complete(const Analysis& a, uint32_t offset, const Analysis* last_good) {
   std::string_view text = a.source->text();
-  CursorContext ctx = context_at(text, a.tokens, offset);
+  CursorContext ctx = context_at(text, a.tokens(), offset);
   std::vector<CompletionEntry> out;
   if (ctx.in_comment || ctx.in_string) return out;
-  std::vector<LexicalDecl> decls = lexical_decls(text, a.tokens, offset);
+  std::vector<LexicalDecl> decls = lexical_decls(text, a.tokens(), offset);
   const Frame* f = ctx.innermost_block();
 
   if (ctx.after_dot) {
@@ -332,7 +332,7 @@ std::vector<std::string> split_params(std::string_view sig) {
 
 std::optional<SignatureResult> signature_help(const Analysis& a, uint32_t offset) {
   std::string_view text = a.source->text();
-  CursorContext ctx = context_at(text, a.tokens, offset);
+  CursorContext ctx = context_at(text, a.tokens(), offset);
   if (ctx.in_comment || ctx.in_string) return std::nullopt;
   // The innermost call paren.
   const Frame* call = nullptr;
@@ -348,7 +348,7 @@ std::optional<SignatureResult> signature_help(const Analysis& a, uint32_t offset
   uint32_t index = 0;
   int depth = 0;
   std::string named;
-  const auto& toks = a.tokens;
+  const auto& toks = a.tokens();
   for (size_t i = call->open + 1; i < toks.size() && toks[i].begin < offset; ++i) {
     std::string_view t = text.substr(toks[i].begin, toks[i].end - toks[i].begin);
     bool punct = toks[i].kind == Token::Kind::Punct || toks[i].kind == Token::Kind::InterpStart ||
@@ -381,7 +381,7 @@ std::optional<SignatureResult> signature_help(const Analysis& a, uint32_t offset
   std::string receiver = dotted && callee >= 3 ? std::string(text.substr(toks[callee - 3].begin, toks[callee - 3].end - toks[callee - 3].begin)) : "";
 
   SignatureResult r;
-  std::vector<LexicalDecl> decls = lexical_decls(text, a.tokens, offset);
+  std::vector<LexicalDecl> decls = lexical_decls(text, a.tokens(), offset);
   const std::string& name = call->detail;
   const LexicalDecl* recv = receiver.empty() ? nullptr : find_decl(decls, receiver);
   auto add_fact = [&](const Fact& f) {

@@ -34,8 +34,8 @@ std::vector<Fold> folding_ranges(const Analysis& a) {
       out.push_back({import_begin->begin, import_end->end, "imports"});
     import_begin = import_end = nullptr;
   };
-  for (size_t i = 0; i < a.tokens.size(); ++i) {
-    const Token& t = a.tokens[i];
+  for (size_t i = 0; i < a.tokens().size(); ++i) {
+    const Token& t = a.tokens()[i];
     bool line_comment = (t.kind == Token::Kind::Comment || t.kind == Token::Kind::DocComment) &&
                         token_text(a, t).substr(0, 2) == "//";
     if (line_comment && t.line_start) {

@@ -180,29 +180,31 @@ void Handlers::notify(std::string_view method, const json::value& params) {
     }
   } else if (method == "textDocument/didClose") {
     std::string uri = document_uri_from_json(params);
+    std::lock_guard lock(published_mu_);
     docs_.close(uri);
     workspace_.forget(uri);
-    {
-      std::lock_guard lock(published_mu_);
-      published_.erase(uri);
-    }
+    published_.erase(uri);
     notify_(notification("textDocument/publishDiagnostics",
                          json::object{{"uri", uri}, {"diagnostics", json::array{}}}));
   }
 }
 
-std::optional<json::value> Handlers::diagnostics(const std::string& uri) {
+std::optional<Handlers::Publication> Handlers::diagnostics(const std::string& uri) {
   DocumentPtr doc = docs_.get(uri);
   if (!doc) return std::nullopt;
   AnalysisPtr a = workspace_.analyse(doc);
   {
     std::lock_guard lock(published_mu_);
-    auto [it, fresh] = published_.try_emplace(uri, doc->version);
-    if (!fresh && it->second == doc->version) return std::nullopt;
-    it->second = doc->version;
+    if (auto it = published_.find(uri); it != published_.end() && it->second == a->serial) return std::nullopt;
   }
   LineIndex index(a->source->text());
+  std::map<const diagnostics::SourceFile*, LineIndex> note_indexes;  // one per file that notes point into
+  auto index_of = [&](const diagnostics::SourceFile* f) -> const LineIndex& {
+    if (f == a->source.get()) return index;
+    return note_indexes.try_emplace(f, f->text()).first->second;
+  };
   std::vector<Diagnostic> out;
+  out.reserve(a->diagnostics.size());
   for (const auto& d : a->diagnostics) {
     Diagnostic pd;
     pd.range = to_range(index, d.range.begin, d.range.end);
@@ -218,12 +220,21 @@ std::optional<json::value> Handlers::diagnostics(const std::string& uri) {
         pd.message += "\nnote: " + n.message;
         continue;
       }
-      LineIndex ni(n.range->file->text());
+      const LineIndex& ni = index_of(n.range->file);
       pd.related.push_back({{path_to_uri(n.range->file->path()), to_range(ni, n.range->begin, n.range->end)}, n.message});
     }
     out.push_back(std::move(pd));
   }
-  return json::object{{"uri", uri}, {"version", doc->version}, {"diagnostics", to_json(out)}};
+  return Publication{json::object{{"uri", uri}, {"version", doc->version}, {"diagnostics", to_json(out)}}, a};
+}
+
+bool Handlers::publish(const std::string& uri, Publication publication) {
+  // Under published_mu_ so that it cannot overtake didClose's empty publication.
+  std::lock_guard lock(published_mu_);
+  if (!workspace_.current(*publication.analysis)) return false;
+  notify_(notification("textDocument/publishDiagnostics", std::move(publication.params)));
+  published_[uri] = publication.analysis->serial;
+  return true;
 }
 
 AnalysisPtr Handlers::analysis_of(const std::string& uri) {
@@ -389,7 +400,7 @@ json::value Handlers::prepare_rename(const json::value& params, const std::atomi
   const sema::Symbol* s = symbol_at(*a, offset);
   if (!s || !key_of(*s) || s->kind == sema::SymbolKind::Test) return nullptr;
   // The identifier under the cursor.
-  for (const auto& t : a->tokens)
+  for (const auto& t : a->tokens())
     if (t.kind == Token::Kind::Ident && t.begin <= offset && offset <= t.end)
       return json::object{{"range", to_json(to_range(index, t.begin, t.end))}, {"placeholder", s->name}};
   return nullptr;

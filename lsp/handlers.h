@@ -33,9 +33,17 @@ class Handlers {
                              const std::atomic<bool>& cancelled);
   /// Handles a notification (unknown ones are ignored).
   void notify(std::string_view method, const boost::json::value& params);
+  /// What diagnostics() computed: the publishDiagnostics params and the analysis they come from.
+  struct Publication {
+    boost::json::value params;
+    AnalysisPtr analysis;
+  };
   /// The publishDiagnostics params for the current version of `uri`; nullopt when the document is
-  /// closed or this version was already published.
-  std::optional<boost::json::value> diagnostics(const std::string& uri);
+  /// closed or this very analysis was already published.
+  std::optional<Publication> diagnostics(const std::string& uri);
+  /// Sends a Publication unless it is stale by now (the document was closed or changed, or an
+  /// import changed since the analysis started); true when it was sent.
+  bool publish(const std::string& uri, Publication publication);
 
   /// The capabilities advertised in the initialize result.
   static boost::json::value capabilities();
@@ -69,7 +77,7 @@ class Handlers {
   Workspace workspace_;
   std::map<std::string_view, Request> requests_;
   std::mutex published_mu_;
-  std::map<std::string, int64_t> published_;  // uri → last published version
+  std::map<std::string, uint64_t> published_;  // uri → serial of the last published analysis
 };
 
 }  // namespace weft::lsp

@@ -80,7 +80,7 @@ std::string describe(const sema::Symbol& s) {
 std::string code_block(const std::string& code) { return "```flow\n" + code + "\n```"; }
 
 const Token* token_at(const Analysis& a, uint32_t offset) {
-  for (const auto& t : a.tokens) {
+  for (const auto& t : a.tokens()) {
     if (t.begin > offset) break;
     if (t.begin <= offset && offset <= t.end && (t.kind == Token::Kind::Ident || t.kind == Token::Kind::Keyword))
       return &t;
@@ -106,9 +106,9 @@ std::optional<HoverResult> hover(const Analysis& a, uint32_t offset) {
   auto tok_text = [&](const Token& t) { return text.substr(t.begin, t.end - t.begin); };
   // Keywords (unless used as a name: after `.` or before `:`).
   if (tok && tok->kind == Token::Kind::Keyword) {
-    size_t i = static_cast<size_t>(tok - a.tokens.data());
-    bool after_dot = i > 0 && (tok_text(a.tokens[i - 1]) == "." || tok_text(a.tokens[i - 1]) == "?.");
-    bool before_colon = i + 1 < a.tokens.size() && tok_text(a.tokens[i + 1]) == ":";
+    size_t i = static_cast<size_t>(tok - a.tokens().data());
+    bool after_dot = i > 0 && (tok_text(a.tokens()[i - 1]) == "." || tok_text(a.tokens()[i - 1]) == "?.");
+    bool before_colon = i + 1 < a.tokens().size() && tok_text(a.tokens()[i + 1]) == ":";
     if (!after_dot && !before_colon)
       if (const Fact* f = find_fact(keyword_facts(), tok_text(*tok)))
         return HoverResult{code_block(std::string(f->label)) + "\n\n" + std::string(f->doc), tok->begin, tok->end};

@@ -33,7 +33,7 @@ const std::vector<std::string>& semantic_token_modifiers() {
 std::vector<SemanticToken> semantic_tokens(const Analysis& a) {
   using K = Token::Kind;
   std::string_view text = a.source->text();
-  const auto& toks = a.tokens;
+  const auto& toks = a.tokens();
   auto tx = [&](size_t i) { return text.substr(toks[i].begin, toks[i].end - toks[i].begin); };
   auto is = [&](size_t i, std::string_view s) {
     return i < toks.size() && toks[i].kind != K::String && toks[i].kind != K::Comment &&

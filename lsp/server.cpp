@@ -217,9 +217,14 @@ void Server::schedule_analysis(const std::string& uri) {
   auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(amu_);
+    auto [last, first_change] = last_change_.try_emplace(uri, now);
+    bool quiet = first_change || now - last->second >= options_.debounce;
+    last->second = now;
     auto [it, fresh] = analyses_pending_.try_emplace(uri, PendingAnalysis{now, now});
-    it->second.due = std::min(now + options_.debounce, it->second.first + options_.max_delay);
-    if (fresh) it->second.due = now + options_.debounce;
+    if (fresh)
+      it->second.due = quiet ? now : now + options_.debounce;  // an isolated change starts at once
+    else
+      it->second.due = std::min(now + options_.debounce, it->second.first + options_.max_delay);
   }
   acv_.notify_all();
 }
@@ -256,17 +261,14 @@ void Server::analysis_loop() {
     }
     try {
       ++analyses_;
-      if (auto params = handlers_->diagnostics(uri)) {
+      if (auto publication = handlers_->diagnostics(uri)) {
         // Publish only when no newer version arrived meanwhile: the newest version wins.
         bool stale = false;
         {
           std::lock_guard lock(amu_);
           stale = analyses_pending_.count(uri) > 0;
         }
-        if (!stale) {
-          send(notification("textDocument/publishDiagnostics", std::move(*params)));
-          ++published_;
-        }
+        if (!stale && handlers_->publish(uri, std::move(*publication))) ++published_;
       }
     } catch (const std::exception& e) {
       send(notification("window/logMessage",

@@ -2,6 +2,12 @@
 // receive(); `$/cancelRequest` and `exit` act at once, everything else is handled in order on one
 // worker thread; document analyses run on their own thread, debounced per document (the newest
 // version wins, stale versions are never analysed or published). Output goes to a Sink.
+//
+// Debounce: a change that comes after a quiet period of at least `debounce` (the usual case: an
+// isolated edit, a pause in typing, didOpen) is analysed at once; changes that follow each other
+// more closely (a burst: fast typing, a paste sent as several edits, an editor's multi-edit) are
+// coalesced, and the analysis starts once the document has been quiet for `debounce`, at most
+// `max_delay` after the first change of the burst.
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -32,8 +38,9 @@ using CancelFlag = std::shared_ptr<std::atomic<bool>>;
 struct Cancelled {};
 
 struct ServerOptions {
-  /// Quiet time after the last change of a document before it is analysed.
-  std::chrono::milliseconds debounce{75};
+  /// Changes closer together than this are one burst, analysed once the document has been
+  /// quiet this long; a change after a longer quiet period is analysed at once.
+  std::chrono::milliseconds debounce{50};
   /// Longest an analysis is postponed by continuous typing.
   std::chrono::milliseconds max_delay{500};
   /// Test hook: runs on the worker before each request is handled (may block).
@@ -103,6 +110,7 @@ class Server {
   std::mutex amu_;
   std::condition_variable acv_;
   std::map<std::string, PendingAnalysis> analyses_pending_;
+  std::map<std::string, std::chrono::steady_clock::time_point> last_change_;  // uri → its latest change
   bool analysing_ = false;
   bool astop_ = false;
   std::atomic<uint64_t> analyses_{0};

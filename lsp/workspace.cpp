@@ -1,10 +1,12 @@
 #include "lsp/workspace.h"
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "lsp/text.h"
 
@@ -29,21 +31,22 @@ bool BufferLoader::read(const std::string& path, std::string& text, std::string&
   return disk_.read(path, text, error);
 }
 
-AnalysisPtr Workspace::analyse(const DocumentPtr& doc) {
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = cache_.find(doc->uri); it != cache_.end() && it->second->version == doc->version &&
-                                         it->second->source->text() == doc->text)
-      return it->second;
-  }
+const std::vector<Token>& Analysis::tokens() const {
+  std::call_once(tokens_once_, [&] { tokens_ = lex(source->text()); });
+  return tokens_;
+}
+
+AnalysisPtr Workspace::build(const DocumentPtr& doc, uint64_t generation) {
   auto a = std::make_shared<Analysis>();
+  a->generation = generation;
   a->uri = doc->uri;
   a->version = doc->version;
+  static std::atomic<uint64_t> serials{0};
+  a->serial = ++serials;
   std::string path = normalised_path(doc->uri);
   a->source = std::make_shared<diagnostics::SourceFile>(path.empty() ? doc->uri : path, doc->text);
-  a->tokens = lex(a->source->text());
   BufferLoader loader(docs_);
-  auto program = std::make_shared<sema::CheckedProgram>(sema::check_source(a->source, loader));
+  auto program = std::make_shared<sema::CheckedProgram>(sema::check_source(a->source, loader, &modules_));
   for (const auto& m : program->modules)
     if (m->source == a->source) a->unit = m.get();
   if (!a->unit && program->root()) a->unit = program->root();
@@ -54,10 +57,71 @@ AnalysisPtr Workspace::analyse(const DocumentPtr& doc) {
     }
   }
   a->program = std::move(program);
-  std::lock_guard lock(mu_);
-  cache_[doc->uri] = a;
-  if (a->syntax_ok) good_[doc->uri] = a;
   return a;
+}
+
+AnalysisPtr Workspace::analyse(const DocumentPtr& doc) {
+  std::shared_ptr<InFlight> job;
+  {
+    std::unique_lock lock(mu_);
+    if (auto it = cache_.find(doc->uri); it != cache_.end() && it->second->version == doc->version &&
+                                         it->second->source->text() == doc->text)
+      return it->second;
+    uint64_t generation = generation_[doc->uri];
+    if (auto it = inflight_.find(doc->uri); it != inflight_.end() && it->second->generation == generation &&
+                                            it->second->doc->version == doc->version &&
+                                            (it->second->doc == doc || it->second->doc->text == doc->text)) {
+      // Another thread is analysing this very text: wait for its result instead of parsing again.
+      std::shared_future<AnalysisPtr> result = it->second->result;
+      lock.unlock();
+      ++joined_;
+      return result.get();
+    }
+    job = std::make_shared<InFlight>();
+    job->doc = doc;
+    job->generation = generation;
+    job->result = job->promise.get_future().share();
+    inflight_[doc->uri] = job;  // a newer version replaces an older one; the older one's waiters keep their job
+  }
+  AnalysisPtr a;
+  try {
+    a = build(doc, job->generation);
+    ++builds_;
+    if (after_build) after_build(*a);
+  } catch (...) {
+    {
+      std::lock_guard lock(mu_);
+      if (auto it = inflight_.find(doc->uri); it != inflight_.end() && it->second == job) inflight_.erase(it);
+    }
+    job->promise.set_exception(std::current_exception());
+    throw;
+  }
+  AnalysisPtr old_cache, old_good;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = inflight_.find(doc->uri); it != inflight_.end() && it->second == job) inflight_.erase(it);
+    // Cache only what is still current: the open document's text (not an older version that a
+    // slower thread finished late) or a file that is not open, and nothing that started before
+    // a forget() (an import changed while it ran).
+    DocumentPtr now = docs_.get(doc->uri);
+    bool current = now ? now->version == doc->version && (now == doc || now->text == doc->text) : doc->version < 0;
+    if (current && generation_[doc->uri] == job->generation) {
+      old_cache = std::exchange(cache_[doc->uri], a);
+      if (a->syntax_ok) old_good = std::exchange(good_[doc->uri], a);
+    }
+  }
+  job->promise.set_value(a);
+  retirer_.retire(std::move(old_cache));
+  retirer_.retire(std::move(old_good));
+  return a;
+}
+
+bool Workspace::current(const Analysis& a) const {
+  DocumentPtr now = docs_.get(a.uri);
+  if (!now || now->version != a.version || now->text != a.source->text()) return false;
+  std::lock_guard lock(mu_);
+  auto it = generation_.find(a.uri);
+  return (it == generation_.end() ? 0 : it->second) == a.generation;
 }
 
 AnalysisPtr Workspace::analyse_uri(const std::string& uri) {
@@ -78,9 +142,21 @@ AnalysisPtr Workspace::last_good(const std::string& uri) {
 }
 
 void Workspace::forget(const std::string& uri) {
-  std::lock_guard lock(mu_);
-  cache_.erase(uri);
-  good_.erase(uri);
+  AnalysisPtr old_cache, old_good;
+  {
+    std::lock_guard lock(mu_);
+    ++generation_[uri];
+    if (auto it = cache_.find(uri); it != cache_.end()) {
+      old_cache = std::move(it->second);
+      cache_.erase(it);
+    }
+    if (auto it = good_.find(uri); it != good_.end()) {
+      old_good = std::move(it->second);
+      good_.erase(it);
+    }
+  }
+  retirer_.retire(std::move(old_cache));
+  retirer_.retire(std::move(old_good));
 }
 
 std::vector<std::string> Workspace::dependents(const std::string& uri) {
@@ -96,6 +172,10 @@ std::vector<std::string> Workspace::dependents(const std::string& uri) {
         break;
       }
   }
+  // An analysis still running may have read this file already (its imports are not known yet).
+  for (const auto& [other, job] : inflight_)
+    if (other != uri && docs_.get(other) && std::find(out.begin(), out.end(), other) == out.end())
+      out.push_back(other);
   return out;
 }
 

@@ -1,7 +1,9 @@
 // The type checker's entry points: check one parsed module, or a whole program of files
 // connected by relative imports (`import "./common.flow" as common`).
 #pragma once
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -32,12 +34,13 @@ struct ModuleUnit {
   diagnostics::SourcePtr source;
   ast::Module ast;
   CheckedModule checked;
+  std::shared_ptr<TypeStore> types;  ///< owns the module's types (it outlives its program when cached)
 };
 
 /// A checked program: the root file and everything it imports.
 struct CheckedProgram {
   std::shared_ptr<TypeStore> types;               ///< owns every type in the modules
-  std::vector<std::unique_ptr<ModuleUnit>> modules;  ///< the root first, then imports in load order
+  std::vector<std::shared_ptr<ModuleUnit>> modules;  ///< the root first, then imports in load order
   /// Syntax + semantic diagnostics of all files, sorted. Their ranges point into the modules'
   /// sources: keep the program alive while the diagnostics are used.
   diagnostics::Bag diagnostics;
@@ -51,13 +54,48 @@ struct CheckedProgram {
   bool has_errors() const { return diagnostics.has_errors(); }
 };
 
+/// An imported file as an earlier check left it: reusable while its text and the texts of the
+/// files it imports are unchanged. Immutable once stored.
+struct CachedModule {
+  std::shared_ptr<ModuleUnit> unit;                          ///< parsed and checked
+  diagnostics::Bag diagnostics;                              ///< what the file adds to a program's diagnostics
+  std::vector<std::shared_ptr<const CachedModule>> imports;  ///< the files it imports, as it was checked against them
+};
+
+/// Imported files kept between checks (the language server keeps one per workspace), by normalised
+/// path. check_source() still reads every import; one whose text, and whose imports' texts, equal
+/// the cached ones is reused instead of parsed and checked again. Files with an import cycle or an
+/// unreadable import are never cached; root files neither. Thread-safe.
+class ModuleCache {
+ public:
+  struct Stats {
+    uint64_t reused = 0;  ///< imports taken from the cache
+    uint64_t loaded = 0;  ///< imports parsed and checked
+  };
+  /// The newest entry for a path, or null.
+  std::shared_ptr<const CachedModule> find(const std::string& path) const;
+  /// Replaces the entry for a path.
+  void store(const std::string& path, std::shared_ptr<const CachedModule> module);
+  /// Counts one import resolution (`reused` or loaded).
+  void count(bool reused);
+  Stats stats() const;
+  /// Drops every entry.
+  void clear();
+
+ private:
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const CachedModule>> entries_;
+  Stats stats_;
+};
+
 /// Checks a file and its imports, reading through `loader`. A root file that cannot be read
 /// gives an E0009 diagnostic with no range.
 CheckedProgram check_file(const std::string& path, Loader& loader);
 /// check_file with a FileLoader.
 CheckedProgram check_file(const std::string& path);
-/// Checks a source already in memory (its path anchors relative imports).
-CheckedProgram check_source(diagnostics::SourcePtr source, Loader& loader);
+/// Checks a source already in memory (its path anchors relative imports); imported files are
+/// reused from `cache` when unchanged (and stored there) when one is given.
+CheckedProgram check_source(diagnostics::SourcePtr source, Loader& loader, ModuleCache* cache = nullptr);
 
 /// The imports of a module, resolved: each `import` declaration → its checked module
 /// (null when loading failed; uses of it are then silently unknown).

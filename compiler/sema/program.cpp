@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "compiler/sema/check.h"
 #include "compiler/syntax/parse.h"
@@ -48,6 +49,34 @@ std::vector<diagnostics::Range> CheckedProgram::references_to(const Symbol* s) c
   return out;
 }
 
+std::shared_ptr<const CachedModule> ModuleCache::find(const std::string& path) const {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(path);
+  return it == entries_.end() ? nullptr : it->second;
+}
+
+void ModuleCache::store(const std::string& path, std::shared_ptr<const CachedModule> module) {
+  std::shared_ptr<const CachedModule> old;  // released outside the lock
+  std::lock_guard lock(mu_);
+  old = std::exchange(entries_[path], std::move(module));
+}
+
+void ModuleCache::count(bool reused) {
+  std::lock_guard lock(mu_);
+  ++(reused ? stats_.reused : stats_.loaded);
+}
+
+ModuleCache::Stats ModuleCache::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void ModuleCache::clear() {
+  std::unordered_map<std::string, std::shared_ptr<const CachedModule>> old;
+  std::lock_guard lock(mu_);
+  old.swap(entries_);
+}
+
 namespace {
 
 std::string normalise(const std::string& p) {
@@ -57,22 +86,29 @@ std::string normalise(const std::string& p) {
 
 class Builder {
  public:
-  Builder(Loader& loader, CheckedProgram& prog) : loader_(loader), prog_(prog) {}
+  Builder(Loader& loader, CheckedProgram& prog, ModuleCache* cache) : loader_(loader), prog_(prog), cache_(cache) {}
 
-  ModuleUnit* load(const std::string& path, diagnostics::SourcePtr source) {
-    auto unit = std::make_unique<ModuleUnit>();
+  /// Parses and checks one file and (recursively) what it imports; `root` files are never cached.
+  ModuleUnit* load(const std::string& path, diagnostics::SourcePtr source, bool root) {
+    auto unit = std::make_shared<ModuleUnit>();
     ModuleUnit* u = unit.get();
     u->path = path;
     u->source = source;
+    u->types = prog_.types;
     auto parsed = syntax::parse(source);
     u->ast = std::move(parsed.module);
     if (!u->ast.source) u->ast.source = source;
     bool syntax_errors = parsed.diags.has_errors();
+    diagnostics::Bag contributed;  // what this file adds to the program's diagnostics
+    contributed.append(parsed.diags);
     prog_.diagnostics.append(parsed.diags);
-    prog_.modules.push_back(std::move(unit));
+    prog_.modules.push_back(unit);
     done_[path] = u;
     stack_.push_back(path);
 
+    // Reusable later only when its result depends on nothing but the texts of it and its imports.
+    bool cacheable = cache_ && !root;
+    std::vector<std::shared_ptr<const CachedModule>> deps;
     ImportMap imports;
     diagnostics::Bag import_diags;
     for (const auto& d : u->ast.decls) {
@@ -87,45 +123,115 @@ class Builder {
         for (auto it = on_stack; it != stack_.end(); ++it) chain += "`" + *it + "` → ";
         chain += "`" + target + "`";
         import_diags.add(diagnostics::Code::E0105, d.range, "import cycle: " + chain, "this import closes the cycle");
+        cacheable = false;
         continue;
       }
       if (auto it = done_.find(target); it != done_.end()) {
         imports[&d] = &it->second->checked;
+        if (auto e = entries_.find(target); e != entries_.end() && e->second) deps.push_back(e->second);
+        else cacheable = false;
         continue;
       }
       std::string text, error;
       if (!loader_.read(target, text, error)) {
         import_diags.add(diagnostics::Code::E0106, d.range,
                          "cannot read `" + d.import_path + "` (`" + target + "`): " + error, "imported here");
+        cacheable = false;
         continue;
       }
-      ModuleUnit* child = load(target, std::make_shared<diagnostics::SourceFile>(target, std::move(text)));
+      ModuleUnit* child = load_import(target, std::move(text));
       imports[&d] = &child->checked;
+      if (auto e = entries_.find(target); e != entries_.end() && e->second) deps.push_back(e->second);
+      else cacheable = false;
     }
     check_module(u->checked, u->ast, imports, *prog_.types);
     u->checked.diags.append(import_diags);
     u->checked.diags.sort();
     // A file with syntax errors reports only those: its partial AST would give misleading follow-ups.
-    if (!syntax_errors) prog_.diagnostics.append(u->checked.diags);
-    else prog_.diagnostics.append(import_diags);
+    const diagnostics::Bag& semantic = syntax_errors ? import_diags : u->checked.diags;
+    contributed.append(semantic);
+    prog_.diagnostics.append(semantic);
     stack_.pop_back();
+    if (cacheable) {
+      auto entry = std::make_shared<CachedModule>();
+      entry->unit = std::move(unit);
+      entry->diagnostics = std::move(contributed);
+      entry->imports = std::move(deps);
+      entries_[path] = entry;
+      cache_->store(path, std::move(entry));
+    } else {
+      entries_[path] = nullptr;
+    }
     return u;
   }
 
  private:
+  /// An imported file: the cached parse and check when it and everything it imports are unchanged.
+  ModuleUnit* load_import(const std::string& path, std::string text) {
+    if (cache_) {
+      std::shared_ptr<const CachedModule> e = cache_->find(path);
+      if (e && e->unit->source->text() == text && reusable(*e)) {
+        adopt(e);
+        cache_->count(true);
+        return done_.at(path);
+      }
+      cache_->count(false);
+    }
+    return load(path, std::make_shared<diagnostics::SourceFile>(path, std::move(text)), false);
+  }
+
+  /// True when every file a cached module imports still has the text it was checked against,
+  /// and an import already part of this program is the very unit it was checked against.
+  bool reusable(const CachedModule& e) {
+    for (const auto& dep : e.imports) {
+      const std::string& p = dep->unit->path;
+      if (std::find(stack_.begin(), stack_.end(), p) != stack_.end()) return false;  // would be a cycle now
+      if (auto it = done_.find(p); it != done_.end()) {
+        if (it->second != dep->unit.get()) return false;
+        continue;
+      }
+      if (auto v = verified_.find(dep.get()); v != verified_.end()) {
+        if (!v->second) return false;
+        continue;
+      }
+      std::string text, error;
+      bool ok = loader_.read(p, text, error) && text == dep->unit->source->text();
+      verified_[dep.get()] = ok;  // before recursing: a diamond is read once
+      if (!ok || !reusable(*dep)) {
+        verified_[dep.get()] = false;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /// Adds a verified cached module and the modules it imports to the program.
+  void adopt(const std::shared_ptr<const CachedModule>& e) {
+    const std::string& p = e->unit->path;
+    if (done_.count(p)) return;
+    prog_.modules.push_back(e->unit);
+    done_[p] = e->unit.get();
+    entries_[p] = e;
+    prog_.diagnostics.append(e->diagnostics);
+    for (const auto& dep : e->imports) adopt(dep);
+  }
+
   Loader& loader_;
   CheckedProgram& prog_;
+  ModuleCache* cache_;
   std::vector<std::string> stack_;
   std::unordered_map<std::string, ModuleUnit*> done_;
+  std::unordered_map<std::string, std::shared_ptr<const CachedModule>> entries_;  // path → its cache entry (null: not cacheable)
+  std::unordered_map<const CachedModule*, bool> verified_;
 };
 
 }  // namespace
 
-CheckedProgram check_source(diagnostics::SourcePtr source, Loader& loader) {
+CheckedProgram check_source(diagnostics::SourcePtr source, Loader& loader, ModuleCache* cache) {
   CheckedProgram prog;
   prog.types = std::make_shared<TypeStore>();
-  Builder b(loader, prog);
-  b.load(normalise(source->path()), source);
+  Builder b(loader, prog, cache);
+  b.load(normalise(source->path()), source, true);
   prog.diagnostics.sort();
   return prog;
 }
