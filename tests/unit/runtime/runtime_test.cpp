@@ -48,8 +48,9 @@ flow sync(id: string) -> { sub: string, email: string } {
       EXPECT_EQ(e.data.at("idempotency_key"), json::value(rec.id + "/up"));
       saw_input = true;
     }
-    if (e.type == "StepCompleted" && e.data.at("step") == "up")
+    if (e.type == "StepCompleted" && e.data.at("step") == "up") {
       EXPECT_EQ(e.data.at("result").at("body"), (json::value{{"id", "s-1"}}));
+    }
   }
   EXPECT_TRUE(saw_input);
 }
@@ -700,6 +701,8 @@ flow f() -> string {
   EXPECT_EQ(h.fake("crm")->calls().size(), 3u);  // 3 tries in all, across the restart
   int scheduled = 0;
   for (const auto& e : h.store().history(id))
-    if (e.type == "StepScheduled") EXPECT_EQ(e.data.at("attempt"), ++scheduled);
+    if (e.type == "StepScheduled") {
+      EXPECT_EQ(e.data.at("attempt"), ++scheduled);
+    }
   EXPECT_EQ(scheduled, 3);
 }
