@@ -706,3 +706,28 @@ flow f() -> string {
     }
   EXPECT_EQ(scheduled, 3);
 }
+
+// options { retry } is the flow's default policy; a step's own retry overrides it.
+TEST(Runtime, FlowOptionsRetryIsTheDefaultAndStepsOverrideIt) {
+  Harness h;
+  auto e500 = ok(500, {{"error", "busy"}});
+  h.fake("crm")->on("POST", "/a", {e500, e500, e500, ok(200, {{"id", "a"}})});  // needs 4 tries
+  h.fake("crm")->on("POST", "/b", {e500, ok(200, {{"id", "b"}})});
+  h.deploy(src(R"(
+flow f() -> string {
+  options { retry: { attempts: 4, backoff: fixed(5ms) } }
+  step a = crm.post("/a", body: {})
+  try {
+    step b = crm.post("/b", body: {}) retry { attempts: 1 }
+    return b.body.id
+  } catch http_error as e {
+    return a.body.id + " then " + to_json(e.status)
+  }
+}
+)"));
+  auto rec = h.run("f", json::object{});
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  EXPECT_EQ(rec.output, "a then 500");
+  EXPECT_EQ(h.fake("crm")->calls("POST", "/a").size(), 4u);  // the engine default (3) would have failed
+  EXPECT_EQ(h.fake("crm")->calls("POST", "/b").size(), 1u);  // attempts: 1 = no retry
+}
