@@ -210,6 +210,7 @@ void Engine::cancel(const std::string& id, std::function<void(std::string)> done
 void Engine::recover() {
   stopped_ = false;
   if (auto c = store_.get_cursor("$events")) event_offset_ = std::strtoull(c->c_str(), nullptr, 10);
+  slots_.clear();
   for (const auto& id : store_.claimable_executions(opts_.owner, 0)) {
     auto snap = store_.get_snapshot(id);
     bool suspended = false;
@@ -220,16 +221,11 @@ void Engine::recover() {
       if (!ec && v.is_object()) state = v.get_object();
       if (auto* s = state.if_contains("suspended"); s && s->is_bool()) suspended = s->get_bool();
     }
+    rebuild_slot(id, state);
     if (suspended) {
       // Waiting executions stay on disk: timers wake them through the scheduler; a signal or a
       // child that ended while we were down wakes them now.
       bool wake_now = !store_.pending_signals(id, 1).empty();
-      // A queued execution resumes when a slot is free (admit takes it).
-      if (auto* q = state.if_contains("queued"); !wake_now && q && q->is_object()) {
-        const json::object& qo = q->get_object();
-        if (qo.contains("slot") && qo.at("slot").is_string() && qo.contains("limit") && qo.at("limit").is_int64())
-          wake_now = admit(std::string(qo.at("slot").get_string()), qo.at("limit").get_int64(), id);
-      }
       if (auto* ch = state.if_contains("children"); !wake_now && ch && ch->is_object())
         for (const auto& [k, cid] : ch->get_object())
           if (cid.is_string())
@@ -238,6 +234,11 @@ void Engine::recover() {
       if (!wake_now) continue;
     }
     load(id);
+  }
+  // Queued executions that fit into the slots now free start (ids are time-ordered: arrival order).
+  for (auto& [name, slot] : slots_) {
+    std::sort(slot.waiting.begin(), slot.waiting.end());
+    wake_waiters(slot);
   }
   schedule_timers();
   events_published();
@@ -344,89 +345,60 @@ void Engine::run_due_timers() {
 
 // ------------------------------------------------------------------ concurrency slots
 
-Engine::Slot& Engine::slot(const std::string& name) {
-  auto it = slots_.find(name);
-  if (it != slots_.end()) return it->second;
-  Slot s;
-  if (auto text = store_.get_cursor("$slot/" + name)) {
-    boost::system::error_code ec;
-    json::value v = json::parse(*text, ec);
-    if (!ec && v.is_object()) {
-      const json::object& o = v.get_object();
-      auto strings = [&](const char* field, std::vector<std::string>& out) {
-        if (auto* a = o.if_contains(field); a && a->is_array())
-          for (const auto& x : a->get_array())
-            if (x.is_string()) out.emplace_back(x.get_string());
-      };
-      strings("holders", s.holders);
-      strings("waiting", s.waiting);
-      if (auto* l = o.if_contains("limit"); l && l->is_int64()) s.limit = l->get_int64();
-    }
-  }
-  return slots_.emplace(name, std::move(s)).first->second;
-}
-
-bool Engine::prune(Slot& s, const std::string& keep) {
-  auto ended = [&](const std::string& id) {
-    if (id == keep) return false;
-    auto r = store_.get_execution(id);
-    return !r || store::is_terminal(r->status);
-  };
-  size_t before = s.holders.size() + s.waiting.size();
-  std::erase_if(s.holders, ended);
-  // Only the waiters that could be next are looked at: the queue may be long.
-  size_t look = std::min<size_t>(s.waiting.size(), static_cast<size_t>(std::max<int64_t>(1, s.limit)) + 1);
-  for (size_t i = 0; i < look && i < s.waiting.size();) {
-    if (ended(s.waiting[i])) s.waiting.erase(s.waiting.begin() + static_cast<std::ptrdiff_t>(i));
-    else ++i;
-  }
-  return s.holders.size() + s.waiting.size() != before;
-}
-
-void Engine::save_slot(const std::string& name, const Slot& s) {
-  json::array holders(s.holders.begin(), s.holders.end()), waiting(s.waiting.begin(), s.waiting.end());
-  json::object o{{"limit", s.limit}, {"holders", std::move(holders)}, {"waiting", std::move(waiting)}};
-  auto st = store_.put_cursor("$slot/" + name, json::serialize(o));
-  if (!st.ok()) spdlog::error("concurrency slot {}: cannot store: {}", name, st.to_string());
-}
-
 void Engine::wake_waiters(const Slot& s) {
   size_t free = s.limit > static_cast<int64_t>(s.holders.size()) ? static_cast<size_t>(s.limit) - s.holders.size() : 0;
   for (size_t i = 0; i < free && i < s.waiting.size(); ++i) wake(s.waiting[i]);
 }
 
 bool Engine::admit(const std::string& name, int64_t limit, const std::string& id) {
-  Slot& s = slot(name);
-  bool changed = s.limit != limit;
+  Slot& s = slots_[name];
   s.limit = limit;
-  changed |= prune(s, id);
-  bool result = false;
-  if (std::find(s.holders.begin(), s.holders.end(), id) != s.holders.end()) {
-    result = true;
-  } else {
-    auto pos = std::find(s.waiting.begin(), s.waiting.end(), id);
-    size_t ahead = static_cast<size_t>(pos - s.waiting.begin());
-    size_t free = limit > static_cast<int64_t>(s.holders.size()) ? static_cast<size_t>(limit) - s.holders.size() : 0;
-    if (ahead < free) {
-      if (pos != s.waiting.end()) s.waiting.erase(pos);
-      s.holders.push_back(id);
-      result = changed = true;
-    } else if (pos == s.waiting.end()) {
-      s.waiting.push_back(id);
-      changed = true;
-    }
+  if (std::find(s.holders.begin(), s.holders.end(), id) != s.holders.end()) return true;
+  auto pos = std::find(s.waiting.begin(), s.waiting.end(), id);
+  size_t ahead = static_cast<size_t>(pos - s.waiting.begin());
+  size_t free = limit > static_cast<int64_t>(s.holders.size()) ? static_cast<size_t>(limit) - s.holders.size() : 0;
+  if (ahead < free) {  // first come, first served: only the earliest waiters take free slots
+    if (pos != s.waiting.end()) s.waiting.erase(pos);
+    s.holders.push_back(id);
+    return true;
   }
-  if (changed) save_slot(name, s);
-  return result;
+  if (pos == s.waiting.end()) s.waiting.push_back(id);
+  return false;
 }
 
 void Engine::release(const std::string& name, const std::string& id) {
-  Slot& s = slot(name);
+  auto it = slots_.find(name);
+  if (it == slots_.end()) return;
+  Slot& s = it->second;
   std::erase(s.holders, id);
   std::erase(s.waiting, id);
-  prune(s, "");
-  save_slot(name, s);
+  if (s.holders.empty() && s.waiting.empty()) {
+    slots_.erase(it);  // keys are often per record (contact.id): keep only slots in use
+    return;
+  }
   wake_waiters(s);
+}
+
+void Engine::rebuild_slot(const std::string& id, const json::object& state) {
+  auto text = [](const json::object& o, const char* k) -> const json::string* {
+    auto* v = o.if_contains(k);
+    return v && v->is_string() ? &v->get_string() : nullptr;
+  };
+  auto number = [](const json::object& o, const char* k) -> int64_t {
+    auto* v = o.if_contains(k);
+    return v && v->is_int64() ? v->get_int64() : 1;
+  };
+  if (auto* q = state.if_contains("queued"); q && q->is_object()) {
+    if (auto* name = text(q->get_object(), "slot")) {
+      Slot& s = slots_[std::string(*name)];
+      s.limit = number(q->get_object(), "limit");
+      s.waiting.push_back(id);
+    }
+  } else if (auto* name = text(state, "slot")) {
+    Slot& s = slots_[std::string(*name)];
+    s.limit = number(state, "slot_limit");
+    s.holders.push_back(id);
+  }
 }
 
 void Engine::events_published() {

@@ -127,9 +127,9 @@ class Engine {
   /// Flow concurrency slots (`options { concurrency: { limit, key } }`): true when execution `id`
   /// holds, or now takes, one of the `limit` slots named `slot` (flow name + key). Otherwise `id`
   /// joins the slot's queue, first come first served: a free slot goes to the earliest waiter.
-  /// Holders and waiters are kept in the store (cursor "$slot/<slot>") and survive restarts;
-  /// entries of executions that ended are dropped whenever the slot is looked at, so a crash
-  /// between an execution's end and its release never leaks a slot.
+  /// Slots live in memory; what makes them durable is each execution's own snapshot (`slot` once
+  /// admitted — written before its first step can act — or `queued`), from which recover()
+  /// rebuilds holders and queues. No extra write per admission, and nothing to leak in a crash.
   bool admit(const std::string& slot, int64_t limit, const std::string& id);
   /// Gives back `id`'s slot (or its place in the queue) and wakes the waiters that now fit.
   void release(const std::string& slot, const std::string& id);
@@ -150,10 +150,8 @@ class Engine {
     int64_t limit = 1;
     std::vector<std::string> holders, waiting;  // waiting in arrival order
   };
-  Slot& slot(const std::string& name);
-  /// Drops holders (and the first waiters) that ended; true when something was dropped.
-  bool prune(Slot& s, const std::string& keep);
-  void save_slot(const std::string& name, const Slot& s);
+  /// Adds execution `id` to the holders or the queue of the slot its snapshot names (recovery).
+  void rebuild_slot(const std::string& id, const boost::json::object& state);
   /// Wakes the waiters of `s` that fit into its free slots.
   void wake_waiters(const Slot& s);
 
@@ -168,7 +166,7 @@ class Engine {
   mutable size_t redactor_sources_ = 0;
   std::map<std::string, std::shared_ptr<Execution>> live_;
   std::set<std::string> wake_pending_;
-  std::map<std::string, Slot> slots_;  // concurrency slots read so far (the store is the truth)
+  std::map<std::string, Slot> slots_;  // concurrency slots in use (rebuilt from snapshots on recover)
   boost::asio::steady_timer timer_;
   int64_t timer_due_ = INT64_MAX;
   uint64_t event_offset_ = 0;

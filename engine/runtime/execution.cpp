@@ -312,6 +312,7 @@ awaitable<void> Execution::admission(Thread& t) {
   }
   state_.erase("queued");
   state_["slot"] = slot;
+  state_["slot_limit"] = limit;
 }
 
 // The flow's clock starts when it runs (after any concurrency queue): `options.timeout` becomes a

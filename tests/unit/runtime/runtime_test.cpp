@@ -530,11 +530,14 @@ flow work(id: string, account: string) -> string {
   EXPECT_NE(std::find(types.begin(), types.end(), "ExecutionQueued"), types.end());
   EXPECT_EQ(h.engine().loaded(), 0u);  // queued executions wait on disk like timers
 
-  // A restart keeps the queue.
+  // A restart keeps the holders and the queue (rebuilt from the executions' snapshots): b still
+  // waits, and a newcomer for account x queues behind it.
   h.restart(0);
   h.deploy(flow);
+  std::string e = h.start("work", {{"id", "e"}, {"account", "x"}});
   h.run_for(100);
   EXPECT_EQ(h.fake("crm")->calls("POST", "/work/b").size(), 0u);
+  EXPECT_EQ(h.fake("crm")->calls("POST", "/work/e").size(), 0u);
   h.engine().signal(a, "go", nullptr, [](std::string) {});
   EXPECT_EQ(h.wait(a).status, ExecutionStatus::completed);
   h.run_for(150);
@@ -547,10 +550,13 @@ flow work(id: string, account: string) -> string {
   EXPECT_EQ(h.wait(b).status, ExecutionStatus::completed);
   h.run_for(150);
   EXPECT_EQ(h.fake("crm")->calls("POST", "/work/d").size(), 1u);
-  for (const auto& id : {c, d}) {
+  EXPECT_EQ(h.fake("crm")->calls("POST", "/work/e").size(), 0u);
+  for (const auto& id : {c, d, e}) {
+    h.run_for(100);
     h.engine().signal(id, "go", nullptr, [](std::string) {});
     EXPECT_EQ(h.wait(id).status, ExecutionStatus::completed);
   }
+  EXPECT_EQ(h.fake("crm")->calls("POST", "/work/e").size(), 1u);
 }
 
 TEST(Runtime, CancelWhileQueuedFreesTheQueuePlace) {
