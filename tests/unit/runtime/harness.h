@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 
 #include "compiler/diagnostics/render.h"
@@ -46,6 +47,8 @@ class Harness {
   }
   ~Harness() {
     engine_.reset();
+    work_.reset();
+    io_.reset();
     store_.reset();
     std::error_code ec;
     fs::remove_all(dir_, ec);
@@ -69,16 +72,21 @@ class Harness {
     };
     opts.on_terminal = [this](const store::ExecutionRecord& rec) {
       finished_[rec.id] = rec;
-      if (rec.id == waiting_for_) io_.stop();
+      if (rec.id == waiting_for_) io_->stop();
     };
-    engine_ = std::make_unique<Engine>(io_, *store_, opts);
+    engine_ = std::make_unique<Engine>(*io_, *store_, opts);
   }
 
   /// Closes the engine and the store and opens them again on the same directory (a restart).
+  /// Like a killed process, the old executions never run again: the io_context that holds their
+  /// suspended coroutines is destroyed (not run) together with the engine.
   void restart(int64_t unload_after_ms = 2000) {
     engine_.reset();
+    work_.reset();
+    io_.reset();
     store_.reset();
-    io_.restart();
+    io_ = std::make_unique<boost::asio::io_context>();
+    work_.emplace(boost::asio::make_work_guard(*io_));
     open(unload_after_ms);
   }
 
@@ -111,8 +119,8 @@ class Harness {
       id = i;
       error = e;
     });
-    io_.restart();  // an earlier wait() may have stopped the io_context
-    for (int i = 0; i < 10000 && id.empty() && error.empty(); ++i) io_.run_one();
+    io_->restart();  // an earlier wait() may have stopped the io_context
+    for (int i = 0; i < 10000 && id.empty() && error.empty(); ++i) io_->run_one();
     EXPECT_EQ(error, "");
     return id;
   }
@@ -121,8 +129,8 @@ class Harness {
   store::ExecutionRecord wait(const std::string& id, int timeout_ms = 20000) {
     if (!finished_.count(id)) {
       waiting_for_ = id;
-      io_.restart();
-      io_.run_for(std::chrono::milliseconds(timeout_ms));
+      io_->restart();
+      io_->run_for(std::chrono::milliseconds(timeout_ms));
       waiting_for_.clear();
     }
     auto rec = store_->get_execution(id);
@@ -132,8 +140,8 @@ class Harness {
 
   /// Runs the io_context for a while (lets waiting executions unload, timers fire...).
   void run_for(int ms) {
-    io_.restart();
-    io_.run_for(std::chrono::milliseconds(ms));
+    io_->restart();
+    io_->run_for(std::chrono::milliseconds(ms));
   }
 
   store::ExecutionRecord run(const std::string& flow, json::value input) { return wait(start(flow, std::move(input))); }
@@ -146,13 +154,14 @@ class Harness {
 
   Engine& engine() { return *engine_; }
   store::ExecutionStore& store() { return *store_; }
-  boost::asio::io_context& io() { return io_; }
+  boost::asio::io_context& io() { return *io_; }
 
  private:
   fs::path dir_;
-  boost::asio::io_context io_;
+  std::unique_ptr<boost::asio::io_context> io_ = std::make_unique<boost::asio::io_context>();
   // Keeps run_one()/run_for() waiting while the store answers on its writer thread.
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ = boost::asio::make_work_guard(io_);
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
+      boost::asio::make_work_guard(*io_)};
   std::unique_ptr<store::ExecutionStore> store_;
   std::unique_ptr<Engine> engine_;
   std::map<std::string, std::shared_ptr<connectors::FakeConnection>> fakes_;
