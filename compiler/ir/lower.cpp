@@ -313,6 +313,20 @@ class Lowerer {
     return v;
   }
 
+  /// The parameters of a fn or flow declaration, each bound to a slot of `sc`.
+  std::vector<Param> params(const ast::Decl& d, const Unit& u, Scope& sc) {
+    std::vector<Param> out;
+    for (const auto& p : d.params) {
+      Param prm;
+      prm.name = p.name.name;
+      prm.slot = slot_for(sc, p.name, Slot::Kind::Param);
+      prm.type = type(p.type ? u.cm().type_of(p.type.get()) : nullptr);
+      if (p.default_value) prm.default_value = expr(*p.default_value, sc);
+      out.push_back(std::move(prm));
+    }
+    return out;
+  }
+
   std::string ensure_fn(const sema::Symbol* s) {
     std::string name = qname(s);
     if (fns_done_.insert(s).second) {
@@ -322,14 +336,7 @@ class Lowerer {
       fn.name = name;
       Scope sc{&fn.slots, &u, {}};
       if (d) {
-        for (const auto& p : d->params) {
-          Param prm;
-          prm.name = p.name.name;
-          prm.slot = slot_for(sc, p.name, Slot::Kind::Param);
-          prm.type = type(p.type ? u.cm().type_of(p.type.get()) : nullptr);
-          if (p.default_value) prm.default_value = expr(*p.default_value, sc);
-          fn.params.push_back(std::move(prm));
-        }
+        fn.params = params(*d, u, sc);
         fn.result = type(s->type && s->type->kind == TK::Function ? s->type->arg() : nullptr);
         if (d->value) {
           fn.body = expr(*d->value, sc);
@@ -913,14 +920,7 @@ void Lowerer::lower_flow(const sema::Symbol* s) {
   Flow f;
   f.name = qname(s);
   Scope sc{&f.slots, &u, {}};
-  for (const auto& p : d->params) {
-    Param prm;
-    prm.name = p.name.name;
-    prm.slot = slot_for(sc, p.name, Slot::Kind::Param);
-    prm.type = type(p.type ? u.cm().type_of(p.type.get()) : nullptr);
-    if (p.default_value) prm.default_value = expr(*p.default_value, sc);
-    f.params.push_back(std::move(prm));
-  }
+  f.params = params(*d, u, sc);
   if (d->result) f.result = type(u.cm().type_of(d->result.get()));
   for (const auto& t : d->triggers) {
     Trigger tr;
