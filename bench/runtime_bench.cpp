@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <malloc.h>
 #include <sstream>
 #include <string>
@@ -114,7 +115,8 @@ std::unique_ptr<store::ExecutionStore> open(const std::string& path, bool sync, 
 }
 
 // Keeps `concurrency` executions of `three` in flight for `seconds`, then drains.
-void throughput(const Config& cfg, std::shared_ptr<ir::Module> module, int concurrency, size_t max_batch) {
+// Returns durable transitions per second.
+double throughput(const Config& cfg, std::shared_ptr<ir::Module> module, int concurrency, size_t max_batch) {
   auto st = open(cfg.dir + "/tp", cfg.sync, max_batch);
   asio::io_context io;
   auto opts = engine_options();
@@ -167,10 +169,12 @@ void throughput(const Config& cfg, std::shared_ptr<ir::Module> module, int concu
               concurrency, batches / secs, steps_at_stop / secs, done_at_stop / secs, txns / secs,
               txns ? double(batches) / txns : 0.0, static_cast<unsigned long>(failed));
   std::fflush(stdout);
+  return batches / secs;
 }
 
 // Parks `waiting` executions on `wait 1h`, starting them in windows so that few are loaded at once.
-void memory(const Config& cfg, std::shared_ptr<ir::Module> module) {
+// Returns VmRSS in kB once every execution is parked.
+long memory(const Config& cfg, std::shared_ptr<ir::Module> module) {
   long rss_before = vm_rss_kb();
   auto st = open(cfg.dir + "/mem", cfg.sync, 4096);
   asio::io_context io;
@@ -232,6 +236,7 @@ void memory(const Config& cfg, std::shared_ptr<ir::Module> module) {
     if (e.is_regular_file()) bytes += e.file_size();
   std::printf("data dir                %.1f MB\n", bytes / 1048576.0);
   engine.shutdown();
+  return rss_after;
 }
 
 
@@ -256,6 +261,7 @@ int main(int argc, char** argv) {
     }
   }
   bool own_dir = cfg.dir.empty();
+  bool failed = false;
   cfg.dir = bench::work_dir(cfg.dir, "weft-runtime-bench-");
   auto module = compile(cfg.dir);
   std::printf("runtime_bench on %s, fsync %s, dir %s\n", bench::machine_line().c_str(), cfg.sync ? "on" : "OFF",
@@ -263,14 +269,28 @@ int main(int argc, char** argv) {
   if (cfg.only.empty() || cfg.only == "throughput") {
     std::printf("\n%-12s %6s %12s %10s %10s %10s %8s %6s\n", "commit", "conc", "transitions/s", "steps/s",
                 "execs/s", "fsyncs/s", "per-txn", "failed");
+    std::map<std::pair<size_t, int>, double> rate;
     for (size_t mb : {size_t{4096}, size_t{1}})
-      for (int c : cfg.concurrency) throughput(cfg, module, c, mb);
+      for (int c : cfg.concurrency) rate[{mb, c}] = throughput(cfg, module, c, mb);
+    // The targets at 1,024 concurrent executions (fsync on): >= 20,000/s and >= 5x.
+    if (cfg.sync && rate.count({4096, 1024}) && rate.count({1, 1024})) {
+      double group = rate[{4096, 1024}], single = rate[{1, 1024}];
+      bool ok = group >= 20000 && group >= 5 * single;
+      std::printf("target at 1024: %.0f/s (>= 20000) and %.1fx (>= 5x): %s\n", group, single > 0 ? group / single : 0.0,
+                  ok ? "met" : "NOT MET");
+      if (!ok) failed = true;
+    }
   }
   if (cfg.only.empty() || cfg.only == "memory") {
     std::printf("\n");
-    memory(cfg, module);
+    long rss = memory(cfg, module);
+    if (cfg.waiting >= 100000) {
+      std::printf("target: VmRSS %ld kB with %ld waiting (< 300 MB): %s\n", rss, cfg.waiting,
+                  rss < 300 * 1024 ? "met" : "NOT MET");
+      if (rss >= 300 * 1024) failed = true;
+    }
   }
   std::printf("\nload after: %s\n", bench::loadavg().c_str());
   if (own_dir) fs::remove_all(cfg.dir);
-  return 0;
+  return failed ? 1 : 0;
 }
