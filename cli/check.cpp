@@ -1,5 +1,5 @@
 // `weft check FILE... [--format text|json]`: parse and type-check files (and their imports),
-// print every diagnostic (text form of LANGUAGE.md §11 or JSON lines) on stdout and a summary
+// print every diagnostic (text form of docs/design-language.md §11 or JSON lines) on stdout and a summary
 // line on stderr. Exit 0 without errors, 1 with errors, 2 on usage or I/O errors.
 #include <unistd.h>
 

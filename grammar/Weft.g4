@@ -1,4 +1,4 @@
-// The grammar of the .flow language (docs: /work/shared/LANGUAGE.md, docs/language.md).
+// The grammar of the .flow language (docs: docs/design-language.md, docs/language.md).
 //
 // The lexer emits NL tokens. Before parsing, compiler/syntax/layout.cpp drops the NL tokens that
 // do not end a statement or an entry (inside ( ) and [ ], after an operator, `=`, `=>`, `,`, `{`,

@@ -1,4 +1,4 @@
-// Static facts about the language the editor features need (LANGUAGE.md): keywords with their
+// Static facts about the language the editor features need (docs/design-language.md): keywords with their
 // meaning, snippets, the fields of connection/trigger/options/retry blocks, constructors, the
 // connection methods, and the standard library (stdlib/functions/signatures.h).
 #pragma once
@@ -25,7 +25,7 @@ struct Snippet {
 /// Where a snippet or keyword applies.
 enum class Place { TopLevel, Flow, Test, FnBody };
 
-/// Keyword docs for hover (every keyword of LANGUAGE.md §2).
+/// Keyword docs for hover (every keyword of docs/design-language.md §2).
 std::span<const Fact> keyword_facts();
 /// The keywords and statement snippets for a place.
 std::span<const Snippet> snippets(Place place);

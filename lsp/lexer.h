@@ -33,9 +33,9 @@ struct Token {
 /// Splits `text` into tokens (whitespace dropped).
 std::vector<Token> lex(std::string_view text);
 
-/// True for the language's reserved words (LANGUAGE.md §2).
+/// True for the language's reserved words (docs/design-language.md §2).
 bool is_keyword(std::string_view word);
-/// Every keyword, in the order LANGUAGE.md lists them.
+/// Every keyword, in the order docs/design-language.md lists them.
 const std::vector<std::string_view>& keywords();
 
 }  // namespace weft::lsp

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Weft needs (see ARCHITECTURE.md "Dependencies").
+# Installs the Debian 12 packages Weft needs (see docs/design-architecture.md "Dependencies").
 # Idempotent: does nothing and prints nothing when everything is already installed.
 set -euo pipefail
 PKGS=(g++ cmake make antlr4 libantlr4-runtime-dev libboost1.81-dev libboost-json1.81-dev

@@ -1,4 +1,4 @@
-// Renderers for diagnostics: the text form of LANGUAGE.md §11 and JSON lines.
+// Renderers for diagnostics: the text form of docs/design-language.md §11 and JSON lines.
 #pragma once
 #include <string>
 

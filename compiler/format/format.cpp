@@ -16,7 +16,7 @@ using EK = ast::Expr::Kind;
 using SK = ast::Stmt::Kind;
 using TK = ast::TypeExpr::Kind;
 
-// Binding strength, loosest first (LANGUAGE.md §7). An operand is parenthesised when its own
+// Binding strength, loosest first (docs/design-language.md §7). An operand is parenthesised when its own
 // strength is below what its slot requires.
 enum Prec : int {
   kLambda = 0,

@@ -14,7 +14,7 @@
 // Values are boost::json values. Conventions: a duration is an int64 of milliseconds; a time is
 // an RFC 3339 string; a secret is a string whose static type keeps it out of bodies and logs.
 //
-// Semantics the engine implements (LANGUAGE.md §5–§7):
+// Semantics the engine implements (docs/design-language.md §5–§7):
 //  - start: the input object is validated against each Param's type (missing → default_value)
 //    and bound to the param slots; every other slot starts as null.
 //  - call / child_flow: a durable step. Evaluate the action's expressions, send it (retry policy

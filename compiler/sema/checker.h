@@ -171,7 +171,7 @@ class Checker {
   const ast::Expr* current_let_value_ = nullptr;
 };
 
-/// Names of the error kinds of LANGUAGE.md §6.
+/// Names of the error kinds of docs/design-language.md §6.
 const std::vector<std::string>& error_kinds();
 
 }  // namespace weft::sema::detail

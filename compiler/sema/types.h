@@ -1,4 +1,4 @@
-// The static types of the .flow language (LANGUAGE.md §3): representation, printing in the
+// The static types of the .flow language (docs/design-language.md §3): representation, printing in the
 // language's own syntax, assignability, joins and type-variable substitution.
 // Types are immutable and owned by a TypeStore; they are passed around as `TypeRef` pointers.
 #pragma once
@@ -121,7 +121,7 @@ struct Assign {
   bool dynamic = false;  ///< a `json` value was accepted for a more precise type: needs a runtime check
 };
 
-/// Whether a value of type `from` may be used where `to` is expected (LANGUAGE.md §3):
+/// Whether a value of type `from` may be used where `to` is expected (docs/design-language.md §3):
 /// structural records, int → float, T → T?, null → T?, string literal → string or a union that
 /// contains it, secret → string (taint is tracked separately), json ↔ anything (dynamic check).
 bool assignable(TypeRef from, TypeRef to, Assign* facts = nullptr);

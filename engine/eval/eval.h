@@ -68,7 +68,7 @@
 
 namespace weft::eval {
 
-/// A runtime error of one of the error kinds of LANGUAGE.md §6 raised while evaluating:
+/// A runtime error of one of the error kinds of docs/design-language.md §6 raised while evaluating:
 /// `validation_error` (details: {path, message}) or `failure` (details: {message, code, details}).
 class Error : public std::runtime_error {
  public:

@@ -1,4 +1,4 @@
-// Retry policies of LANGUAGE.md §6: parsing the evaluated `retry { ... }` objects, merging the
+// Retry policies of docs/design-language.md §6: parsing the evaluated `retry { ... }` objects, merging the
 // levels (step over connection over flow options over the engine default), deciding whether an
 // error is retried and how long to wait before the next attempt.
 #pragma once

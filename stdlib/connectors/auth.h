@@ -1,4 +1,4 @@
-// Authentication of an HTTP connection (LANGUAGE.md §4 auth constructors).
+// Authentication of an HTTP connection (docs/design-language.md §4 auth constructors).
 #pragma once
 #include "stdlib/connectors/connection.h"
 #include "stdlib/connectors/redactor.h"

@@ -45,7 +45,7 @@ struct Response {
   std::optional<Millis> retry_after;    ///< from a `Retry-After` header (seconds or HTTP date)
 };
 
-/// The error kinds of LANGUAGE.md §6 (the connectors produce connection_error, timeout,
+/// The error kinds of docs/design-language.md §6 (the connectors produce connection_error, timeout,
 /// http_error and failure; the others exist so that the runtime can share the enum).
 enum class ErrorKind { http_error, timeout, connection_error, validation_error, failure, cancelled };
 

@@ -1,5 +1,5 @@
 // Five-field cron schedules (minute hour day-of-month month day-of-week) evaluated in an IANA
-// time zone, with the daylight-saving rules of LANGUAGE.md §5.
+// time zone, with the daylight-saving rules of docs/design-language.md §5.
 #pragma once
 #include <bitset>
 #include <cstdint>

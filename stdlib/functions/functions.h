@@ -1,4 +1,4 @@
-// The standard-library functions of LANGUAGE.md §10 over boost::json values: one dispatch entry
+// The standard-library functions of docs/design-language.md §10 over boost::json values: one dispatch entry
 // point for the evaluator, plus the context that supplies (and lets the engine record and replay)
 // the non-deterministic inputs. Signatures live in signatures.h; runtime representations are
 // documented in docs/stdlib.md:

@@ -1,4 +1,4 @@
-// The standard-library signature table (LANGUAGE.md §10). Runtime representations and the
+// The standard-library signature table (docs/design-language.md §10). Runtime representations and the
 // full descriptions live in docs/stdlib.md, which a unit test keeps in step with this table.
 #include "stdlib/functions/signatures.h"
 

@@ -67,7 +67,7 @@ if command -v dot >/dev/null 2>&1; then
   grep -q '<svg' "$tmp/p.svg" || fail "graph svg output"
 fi
 
-# every example and the complete LANGUAGE.md modules (§1, §5) compile, and every flow draws
+# every example and the complete docs/design-language.md modules (§1, §5) compile, and every flow draws
 for f in "$src"/examples/*.flow "$src"/tests/unit/syntax/data/language_first_look.flow \
          "$src"/tests/unit/syntax/data/language_triggers.flow; do
   expect_rc 0 "compile $(basename "$f")" -- "$weft" compile "$f" -o "$tmp/ex.wfc"

@@ -1,4 +1,4 @@
-// Every .flow file of the repository (examples, golden cases, LANGUAGE.md snippet copies, editor
+// Every .flow file of the repository (examples, golden cases, docs/design-language.md snippet copies, editor
 // fixtures): formatting keeps the AST and the comments and is idempotent.
 #include <filesystem>
 #include <fstream>
@@ -50,5 +50,5 @@ TEST(Corpus, EveryFlowFileKeepsItsAstCommentsAndIsIdempotent) {
     check_properties(text, p.string());
     ++formatted;
   }
-  EXPECT_GE(formatted, 8u) << "expected the examples and the LANGUAGE.md snippets";
+  EXPECT_GE(formatted, 8u) << "expected the examples and the docs/design-language.md snippets";
 }

@@ -14,7 +14,7 @@ using namespace weft::functions::testing;
 
 namespace {
 
-// The categories of LANGUAGE.md §10, in order (a name listed twice there appears once, first).
+// The categories of docs/design-language.md §10, in order (a name listed twice there appears once, first).
 struct Category {
   const char* title;
   std::vector<std::string_view> names;

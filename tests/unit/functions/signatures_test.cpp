@@ -10,7 +10,7 @@
 
 using weft::functions::signatures;
 
-// Every name of LANGUAGE.md §10 has at least one signature.
+// Every name of docs/design-language.md §10 has at least one signature.
 TEST(Signatures, CoverLanguageSection10) {
   const char* names[] = {
       "len", "lower", "upper", "trim", "split", "join", "replace", "contains", "starts_with",

@@ -1,4 +1,4 @@
-// Retry policies of LANGUAGE.md §6: parsing, layering, which errors are retried, backoff delays.
+// Retry policies of docs/design-language.md §6: parsing, layering, which errors are retried, backoff delays.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>

@@ -1,4 +1,4 @@
-// Runtime behaviour of every statement of LANGUAGE.md §6, on fake connections.
+// Runtime behaviour of every statement of docs/design-language.md §6, on fake connections.
 #include "harness.h"
 
 using namespace weft;

@@ -295,7 +295,7 @@ TEST(SemaChecker, SyntaxErrorsSuppressSemanticFollowUps) {
   EXPECT_TRUE(p.has_errors());
 }
 
-// The lead's dozen broken variants of the LANGUAGE.md example: each gives one error, on the right line.
+// The lead's dozen broken variants of the docs/design-language.md example: each gives one error, on the right line.
 namespace {
 struct Variant {
   const char* name;

@@ -1,4 +1,4 @@
-// Declarations, types, doc comments, comments, and the LANGUAGE.md snippets.
+// Declarations, types, doc comments, comments, and the docs/design-language.md snippets.
 #include "syntax_test_util.h"
 
 using namespace weft::syntax::testing;
