@@ -1,14 +1,9 @@
 // format_range: formatting the top-level declarations a range touches, exactly as format_source
 // formats them, leaving the rest of the text alone.
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include "format_test_util.h"
 
 using namespace weft::format;
 using namespace weft::format::testing;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -104,20 +99,11 @@ TEST(FormatRange, CommentsOnlyAndSyntaxErrors) {
 // that same text.
 TEST(FormatRange, CorpusDeclarationByDeclarationEqualsTheWholeFile) {
   size_t files = 0;
-  for (auto it = fs::recursive_directory_iterator(WEFT_SOURCE_DIR); it != fs::recursive_directory_iterator(); ++it) {
-    std::string name = it->path().filename().string();
-    if (it->is_directory() && (name == ".git" || name.rfind("build", 0) == 0 || name == "node_modules")) {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (!it->is_regular_file() || it->path().extension() != ".flow") continue;
-    std::ifstream in(it->path(), std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
+  for (const auto& path : flow_files()) {
+    std::string text = slurp(path);
     auto parsed = weft::syntax::parse(source(text));
     if (parsed.diags.has_errors()) continue;
-    SCOPED_TRACE(it->path().string());
+    SCOPED_TRACE(path.string());
     std::string whole = fmt(text);
     EXPECT_EQ(apply_range(text, 0, static_cast<uint32_t>(text.size())), whole);
     std::string piecewise = text;
