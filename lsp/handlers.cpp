@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "compiler/format/format.h"
 #include "lsp/features.h"
 #include "lsp/protocol.h"
 #include "lsp/server.h"
@@ -97,6 +98,29 @@ bool fuzzy_match(std::string_view query, std::string_view name) {
   return j == query.size();
 }
 
+bool utf8_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+/// The edits of a formatting request: none when the text has syntax errors or is already
+/// formatted, else one edit that replaces only what differs between the formatter's replacement
+/// and the bytes it replaces (their common start and end are left alone, cut at UTF-8 boundaries).
+json::value text_edits(const LineIndex& index, const format::FormatResult& r) {
+  if (!r.ok) return json::array{};
+  std::string_view old_text = index.text().substr(r.begin, r.end - r.begin), new_text = r.text;
+  size_t head = 0;
+  while (head < old_text.size() && head < new_text.size() && old_text[head] == new_text[head]) ++head;
+  auto inside = [](std::string_view t, size_t i) { return i < t.size() && utf8_continuation(t[i]); };
+  while (head > 0 && (inside(old_text, head) || inside(new_text, head))) --head;
+  size_t tail = 0;
+  while (tail < old_text.size() - head && tail < new_text.size() - head &&
+         old_text[old_text.size() - 1 - tail] == new_text[new_text.size() - 1 - tail])
+    ++tail;
+  while (tail > 0 && utf8_continuation(old_text[old_text.size() - tail])) --tail;
+  if (head == old_text.size() && head == new_text.size()) return json::array{};
+  auto from = static_cast<uint32_t>(r.begin + head), to = static_cast<uint32_t>(r.end - tail);
+  TextEdit edit{to_range(index, from, to), std::string(new_text.substr(head, new_text.size() - head - tail))};
+  return json::array{to_json(edit)};
+}
+
 }  // namespace
 
 Handlers::Handlers(Notify notify, Changed changed)
@@ -115,6 +139,8 @@ Handlers::Handlers(Notify notify, Changed changed)
       {"textDocument/documentSymbol", &Handlers::document_symbol},
       {"workspace/symbol", &Handlers::workspace_symbol},
       {"textDocument/codeAction", &Handlers::code_action},
+      {"textDocument/formatting", &Handlers::formatting},
+      {"textDocument/rangeFormatting", &Handlers::range_formatting},
   };
 }
 
@@ -137,6 +163,8 @@ json::value Handlers::capabilities() {
       {"renameProvider", json::object{{"prepareProvider", true}}},
       {"documentSymbolProvider", true},
       {"workspaceSymbolProvider", true},
+      {"documentFormattingProvider", true},
+      {"documentRangeFormattingProvider", true},
       {"codeActionProvider", json::object{{"codeActionKinds", json::array{"quickfix"}}}},
       {"completionProvider", json::object{{"triggerCharacters", json::array{".", ":", "<"}}, {"resolveProvider", false}}},
       {"signatureHelpProvider", json::object{{"triggerCharacters", json::array{"(", ","}}, {"retriggerCharacters", json::array{":"}}}},
@@ -237,15 +265,16 @@ bool Handlers::publish(const std::string& uri, Publication publication) {
   return true;
 }
 
-AnalysisPtr Handlers::analysis_of(const std::string& uri) {
-  if (AnalysisPtr a = workspace_.analyse_uri(uri)) return a;
-  throw ParamError("document is neither open nor readable: " + uri);
+Handlers::Subject Handlers::subject(const std::string& uri, const std::atomic<bool>& cancelled) {
+  AnalysisPtr a = workspace_.analyse_uri(uri);
+  if (!a) throw ParamError("document is neither open nor readable: " + uri);
+  check_cancel(cancelled);
+  LineIndex index(a->source->text());
+  return {std::move(a), std::move(index)};
 }
 
 json::value Handlers::folding_range(const json::value& params, const std::atomic<bool>& cancelled) {
-  AnalysisPtr a = analysis_of(document_uri_from_json(params));
-  check_cancel(cancelled);
-  LineIndex index(a->source->text());
+  auto [a, index] = subject(document_uri_from_json(params), cancelled);
   std::vector<FoldingRange> out;
   for (const auto& f : folding_ranges(*a)) {
     uint32_t start = index.position(f.begin).line;
@@ -262,9 +291,7 @@ json::value Handlers::folding_range(const json::value& params, const std::atomic
 
 json::value Handlers::completion(const json::value& params, const std::atomic<bool>& cancelled) {
   auto p = position_params_from_json(params);
-  AnalysisPtr a = analysis_of(p.uri);
-  check_cancel(cancelled);
-  LineIndex index(a->source->text());
+  auto [a, index] = subject(p.uri, cancelled);
   std::vector<CompletionItem> items;
   AnalysisPtr good = workspace_.last_good(p.uri);
   for (auto& e : complete(*a, index.offset(p.position), good.get())) {
@@ -283,9 +310,7 @@ json::value Handlers::completion(const json::value& params, const std::atomic<bo
 
 json::value Handlers::signature_help(const json::value& params, const std::atomic<bool>& cancelled) {
   auto p = position_params_from_json(params);
-  AnalysisPtr a = analysis_of(p.uri);
-  check_cancel(cancelled);
-  LineIndex index(a->source->text());
+  auto [a, index] = subject(p.uri, cancelled);
   auto r = lsp::signature_help(*a, index.offset(p.position));
   if (!r) return nullptr;
   SignatureHelp help;
@@ -300,10 +325,8 @@ json::value Handlers::signature_help(const json::value& params, const std::atomi
 }
 
 json::value Handlers::semantic_tokens_full(const json::value& params, const std::atomic<bool>& cancelled) {
-  AnalysisPtr a = analysis_of(document_uri_from_json(params));
-  check_cancel(cancelled);
+  auto [a, index] = subject(document_uri_from_json(params), cancelled);
   const std::string& text = a->source->text();
-  LineIndex index(text);
   json::array data;
   Position last{0, 0};
   auto emit = [&](uint32_t begin, uint32_t end, const SemanticToken& t) {
@@ -333,9 +356,7 @@ json::value Handlers::semantic_tokens_full(const json::value& params, const std:
 
 json::value Handlers::hover(const json::value& params, const std::atomic<bool>& cancelled) {
   auto p = position_params_from_json(params);
-  AnalysisPtr a = analysis_of(p.uri);
-  check_cancel(cancelled);
-  LineIndex index(a->source->text());
+  auto [a, index] = subject(p.uri, cancelled);
   auto h = lsp::hover(*a, index.offset(p.position));
   if (!h) return nullptr;
   return to_json(Hover{h->markdown, to_range(index, h->begin, h->end)});
@@ -343,9 +364,7 @@ json::value Handlers::hover(const json::value& params, const std::atomic<bool>& 
 
 json::value Handlers::definition(const json::value& params, const std::atomic<bool>& cancelled) {
   auto p = position_params_from_json(params);
-  AnalysisPtr a = analysis_of(p.uri);
-  check_cancel(cancelled);
-  LineIndex index(a->source->text());
+  auto [a, index] = subject(p.uri, cancelled);
   auto r = lsp::definition(*a, index.offset(p.position));
   if (!r) return nullptr;
   return to_json(location_of(*r));
@@ -355,8 +374,7 @@ std::map<std::string, std::vector<Range>> Handlers::symbol_ranges(const TextDocu
                                                                   bool include_declaration,
                                                                   const std::atomic<bool>& cancelled, std::string* name) {
   std::map<std::string, std::vector<Range>> out;
-  AnalysisPtr a = analysis_of(at.uri);
-  LineIndex index(a->source->text());
+  auto [a, index] = subject(at.uri, cancelled);
   const sema::Symbol* s = symbol_at(*a, index.offset(at.position));
   if (!s) return out;
   auto key = key_of(*s);
@@ -393,9 +411,7 @@ json::value Handlers::references(const json::value& params, const std::atomic<bo
 
 json::value Handlers::prepare_rename(const json::value& params, const std::atomic<bool>& cancelled) {
   auto p = position_params_from_json(params);
-  AnalysisPtr a = analysis_of(p.uri);
-  check_cancel(cancelled);
-  LineIndex index(a->source->text());
+  auto [a, index] = subject(p.uri, cancelled);
   uint32_t offset = index.offset(p.position);
   const sema::Symbol* s = symbol_at(*a, offset);
   if (!s || !key_of(*s) || s->kind == sema::SymbolKind::Test) return nullptr;
@@ -419,9 +435,7 @@ json::value Handlers::rename(const json::value& params, const std::atomic<bool>&
 }
 
 json::value Handlers::document_symbol(const json::value& params, const std::atomic<bool>& cancelled) {
-  AnalysisPtr a = analysis_of(document_uri_from_json(params));
-  check_cancel(cancelled);
-  LineIndex index(a->source->text());
+  auto [a, index] = subject(document_uri_from_json(params), cancelled);
   std::vector<DocumentSymbol> out;
   for (const auto& o : outline(*a)) out.push_back(document_symbol_of(o, index));
   return to_json(out);
@@ -449,11 +463,22 @@ json::value Handlers::workspace_symbol(const json::value& params, const std::ato
   return to_json(out);
 }
 
+json::value Handlers::formatting(const json::value& params, const std::atomic<bool>& cancelled) {
+  auto [a, index] = subject(document_uri_from_json(params), cancelled);
+  return text_edits(index, format::format_source(a->source));
+}
+
+json::value Handlers::range_formatting(const json::value& params, const std::atomic<bool>& cancelled) {
+  auto [a, index] = subject(document_uri_from_json(params), cancelled);
+  const json::value* range = object_at(params, "params").if_contains("range");
+  if (!range) throw ParamError("`range` is missing");
+  Range r = range_from_json(*range);
+  return text_edits(index, format::format_range(a->source, index.offset(r.start), index.offset(r.end)));
+}
+
 json::value Handlers::code_action(const json::value& params, const std::atomic<bool>& cancelled) {
   auto p = code_action_params_from_json(params);
-  AnalysisPtr a = analysis_of(p.uri);
-  check_cancel(cancelled);
-  LineIndex index(a->source->text());
+  auto [a, index] = subject(p.uri, cancelled);
   uint32_t begin = index.offset(p.range.start), end = index.offset(p.range.end);
   std::vector<CodeAction> out;
   for (const auto& d : a->diagnostics) {

@@ -63,13 +63,22 @@ class Handlers {
   boost::json::value document_symbol(const boost::json::value& params, const std::atomic<bool>&);
   boost::json::value workspace_symbol(const boost::json::value& params, const std::atomic<bool>&);
   boost::json::value code_action(const boost::json::value& params, const std::atomic<bool>&);
+  /// The edits that make the document what `weft fmt` writes (none when it has syntax errors).
+  boost::json::value formatting(const boost::json::value& params, const std::atomic<bool>&);
+  /// The edits that format the top-level declarations the range touches (format::format_range).
+  boost::json::value range_formatting(const boost::json::value& params, const std::atomic<bool>&);
   /// Every range of the symbol at a position across the workspace (one list per URI).
   std::map<std::string, std::vector<Range>> symbol_ranges(const TextDocumentPositionParams& at, bool include_declaration,
                                                           const std::atomic<bool>& cancelled, std::string* name);
 
-  /// The current analysis of an open document, or a document read from disk; throws ParamError
-  /// when the URI is neither open nor readable.
-  std::shared_ptr<const Analysis> analysis_of(const std::string& uri);
+  /// What a document request works on: the document's analysis and the line index of its text.
+  struct Subject {
+    AnalysisPtr analysis;
+    LineIndex index;  ///< over analysis->source->text()
+  };
+  /// The current analysis of an open document, or of a document read from disk, with its line
+  /// index; throws ParamError when the URI is neither open nor readable, Cancelled when `cancelled`.
+  Subject subject(const std::string& uri, const std::atomic<bool>& cancelled);
 
   Notify notify_;
   Changed changed_;

@@ -1,6 +1,7 @@
 #include "compiler/diagnostics/diagnostic.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace weft::diagnostics {
 
@@ -80,6 +81,27 @@ std::optional<std::string> closest_match(std::string_view name, const std::vecto
   size_t limit = std::max<size_t>(1, std::min(name.size(), pick ? pick->size() : 0) / 3);
   if (pick && best <= limit && best < name.size()) return *pick;
   return std::nullopt;
+}
+
+std::vector<std::string> part_matches(std::string_view name, const std::vector<std::string>& candidates) {
+  auto lower = [](std::string_view v) {
+    std::string out(v);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  const std::string n = lower(name);
+  std::vector<std::string> out;
+  for (const auto& c : candidates) {
+    const std::string lc = lower(c);
+    if (lc == n || std::min(lc.size(), n.size()) < 3) continue;
+    bool related = lc.size() < n.size() ? n.find(lc) != std::string::npos : lc.find(n) != std::string::npos;
+    if (related && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  }
+  auto gap = [&](const std::string& c) { return c.size() > n.size() ? c.size() - n.size() : n.size() - c.size(); };
+  std::sort(out.begin(), out.end(), [&](const std::string& a, const std::string& b) {
+    return gap(a) != gap(b) ? gap(a) < gap(b) : a < b;
+  });
+  return out;
 }
 
 }  // namespace weft::diagnostics

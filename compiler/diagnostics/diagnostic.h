@@ -78,5 +78,9 @@ class Bag {
 
 /// "Did you mean" helper: the candidate closest to `name` by edit distance, if close enough.
 std::optional<std::string> closest_match(std::string_view name, const std::vector<std::string>& candidates);
+/// "Did you mean" by parts: the candidates that `name` contains or that contain `name` (the shorter
+/// side at least 3 characters, ignoring case), e.g. `uppercase` and `to_upper` → `upper`,
+/// `lenght` → `len`; closest in length first, then alphabetical.
+std::vector<std::string> part_matches(std::string_view name, const std::vector<std::string>& candidates);
 
 }  // namespace weft::diagnostics

@@ -1,6 +1,8 @@
 #include "compiler/format/format.h"
 
 #include <algorithm>
+#include <cctype>
+#include <optional>
 #include <string_view>
 
 #include "compiler/syntax/parse.h"
@@ -114,13 +116,21 @@ class Printer {
     done_.assign(comments_.size(), false);
   }
 
-  std::string run() {
+  /// Where each top-level declaration's text (with its leading and trailing comments) ends: in
+  /// the source (past its last byte) and in the output (at the line break that follows it).
+  struct DeclEnd {
+    uint32_t source = 0;
+    uint32_t output = 0;
+  };
+
+  std::string run(std::vector<DeclEnd>* ends = nullptr) {
     bool first = true;
     for (const auto& d : m_.decls) {
       if (!first) blank_ = true;
       item(d.range.begin, first);
       decl(d);
       nl(d.range.end);
+      if (ends) ends->push_back({last_end_, static_cast<uint32_t>(out_.size() - 1)});
       first = false;
     }
     if (!first) blank_ = true;
@@ -1044,14 +1054,65 @@ class Printer {
 
 std::string format(const ast::Module& m) { return Printer(m).run(); }
 
+namespace {
+
+/// Parses `source` into `r` (source, diagnostics); the module when it has no syntax errors.
+std::optional<ast::Module> parse_for_format(FormatResult& r, diagnostics::SourcePtr source) {
+  r.source = source;
+  auto parsed = syntax::parse(std::move(source));
+  r.diags = std::move(parsed.diags);
+  if (r.diags.has_errors()) return std::nullopt;
+  return std::move(parsed.module);
+}
+
+}  // namespace
+
 FormatResult format_source(diagnostics::SourcePtr source) {
   FormatResult r;
-  r.source = source;
-  auto parsed = syntax::parse(source);
-  r.diags = std::move(parsed.diags);
-  if (r.diags.has_errors()) return r;
-  r.text = format(parsed.module);
+  auto module = parse_for_format(r, std::move(source));
+  if (!module) return r;
+  r.text = format(*module);
+  r.end = static_cast<uint32_t>(r.source->text().size());
   r.ok = true;
+  return r;
+}
+
+FormatResult format_range(diagnostics::SourcePtr source, uint32_t begin, uint32_t end) {
+  FormatResult r;
+  auto module = parse_for_format(r, std::move(source));
+  if (!module) return r;
+  r.ok = true;
+  std::vector<Printer::DeclEnd> ends;
+  std::string out = Printer(*module).run(&ends);
+  const std::string& src = r.source->text();
+  const auto size = static_cast<uint32_t>(src.size());
+  if (ends.empty()) {  // only comments: the whole text is one piece
+    r.text = std::move(out);
+    r.end = size;
+    return r;
+  }
+  // Declaration i spans the source from the end of declaration i-1 (0 for the first) to its own end
+  // (the end of the text for the last, so that trailing comments and the final newline belong to
+  // it); its formatted text likewise. It is touched when [begin, end] meets its first non-blank
+  // byte, its last byte or anything between.
+  ends.back() = {size, static_cast<uint32_t>(out.size())};
+  std::optional<size_t> first, last;
+  for (size_t i = 0; i < ends.size(); ++i) {
+    uint32_t from = i == 0 ? 0 : ends[i - 1].source;
+    while (from < ends[i].source && std::isspace(static_cast<unsigned char>(src[from]))) ++from;
+    if (begin <= ends[i].source && end >= from) {
+      if (!first) first = i;
+      last = i;
+    }
+  }
+  if (!first) {  // the range holds only blank space between declarations: nothing to do
+    r.begin = r.end = std::min(begin, size);
+    return r;
+  }
+  r.begin = *first == 0 ? 0 : ends[*first - 1].source;
+  r.end = ends[*last].source;
+  uint32_t out_begin = *first == 0 ? 0 : ends[*first - 1].output;
+  r.text = out.substr(out_begin, ends[*last].output - out_begin);
   return r;
 }
 

@@ -44,6 +44,25 @@ std::optional<std::string> Checker::suggest(diagnostics::Diagnostic& d, Range ra
   return best;
 }
 
+std::optional<std::string> Checker::suggest_function(diagnostics::Diagnostic& d, Range range, const std::string& name) {
+  std::vector<std::string> names = std_.names();
+  for (const auto& [n, sym] : m_.top_level)
+    if (sym->kind == SymbolKind::Fn) names.push_back(n);
+  if (auto best = suggest(d, range, name, names)) return best;
+  auto parts = diagnostics::part_matches(name, names);
+  if (parts.size() == 1) {
+    d.label = "did you mean `" + parts[0] + "`?";
+    d.fix = diagnostics::Fix{range, parts[0], "replace with `" + parts[0] + "`"};
+    return parts[0];
+  }
+  if (parts.empty()) return std::nullopt;
+  std::string list;
+  size_t shown = std::min<size_t>(parts.size(), 3);
+  for (size_t i = 0; i < shown; ++i) list += (i == 0 ? "`" : i + 1 == shown ? " or `" : ", `") + parts[i] + "`";
+  d.label = "did you mean " + list + "?";
+  return std::nullopt;
+}
+
 // ---------------------------------------------------------------- symbols and scopes
 
 Symbol& Checker::new_symbol(SymbolKind kind, const std::string& name, Range range) {
@@ -423,13 +442,8 @@ void Checker::finish_locals() {
   decl_locals_.clear();
 }
 
-void Checker::check_fn(Symbol* s) {
-  const ast::Decl& d = *s->decl;
-  where_ = Where::Fn;
-  owner_ = s;
-  push_scope();
-  blocks_.push_back(d.range);
-  std::vector<FnParam> params = s->type->params;
+std::vector<const Symbol*> Checker::bind_params(const ast::Decl& d, std::vector<FnParam> types) {
+  std::vector<const Symbol*> out;
   for (size_t i = 0; i < d.params.size(); ++i) {
     const auto& pr = d.params[i];
     if (std::any_of(d.params.begin(), d.params.begin() + i, [&](const ast::Param& q) { return q.name.name == pr.name.name; }))
@@ -437,11 +451,22 @@ void Checker::check_fn(Symbol* s) {
     Symbol& ps = new_symbol(SK::Param, pr.name.name, pr.name.range);
     ps.param = &pr;
     ps.decl = &d;
-    ps.type = i < params.size() ? params[i].type : TypeStore::unknown();
+    ps.type = i < types.size() ? types[i].type : TypeStore::unknown();
     ps.scope = d.range;
+    out.push_back(&ps);
     if (pr.default_value) expect(*pr.default_value, ps.type, "default value of `" + pr.name.name + "`");
     visible_.push_back(&ps);
   }
+  return out;
+}
+
+void Checker::check_fn(Symbol* s) {
+  const ast::Decl& d = *s->decl;
+  where_ = Where::Fn;
+  owner_ = s;
+  push_scope();
+  blocks_.push_back(d.range);
+  bind_params(d, s->type->params);
   TypeRef declared = s->type->arg();
   bool inferred = decl_types_.count(s) && !decl_types_[s];
   result_ = inferred ? nullptr : declared;
@@ -1038,19 +1063,7 @@ void Checker::check_flow(Symbol* s) {
   flow_retry_attempts_ = 0;
   push_scope();
   blocks_.push_back(d.range);
-  for (size_t i = 0; i < d.params.size(); ++i) {
-    const auto& pr = d.params[i];
-    if (std::any_of(d.params.begin(), d.params.begin() + i, [&](const ast::Param& q) { return q.name.name == pr.name.name; }))
-      report(Code::E0110, pr.name.range, "parameter `" + pr.name.name + "` is declared twice", "duplicate parameter");
-    Symbol& ps = new_symbol(SK::Param, pr.name.name, pr.name.range);
-    ps.param = &pr;
-    ps.decl = &d;
-    ps.type = i < s->type->params.size() ? s->type->params[i].type : TypeStore::unknown();
-    ps.scope = d.range;
-    info.params.push_back(&ps);
-    if (pr.default_value) expect(*pr.default_value, ps.type, "default value of `" + pr.name.name + "`");
-    visible_.push_back(&ps);
-  }
+  info.params = bind_params(d, s->type->params);
   for (const auto& t : d.triggers) check_trigger(t, info, d);
   check_options(d, info);
   result_ = info.result;

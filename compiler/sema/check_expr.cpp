@@ -995,11 +995,8 @@ TypeRef Checker::call(const ast::Expr& e) {
         report(Code::E0213, r, "`" + callee.name + "` is a " + std::string(kind_name(s->kind)) + ", not a function",
                "not callable");
     } else {
-      std::vector<std::string> names = std_.names();
-      for (const auto& [n, sym] : m_.top_level)
-        if (sym->kind == SK::Fn) names.push_back(n);
       auto& d = report(Code::E0104, r, "cannot find function `" + callee.name + "`", "unknown function");
-      suggest(d, r, callee.name, names);
+      suggest_function(d, r, callee.name);
     }
     check_args_loosely(e);
     return TypeStore::unknown();
@@ -1037,13 +1034,7 @@ TypeRef Checker::call(const ast::Expr& e) {
     }
     if (recv.kind == EK::Name && !base &&
         std::find(std::begin(kMethods), std::end(kMethods), callee.name) != std::end(kMethods)) {
-      std::vector<std::string> conns;
-      for (const auto& [n, sym] : m_.top_level)
-        if (sym->kind == SK::Connection) conns.push_back(n);
-      Range rr = recv.name_range.valid() ? recv.name_range : recv.range;
-      auto& d = report(Code::E0108, rr, "cannot find connection `" + recv.name + "`", "unknown connection");
-      suggest(d, rr, recv.name, conns);
-      m_.expr_types[&recv] = TypeStore::unknown();
+      unknown_connection(recv);
       m_.expr_types[&callee] = TypeStore::unknown();
       check_args_loosely(e);
       return TypeStore::unknown();
@@ -1064,13 +1055,10 @@ TypeRef Checker::call(const ast::Expr& e) {
     TypeRef rt = expr(recv);
     m_.expr_types[&callee] = TypeStore::unknown();
     if (!is_unknown(rt)) {
-      std::vector<std::string> names = std_.names();
-      for (const auto& [n, sym] : m_.top_level)
-        if (sym->kind == SK::Fn) names.push_back(n);
       auto& d = report(Code::E0104, r, "cannot find function `" + callee.name + "` (for `" + text_of(recv) + "." +
                                            callee.name + "(...)`)",
                        "unknown function");
-      suggest(d, r, callee.name, names);
+      suggest_function(d, r, callee.name);
       if (strip_optional(rt)->kind == K::Record && strip_optional(rt)->field(callee.name))
         d.notes.push_back({std::nullopt, "`" + callee.name + "` is a field, not a function"});
     }
@@ -1255,13 +1243,7 @@ TypeRef Checker::calls_builtin(const ast::Expr& e) {
   const ast::Expr& cn = *a.operands[0];
   const Symbol* conn = static_symbol(cn, false);
   if (!conn || conn->kind != SK::Connection) {
-    std::vector<std::string> conns;
-    for (const auto& [n, sym] : m_.top_level)
-      if (sym->kind == SK::Connection) conns.push_back(n);
-    Range rr = cn.name_range.valid() ? cn.name_range : cn.range;
-    auto& d = report(Code::E0108, rr, "cannot find connection `" + text_of(cn) + "`", "unknown connection");
-    if (cn.kind == EK::Name) suggest(d, rr, cn.name, conns);
-    m_.expr_types[&cn] = TypeStore::unknown();
+    unknown_connection(cn);
   } else if (std::find(std::begin(kMethods), std::end(kMethods), a.name) == std::end(kMethods)) {
     auto& d = report(Code::E0412, a.name_range, "connection `" + conn->name + "` has no method `" + a.name + "`",
                      "unknown method");
@@ -1270,6 +1252,16 @@ TypeRef Checker::calls_builtin(const ast::Expr& e) {
   if (conn) m_.expr_symbols[&a] = conn;
   m_.expr_types[&a] = TypeStore::unknown();
   return ts_.list(rec);
+}
+
+void Checker::unknown_connection(const ast::Expr& cn) {
+  std::vector<std::string> conns;
+  for (const auto& [n, sym] : m_.top_level)
+    if (sym->kind == SK::Connection) conns.push_back(n);
+  Range r = cn.name_range.valid() ? cn.name_range : cn.range;
+  auto& d = report(Code::E0108, r, "cannot find connection `" + (cn.kind == EK::Name ? cn.name : text_of(cn)) + "`", "unknown connection");
+  if (cn.kind == EK::Name) suggest(d, r, cn.name, conns);
+  m_.expr_types[&cn] = TypeStore::unknown();
 }
 
 }  // namespace weft::sema::detail

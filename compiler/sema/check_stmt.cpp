@@ -532,14 +532,7 @@ void Checker::test_stmt(const ast::Stmt& s) {
           const ast::Expr& cn = *callee.operands[0];
           const Symbol* conn = static_symbol(cn, false);
           if (!conn || conn->kind != SK::Connection) {
-            std::vector<std::string> conns;
-            for (const auto& [n, sym] : m_.top_level)
-              if (sym->kind == SK::Connection) conns.push_back(n);
-            Range rr = cn.name_range.valid() ? cn.name_range : cn.range;
-            auto& d = report(Code::E0108, rr, "cannot find connection `" + (cn.kind == EK::Name ? cn.name : std::string("?")) + "`",
-                             "unknown connection");
-            if (cn.kind == EK::Name) suggest(d, rr, cn.name, conns);
-            m_.expr_types[&cn] = TypeStore::unknown();
+            unknown_connection(cn);
           } else {
             m_.expr_symbols[&callee] = conn;
             static const std::vector<std::string> methods = {"get", "post", "put", "patch", "delete"};

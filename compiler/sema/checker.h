@@ -47,6 +47,12 @@ class Checker {
   /// Adds "did you mean `x`?" (label + fix) when a close candidate exists; returns it.
   std::optional<std::string> suggest(diagnostics::Diagnostic& d, Range range, const std::string& name,
                                      const std::vector<std::string>& candidates);
+  /// `suggest` for an unknown function: when no name is close by edit distance, the names that
+  /// contain it or that it contains (`uppercase` → `upper`); a fix only when there is one.
+  std::optional<std::string> suggest_function(diagnostics::Diagnostic& d, Range range, const std::string& name);
+  /// Reports E0108 at `cn`, an expression that names no connection (one text for every place a
+  /// connection is expected), suggesting the closest connection name.
+  void unknown_connection(const ast::Expr& cn);
 
   // ---- symbols and scopes
   Symbol& new_symbol(SymbolKind kind, const std::string& name, Range range);
@@ -70,6 +76,9 @@ class Checker {
   TypeRef const_type(const Symbol* s);
   void signature(Symbol* s);
   void check_const(Symbol* s);
+  /// Declares a fn's or a flow's parameters in the current scope (E0110 on a repeated name), typed
+  /// from `types` (the signature), and checks their default values; returns their symbols in order.
+  std::vector<const Symbol*> bind_params(const ast::Decl& d, std::vector<FnParam> types);
   void check_fn(Symbol* s);
   void check_connection(Symbol* s);
   void check_flow(Symbol* s);

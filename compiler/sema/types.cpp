@@ -52,31 +52,29 @@ TypeRef TypeStore::scalar(std::string_view n) {
   return nullptr;
 }
 
+namespace {
+
+/// A type of `kind` with type arguments and a name (the shape most constructors below build).
+Type shape(K kind, std::vector<TypeRef> args, std::string name = {}) {
+  Type t;
+  t.kind = kind;
+  t.args = std::move(args);
+  t.name = std::move(name);
+  return t;
+}
+
+}  // namespace
+
 TypeRef TypeStore::add(Type t) {
   types_.push_back(std::move(t));
   return &types_.back();
 }
 
-TypeRef TypeStore::literal(std::string value) {
-  Type t;
-  t.kind = K::Literal;
-  t.name = std::move(value);
-  return add(std::move(t));
-}
+TypeRef TypeStore::literal(std::string value) { return add(shape(K::Literal, {}, std::move(value))); }
 
-TypeRef TypeStore::list(TypeRef elem) {
-  Type t;
-  t.kind = K::List;
-  t.args = {elem};
-  return add(std::move(t));
-}
+TypeRef TypeStore::list(TypeRef elem) { return add(shape(K::List, {elem})); }
 
-TypeRef TypeStore::map(TypeRef value) {
-  Type t;
-  t.kind = K::Map;
-  t.args = {value};
-  return add(std::move(t));
-}
+TypeRef TypeStore::map(TypeRef value) { return add(shape(K::Map, {value})); }
 
 TypeRef TypeStore::optional(TypeRef inner) {
   if (!inner) return unknown();
@@ -85,10 +83,7 @@ TypeRef TypeStore::optional(TypeRef inner) {
     case K::Never: return null();
     default: break;
   }
-  Type t;
-  t.kind = K::Optional;
-  t.args = {inner};
-  return add(std::move(t));
+  return add(shape(K::Optional, {inner}));
 }
 
 static bool same(TypeRef a, TypeRef b);
@@ -120,10 +115,7 @@ TypeRef TypeStore::union_of(const std::vector<TypeRef>& members) {
   if (flat.size() == 1) {
     u = flat[0];
   } else {
-    Type t;
-  t.kind = K::Union;
-    t.args = std::move(flat);
-    u = add(std::move(t));
+    u = add(shape(K::Union, std::move(flat)));
   }
   return nullable ? optional(u) : u;
 }
@@ -152,26 +144,11 @@ TypeRef TypeStore::function(std::vector<FnParam> params, TypeRef result) {
   return add(std::move(t));
 }
 
-TypeRef TypeStore::response(TypeRef body) {
-  Type t;
-  t.kind = K::Response;
-  t.args = {body};
-  return add(std::move(t));
-}
+TypeRef TypeStore::response(TypeRef body) { return add(shape(K::Response, {body})); }
 
-TypeRef TypeStore::var(std::string name) {
-  Type t;
-  t.kind = K::Var;
-  t.name = std::move(name);
-  return add(std::move(t));
-}
+TypeRef TypeStore::var(std::string name) { return add(shape(K::Var, {}, std::move(name))); }
 
-TypeRef TypeStore::handle(TypeRef result) {
-  Type t;
-  t.kind = K::Handle;
-  t.args = {result};
-  return add(std::move(t));
-}
+TypeRef TypeStore::handle(TypeRef result) { return add(shape(K::Handle, {result})); }
 
 // ---------------------------------------------------------------- printing
 

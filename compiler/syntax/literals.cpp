@@ -7,28 +7,11 @@
 #include <limits>
 
 #include "compiler/syntax/internal.h"
+#include "stdlib/functions/unicode.h"
 
 namespace weft::syntax::detail {
 
 namespace {
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // Index just past the string literal starting at s[i] (a `"`), or npos when it does not close
 // before `end`. Mirrors the lexer: escapes, nested `${...}`, single-line strings stop at newline.
@@ -217,7 +200,7 @@ std::vector<RawPart> decode_string(Context& cx, uint32_t begin, uint32_t end) {
                  !(cp >= 0xD800 && cp <= 0xDFFF);
           }
           if (ok) {
-            append_utf8(text.text, cp);
+            functions::unicode::append(text.text, cp);
             len = j + 1 - i;
           } else {
             uint32_t stop = j < cend && s[j] == '}' ? j + 1 : j;

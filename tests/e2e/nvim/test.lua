@@ -1,7 +1,7 @@
 -- Drives `weft lsp` through Neovim's own LSP client (Neovim 0.7 API): the diagnostic of
 -- hello.flow must arrive at the right position, hover and definition must answer correctly,
 -- definition must jump into the imported common.flow, and completion after `contact.` must offer
--- the record's fields.
+-- the record's fields; formatting through the server must give `weft fmt`'s text.
 -- Results go to stdout (in headless mode `print` goes to stderr); exit status 0 = pass.
 local weft = os.getenv("WEFT_BIN")
 local file = os.getenv("FLOW_FILE")
@@ -86,6 +86,28 @@ local labels = {}
 for _, it in ipairs(items) do labels[it.label] = true end
 check("completion offers the record's fields", labels["id"] and labels["email"] and labels["first_name"],
   vim.inspect(vim.tbl_keys(labels)))
+
+-- 6. Formatting through the server: messy.flow (an emoji before the changes) becomes exactly what
+-- `weft fmt` writes for the same file. Neovim 0.8+ has vim.lsp.buf.format; 0.7 formatting_sync.
+local dir = vim.fn.fnamemodify(file, ":h")
+local messy, ref = dir .. "/messy.flow", dir .. "/messy_ref.flow"
+vim.fn.writefile(vim.fn.readfile(messy, "b"), ref, "b")
+vim.fn.system({ weft, "fmt", ref })
+check("weft fmt ran", vim.v.shell_error == 0, vim.v.shell_error)
+local want = vim.fn.readfile(ref)
+local before = vim.fn.readfile(messy)
+check("the file needs formatting", not vim.deep_equal(before, want), "messy.flow is already formatted")
+vim.cmd("edit " .. vim.fn.fnameescape(messy))
+local messy_buf = vim.api.nvim_get_current_buf()
+vim.lsp.buf_attach_client(messy_buf, client_id)
+if vim.lsp.buf.format then
+  vim.lsp.buf.format({ bufnr = messy_buf, timeout_ms = 10000 })
+else
+  vim.lsp.buf.formatting_sync(nil, 10000)
+end
+local got_lines = vim.api.nvim_buf_get_lines(messy_buf, 0, -1, false)
+check("formatting gives weft fmt's text", vim.deep_equal(got_lines, want),
+  "got:\n" .. table.concat(got_lines, "\n") .. "\nwant:\n" .. table.concat(want, "\n"))
 
 client.stop()
 vim.wait(5000, function() return client.is_stopped() end, 50)

@@ -41,6 +41,19 @@ TEST(Diagnostics, ClosestMatch) {
   EXPECT_EQ(closest_match("zzz", {"full_name", "email"}), std::nullopt);
 }
 
+TEST(Diagnostics, PartMatches) {
+  const std::vector<std::string> fns = {"upper", "lower", "len", "split", "join", "starts_with", "start_of", "abs"};
+  using V = std::vector<std::string>;
+  EXPECT_EQ(part_matches("uppercase", fns), V{"upper"});
+  EXPECT_EQ(part_matches("to_upper", fns), V{"upper"});
+  EXPECT_EQ(part_matches("LENGHT", fns), V{"len"});         // case is ignored
+  EXPECT_EQ(part_matches("split_join", fns), (V{"split", "join"}));  // closest in length first
+  EXPECT_EQ(part_matches("start", fns), (V{"start_of", "starts_with"}));
+  EXPECT_EQ(part_matches("ab", fns), V{});                  // under 3 characters: no guess
+  EXPECT_EQ(part_matches("upper", fns), V{});               // the name itself is not a suggestion
+  EXPECT_EQ(part_matches("zzz", fns), V{});
+}
+
 TEST(Diagnostics, LineColRoundTrip) {
   SourceFile f("a", "ab\ncd\n\nx");
   EXPECT_EQ(f.line_col(0).line, 1u);

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -13,6 +16,31 @@
 #include "compiler/syntax/parse.h"
 
 namespace weft::format::testing {
+
+/// Every .flow file of the repository (examples, golden cases, editor fixtures), sorted.
+inline std::vector<std::filesystem::path> flow_files() {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> out;
+  for (auto it = fs::recursive_directory_iterator(WEFT_SOURCE_DIR); it != fs::recursive_directory_iterator(); ++it) {
+    std::string name = it->path().filename().string();
+    if (it->is_directory() && (name == ".git" || name.rfind("build", 0) == 0 || name == "node_modules" ||
+                               name == ".weft")) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file() && it->path().extension() == ".flow") out.push_back(it->path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// A file's bytes.
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 /// Parses text (which must parse) and formats it; failures are reported through gtest.
 inline std::string fmt(const std::string& text, const std::string& path = "test.flow") {
