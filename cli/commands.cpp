@@ -10,6 +10,7 @@ const std::vector<Command>& commands() {
       {"fmt", "rewrite files in the canonical formatting (--check: list files that would change)", run_fmt},
       {"run", "run one execution in-process on the embedded store", run_run},
       {"secret", "store secrets encrypted (set NAME from stdin, ls, rm)", run_secret},
+      {"backup", "copy a data directory consistently while it is in use (--to DIR)", run_backup},
       {"lsp", "the language server on stdio", run_lsp},
   };
   return all;

@@ -25,6 +25,8 @@ int run_graph(int argc, char** argv);
 int run_run(int argc, char** argv);
 /// `weft secret set|ls|rm` (cli/secret.cpp).
 int run_secret(int argc, char** argv);
+/// `weft backup --to DIR [--data DIR]`: a consistent copy of a live data directory (cli/backup.cpp).
+int run_backup(int argc, char** argv);
 /// `weft lsp`: the language server on stdio (cli/lsp.cpp).
 int run_lsp(int argc, char** argv);
 /// `weft fmt [--check] FILE...`: canonical formatting in place (cli/fmt.cpp).

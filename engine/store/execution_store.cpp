@@ -196,6 +196,8 @@ class LmdbExecutionStore final : public ExecutionStore {
 
   std::int64_t now() const { return opts_.clock ? opts_.clock() : now_ms(); }
 
+  Status backup(const std::string& dir) override { return store_.backup(dir); }
+
   int schema_version() override {
     auto txn = store_.read();
     auto v = txn.get(Keyspace::meta, kSchemaKey);

@@ -202,6 +202,9 @@ class ExecutionStore {
   virtual int schema_version() = 0;
   /// Write counters of the underlying store (for /metrics).
   virtual StoreStats stats() = 0;
+  /// A consistent copy of the whole store into the empty directory `dir`, taken while it runs
+  /// (see Store::backup).
+  virtual Status backup(const std::string& dir) = 0;
 
   // -- flows and versions --
   /// Stores versions and deploys them, all or nothing; invalid_argument when a hash already

@@ -603,4 +603,19 @@ std::size_t Store::map_size() const { return impl_->map_size; }
 
 const StoreOptions& Store::options() const { return impl_->opts; }
 
+Status Store::backup(const std::string& dir) const {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_empty(dir, ec))
+    return Status(Errc::io, "backup target is not empty: " + dir);
+  fs::create_directories(dir, ec);
+  if (ec) return Status(Errc::io, "cannot create backup directory " + dir + ": " + ec.message());
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  int rc = mdb_env_copy2(impl_->env.handle(), dir.c_str(), MDB_CP_COMPACT);
+  if (rc != MDB_SUCCESS) return Status(Errc::io, "backup into " + dir + ": " + mdb_strerror(rc));
+  fs::permissions(fs::path(dir) / "data.mdb", fs::perms::owner_read | fs::perms::owner_write,
+                  fs::perm_options::replace, ec);
+  return Status();
+}
+
 }  // namespace weft::store

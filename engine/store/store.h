@@ -260,6 +260,10 @@ class Store {
   std::size_t map_size() const;
   /// The options the store was opened with.
   const StoreOptions& options() const;
+  /// Writes a consistent, compacted copy of the store into the empty or absent directory `dir`
+  /// while writers go on (LMDB's copy runs in a read transaction). The copy is a data directory
+  /// that open() accepts; io error when `dir` is not empty or cannot be written.
+  Status backup(const std::string& dir) const;
 
   struct Impl;
 
