@@ -13,6 +13,7 @@ namespace weft::driver {
 namespace {
 
 namespace fs = std::filesystem;
+using Files = std::map<std::string, std::string>;
 
 const char* kMain = R"(import "./lib/common.flow" as common
 
@@ -24,7 +25,7 @@ const char* kLib = R"(fn greet(name: string) -> string = "hello ${name}"
 )";
 
 TEST(Driver, CompilesFromMemoryWithImportsFromAMap) {
-  MemoryResolver r({{"/app/lib/common.flow", kLib}});
+  MemoryResolver r(Files{{"/app/lib/common.flow", kLib}});
   Compilation c = compile_source("/app/main.flow", kMain, r);
   EXPECT_FALSE(c.has_errors());
   ASSERT_NE(c.module(), nullptr);
@@ -44,7 +45,7 @@ TEST(Driver, MissingImportIsADiagnosticAndNothingIsLowered) {
 }
 
 TEST(Driver, CheckOnlyDoesNotLower) {
-  MemoryResolver r({{"/app/lib/common.flow", kLib}});
+  MemoryResolver r(Files{{"/app/lib/common.flow", kLib}});
   Compilation c = compile_source("/app/main.flow", kMain, r, {.lower = false});
   EXPECT_FALSE(c.has_errors());
   EXPECT_FALSE(c.lowered);
@@ -52,7 +53,7 @@ TEST(Driver, CheckOnlyDoesNotLower) {
 }
 
 TEST(Driver, ResolverNormalisesPaths) {
-  MemoryResolver r({{"/app/x/../lib/./common.flow", "fn f() -> int = 1\n"}});
+  MemoryResolver r(Files{{"/app/x/../lib/./common.flow", "fn f() -> int = 1\n"}});
   std::string text, error;
   EXPECT_TRUE(r.read("/app/lib/common.flow", text, error));
   EXPECT_EQ(text, "fn f() -> int = 1\n");
@@ -74,7 +75,7 @@ TEST(Driver, FileAndMemoryGiveTheSameFlowVersions) {
   std::ofstream(dir / "main.flow") << kMain;
   std::ofstream(dir / "lib" / "common.flow") << kLib;
   Compilation from_disk = compile_file((dir / "main.flow").string());
-  MemoryResolver r({{(dir / "lib" / "common.flow").string(), kLib}});
+  MemoryResolver r(Files{{(dir / "lib" / "common.flow").string(), kLib}});
   Compilation from_memory = compile_source((dir / "main.flow").string(), kMain, r);
   fs::remove_all(dir);
   ASSERT_NE(from_disk.module(), nullptr);
@@ -85,7 +86,7 @@ TEST(Driver, FileAndMemoryGiveTheSameFlowVersions) {
 }
 
 TEST(Driver, ImportCacheIsUsedWhenGiven) {
-  MemoryResolver r({{"/app/lib/common.flow", kLib}});
+  MemoryResolver r(Files{{"/app/lib/common.flow", kLib}});
   sema::ModuleCache cache;
   compile_source("/app/main.flow", kMain, r, {.lower = false, .cache = &cache});
   Compilation again = compile_source("/app/main.flow", kMain, r, {.cache = &cache});
