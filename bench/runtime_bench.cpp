@@ -16,7 +16,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <malloc.h>
 #include <sstream>
@@ -28,7 +27,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
 
-#include "compiler/ir/lower.h"
+#include "compiler/driver/driver.h"
 #include "bench/bench_util.h"
 #include "engine/runtime/engine.h"
 #include "engine/store/execution_store.h"
@@ -70,10 +69,9 @@ struct Config {
 long vm_rss_kb() { return bench::status_kb(); }
 
 std::shared_ptr<ir::Module> compile(const std::string& dir) {
-  std::string path = dir + "/bench.flow";
-  std::ofstream(path) << kFlows;
-  auto c = ir::compile_file(path);
-  if (!c.lowered) {
+  driver::MemoryResolver no_imports;
+  auto c = driver::compile_source(dir + "/bench.flow", kFlows, no_imports);
+  if (!c.module()) {
     std::fprintf(stderr, "runtime_bench: the bench flows do not compile\n");
     std::exit(2);
   }

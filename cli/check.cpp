@@ -12,7 +12,7 @@
 
 #include "cli/commands.h"
 #include "compiler/diagnostics/render.h"
-#include "compiler/sema/check.h"
+#include "compiler/driver/driver.h"
 
 namespace weft::cli {
 
@@ -71,7 +71,7 @@ int run_check(int argc, char** argv) {
   const char* no_color = std::getenv("NO_COLOR");
   bool color = format == "text" && isatty(STDOUT_FILENO) && !(no_color && *no_color);
 
-  sema::FileLoader loader;
+  driver::FileResolver loader;
   size_t errors = 0, warnings = 0;
   bool io_error = false;
   std::set<std::string> printed;  // a file imported by several roots is reported once
@@ -82,7 +82,8 @@ int run_check(int argc, char** argv) {
       io_error = true;
       continue;
     }
-    auto program = sema::check_source(std::make_shared<diagnostics::SourceFile>(f, std::move(text)), loader);
+    auto compiled = driver::compile_source(f, std::move(text), loader, {.lower = false});
+    const sema::CheckedProgram& program = compiled.program;
     std::set<std::string> files_here;
     for (const auto& d : program.diagnostics.all()) {
       std::string path = d.range.file ? d.range.file->path() : f;

@@ -9,7 +9,7 @@
 #include "compiler/diagnostics/render.h"
 #include "compiler/ir/dump.h"
 #include "compiler/ir/hash.h"
-#include "compiler/ir/lower.h"
+#include "compiler/driver/driver.h"
 #include "compiler/ir/serialize.h"
 
 namespace weft::cli {
@@ -28,7 +28,7 @@ void compile_usage(std::ostream& out) {
 
 /// Prints the diagnostics of a compilation on stderr; returns the exit status when it failed
 /// (1 for errors in the source, 2 when a file could not be read), 0 when it can go on.
-int report_compilation(const char* cmd, const ir::Compilation& c) {
+int report_compilation(const char* cmd, const driver::Compilation& c) {
   bool io = false;
   for (const auto& d : c.program.diagnostics.all()) {
     std::cerr << diagnostics::render_text(d);
@@ -79,7 +79,7 @@ int run_compile(int argc, char** argv) {
     compile_usage(std::cerr);
     return 2;
   }
-  ir::Compilation c = ir::compile_file(file);
+  driver::Compilation c = driver::compile_file(file);
   if (int rc = report_compilation("compile", c)) return rc;
   const ir::Module& m = c.lowered->module;
   if (out.empty()) out = std::filesystem::path(file).replace_extension(".wfc").string();

@@ -13,13 +13,13 @@
 
 #include "cli/commands.h"
 #include "compiler/ir/draw.h"
-#include "compiler/ir/lower.h"
+#include "compiler/driver/driver.h"
 
 extern char** environ;
 
 namespace weft::cli {
 
-int report_compilation(const char* cmd, const ir::Compilation& c);
+int report_compilation(const char* cmd, const driver::Compilation& c);
 
 namespace {
 
@@ -126,7 +126,7 @@ int run_graph(int argc, char** argv) {
                  "            --format dot or --format mermaid work without it\n";
     return 2;
   }
-  ir::Compilation c = ir::compile_file(file);
+  driver::Compilation c = driver::compile_file(file);
   if (int rc = report_compilation("graph", c)) return rc;
   const ir::Module& m = c.lowered->module;
   const ir::Flow* f = nullptr;

@@ -16,14 +16,14 @@
 
 #include "cli/commands.h"
 #include "cli/data_dir.h"
-#include "compiler/ir/lower.h"
+#include "compiler/driver/driver.h"
 #include "compiler/ir/serialize.h"
 #include "engine/runtime/engine.h"
 
 namespace weft::cli {
 namespace json = boost::json;
 
-int report_compilation(const char* cmd, const ir::Compilation& c);
+int report_compilation(const char* cmd, const driver::Compilation& c);
 
 namespace {
 
@@ -118,7 +118,7 @@ int run_run(int argc, char** argv) {
       }
       module = std::make_shared<ir::Module>(std::move(*m));
     } else {
-      auto c = ir::compile_file(file);
+      auto c = driver::compile_file(file);
       if (int rc = report_compilation("run", c)) return rc;
       if (!c.lowered) return 1;
       module = std::make_shared<ir::Module>(std::move(c.lowered->module));

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <utility>
 
+#include "compiler/driver/driver.h"
 #include "lsp/text.h"
 
 namespace weft::lsp {
@@ -46,7 +47,8 @@ AnalysisPtr Workspace::build(const DocumentPtr& doc, uint64_t generation) {
   std::string path = normalised_path(doc->uri);
   a->source = std::make_shared<diagnostics::SourceFile>(path.empty() ? doc->uri : path, doc->text);
   BufferLoader loader(docs_);
-  auto program = std::make_shared<sema::CheckedProgram>(sema::check_source(a->source, loader, &modules_));
+  auto program = std::make_shared<sema::CheckedProgram>(
+      driver::compile_source(a->source, loader, {.lower = false, .cache = &modules_}).program);
   for (const auto& m : program->modules)
     if (m->source == a->source) a->unit = m.get();
   if (!a->unit && program->root()) a->unit = program->root();

@@ -1,5 +1,5 @@
 // The LSP-free core: analyses of documents (open buffers first, then files on disk), cached per
-// version, built with the same stages as `weft check` (syntax::parse → sema::check_source).
+// version, built with the same stages as `weft check` (driver::compile_source, checking only).
 // Everything here speaks paths and byte offsets; handlers convert to LSP positions.
 // One parse + one check per document version: concurrent callers asking for the same version
 // share one computation, imported files are parsed and checked again only when their text (or

@@ -352,10 +352,11 @@ std::string type_text(const Type& t) {
     case K::Duration: return "duration";
     case K::Time: return "time";
     case K::Secret: return "secret";
-    case K::List: return "[" + type_text(t.args.at(0)) + "]";
-    case K::Map: return "map<" + type_text(t.args.at(0)) + ">";
+    case K::List: return "[" + (t.args.empty() ? "json" : type_text(t.args[0])) + "]";
+    case K::Map: return "map<" + (t.args.empty() ? "json" : type_text(t.args[0])) + ">";
     case K::Optional: {
-      std::string inner = type_text(t.args.at(0));
+      if (t.args.empty()) return "json?";
+      std::string inner = type_text(t.args[0]);
       return t.args[0].kind == K::Union ? "(" + inner + ")?" : inner + "?";
     }
     case K::Union: {

@@ -10,7 +10,8 @@
 
 namespace weft::ir {
 
-/// A type in source-like syntax: `{a: string, b?: [int]}`, `"x" | "y"`, `Contact?`.
+/// A type in source-like syntax: `{a: string, b?: [int]}`, `"x" | "y"`, `Contact?` (also in the
+/// evaluator's type-check errors). A list, map or optional without its argument prints it as `json`.
 std::string type_text(const Type& t);
 /// An expression in source-like syntax with minimal parentheses, slots named from `slots`.
 std::string expr_text(const ExprPtr& e, const std::vector<Slot>& slots);

@@ -1,29 +1,16 @@
 #include "compiler/ir/hash.h"
 
-#include <openssl/evp.h>
-
 #include <boost/json.hpp>
 #include <set>
 
 #include "compiler/ir/serialize.h"
+#include "stdlib/functions/encoding.h"
 
 namespace weft::ir {
 
 namespace json = boost::json;
 
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
-}
+std::string sha256_hex(std::string_view bytes) { return functions::hex_encode(functions::sha256_raw(bytes)); }
 
 namespace {
 

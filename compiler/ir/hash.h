@@ -9,7 +9,7 @@
 
 namespace weft::ir {
 
-/// Lower-case hex SHA-256 of bytes.
+/// Lower-case hex SHA-256 of bytes (stdlib/functions computes it: one SHA-256 in the project).
 std::string sha256_hex(std::string_view bytes);
 
 /// The canonical text that a flow's version hashes:

@@ -1,5 +1,6 @@
 #include "compiler/ir/serialize.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <set>
 
@@ -992,7 +993,10 @@ std::optional<T> guarded(std::string* error, F&& f) {
 
 }  // namespace
 
-std::optional<Module> parse_module(std::string_view text, std::string* error) {
+namespace {
+
+/// Parses JSON text as deep as the IR may nest; nullopt with *error set when it is not JSON.
+std::optional<json::value> parse_json(std::string_view text, std::string* error) {
   json::parse_options opts;
   opts.max_depth = 8192;
   boost::system::error_code ec;
@@ -1001,7 +1005,41 @@ std::optional<Module> parse_module(std::string_view text, std::string* error) {
     if (error) *error = "invalid JSON: " + ec.message();
     return std::nullopt;
   }
-  return guarded<Module>(error, [&] { return Reader().module(v); });
+  return v;
+}
+
+}  // namespace
+
+std::optional<Module> parse_module(std::string_view text, std::string* error) {
+  auto v = parse_json(text, error);
+  if (!v) return std::nullopt;
+  return guarded<Module>(error, [&] { return Reader().module(*v); });
+}
+
+std::optional<Module> module_from_stored(std::string_view text, std::string* error) {
+  auto v = parse_json(text, error);
+  if (!v) return std::nullopt;
+  auto fail = [&](const std::string& why) -> std::optional<Module> {
+    if (error) *error = why;
+    return std::nullopt;
+  };
+  if (!v->is_object()) return fail("a stored flow version must be a JSON object");
+  const json::object& o = v->get_object();
+  static constexpr std::string_view kKeys[] = {"format", "flow", "types", "fns", "connections"};
+  for (const auto& [key, value] : o)
+    if (std::find(std::begin(kKeys), std::end(kKeys), std::string_view(key)) == std::end(kKeys))
+      return fail("$." + std::string(key) + ": unknown key in a stored flow version");
+  for (std::string_view key : kKeys)
+    if (!o.contains(key)) return fail("$." + std::string(key) + ": missing from a stored flow version");
+  json::object m;
+  m["format"] = o.at("format");
+  m["types"] = o.at("types");
+  m["consts"] = json::array{};
+  m["fns"] = o.at("fns");
+  m["connections"] = o.at("connections");
+  m["flows"] = json::array{o.at("flow")};
+  m["source_map"] = json::object{};
+  return guarded<Module>(error, [&] { return Reader().module(json::value(std::move(m))); });
 }
 
 std::optional<Flow> flow_from_json(const json::value& v, std::string* error) {

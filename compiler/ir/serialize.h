@@ -37,6 +37,10 @@ std::string serialize(const Flow& f);
 /// Parses the canonical text of a module; nullopt with *error set when malformed (bad JSON,
 /// unknown format, missing or mistyped fields, unknown keys, or a flow that fails validate()).
 std::optional<Module> parse_module(std::string_view text, std::string* error);
+/// Rebuilds a module from the stored form of one flow version (the text version_input() gives:
+/// `{"format","flow","types","fns","connections"}`): a module holding that flow and what it depends
+/// on. nullopt with *error set when the text is malformed or a key is missing or unknown.
+std::optional<Module> module_from_stored(std::string_view text, std::string* error);
 /// Parses one flow's JSON form (as produced by to_json(const Flow&)).
 std::optional<Flow> flow_from_json(const boost::json::value& v, std::string* error);
 /// Parses one type descriptor / expression from their JSON forms.

@@ -88,9 +88,9 @@ class ModuleCache {
   Stats stats_;
 };
 
-/// Checks a file and its imports, reading through `loader`. A root file that cannot be read
-/// gives an E0009 diagnostic with no range.
-CheckedProgram check_file(const std::string& path, Loader& loader);
+/// Checks a file and its imports, reading through `loader` (imports reused from `cache` as in
+/// check_source). A root file that cannot be read gives an E0009 diagnostic with no range.
+CheckedProgram check_file(const std::string& path, Loader& loader, ModuleCache* cache = nullptr);
 /// check_file with a FileLoader.
 CheckedProgram check_file(const std::string& path);
 /// Checks a source already in memory (its path anchors relative imports); imported files are

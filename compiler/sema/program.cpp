@@ -236,7 +236,7 @@ CheckedProgram check_source(diagnostics::SourcePtr source, Loader& loader, Modul
   return prog;
 }
 
-CheckedProgram check_file(const std::string& path, Loader& loader) {
+CheckedProgram check_file(const std::string& path, Loader& loader, ModuleCache* cache) {
   std::string text, error;
   if (!loader.read(path, text, error)) {
     CheckedProgram prog;
@@ -244,7 +244,7 @@ CheckedProgram check_file(const std::string& path, Loader& loader) {
     prog.diagnostics.add(diagnostics::Code::E0009, diagnostics::Range{}, "cannot read `" + path + "`: " + error);
     return prog;
   }
-  return check_source(std::make_shared<diagnostics::SourceFile>(path, std::move(text)), loader);
+  return check_source(std::make_shared<diagnostics::SourceFile>(path, std::move(text)), loader, cache);
 }
 
 CheckedProgram check_file(const std::string& path) {

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "compiler/ir/dump.h"
 #include "stdlib/functions/civil.h"
 #include "stdlib/functions/signatures.h"
 
@@ -94,41 +95,7 @@ json::value time_value(int64_t ms) {
 
 // ---------------------------------------------------------------- type text and validation
 
-std::string type_text(const ir::Type& t) {
-  using K = ir::Type::Kind;
-  switch (t.kind) {
-    case K::Json: return "json";
-    case K::Null: return "null";
-    case K::Bool: return "bool";
-    case K::Int: return "int";
-    case K::Float: return "float";
-    case K::String: return "string";
-    case K::Duration: return "duration";
-    case K::Time: return "time";
-    case K::Secret: return "secret";
-    case K::List: return "[" + (t.args.empty() ? "json" : type_text(t.args[0])) + "]";
-    case K::Map: return "map<" + (t.args.empty() ? "json" : type_text(t.args[0])) + ">";
-    case K::Optional: {
-      if (t.args.empty()) return "json?";
-      std::string in = type_text(t.args[0]);
-      return (t.args[0].kind == K::Union ? "(" + in + ")" : in) + "?";
-    }
-    case K::Union: {
-      std::string s;
-      for (size_t i = 0; i < t.args.size(); ++i) s += (i ? " | " : "") + type_text(t.args[i]);
-      return s;
-    }
-    case K::Literal: return json::serialize(json::string(t.name));
-    case K::Record: {
-      std::string s = "{ ";
-      for (size_t i = 0; i < t.fields.size(); ++i)
-        s += (i ? ", " : "") + t.fields[i].name + (t.fields[i].optional ? "?: " : ": ") + type_text(t.fields[i].type);
-      return s + (t.fields.empty() ? "}" : " }");
-    }
-    case K::Ref: return t.name;
-  }
-  return "json";
-}
+using ir::type_text;
 
 struct Mismatch {
   std::string path;

@@ -97,21 +97,9 @@ std::shared_ptr<LoadedFlow> Engine::version(const std::string& hash, const std::
   if (auto it = versions_.find(k); it != versions_.end()) return it->second;
   auto text = store_.get_version(hash);
   if (!text) return nullptr;
-  // The stored text is the version's input: the flow and what it depends on. Rebuild a module.
-  boost::system::error_code ec;
-  json::value v = json::parse(*text, ec);
-  if (ec || !v.is_object()) return nullptr;
-  json::object o = v.get_object();
-  json::object m;
-  m["format"] = o["format"];
-  m["types"] = o["types"];
-  m["consts"] = json::array{};
-  m["fns"] = o["fns"];
-  m["connections"] = o["connections"];
-  m["flows"] = json::array{o["flow"]};
-  m["source_map"] = json::object{};
+  // The stored text is the version's input: the flow and what it depends on.
   std::string error;
-  auto mod = ir::parse_module(json::serialize(m), &error);
+  auto mod = ir::module_from_stored(*text, &error);
   if (!mod) {
     spdlog::error("flow version {}: cannot load: {}", hash, error);
     return nullptr;

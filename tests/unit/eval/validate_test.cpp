@@ -125,7 +125,7 @@ TEST_F(Validate, Records) {
   EXPECT_EQ(v(t, R"({"sku": "A", "qty": 1, "price": "2"})"), "body.price: expected float, got string");
   EXPECT_EQ(v(t, "null"), "body: expected Item, got null");
   EXPECT_EQ(v(t, "[]"), "body: expected Item, got list");
-  EXPECT_EQ(v(rec({{"a", false, sc(K::Int)}}), "3"), "body: expected { a: int }, got int");
+  EXPECT_EQ(v(rec({{"a", false, sc(K::Int)}}), "3"), "body: expected {a: int}, got int");
 }
 
 TEST_F(Validate, NestedPathsThroughNamedTypes) {

@@ -7,8 +7,7 @@
 #include <sstream>
 
 #include "compiler/ir/hash.h"
-#include "compiler/ir/lower.h"
-#include "compiler/sema/check.h"
+#include "compiler/driver/driver.h"
 #include "format_test_util.h"
 
 namespace fs = std::filesystem;
@@ -32,13 +31,9 @@ class FormattingLoader : public weft::sema::Loader {
 /// flow name → version, or empty when the program has errors.
 std::map<std::string, std::string> versions(const std::string& path, weft::sema::Loader& loader) {
   std::map<std::string, std::string> out;
-  std::string text, error;
-  if (!loader.read(path, text, error)) return out;
-  auto program = weft::sema::check_source(std::make_shared<weft::diagnostics::SourceFile>(path, text), loader);
-  if (program.has_errors()) return out;
-  auto lowered = weft::ir::lower(program);
-  if (!lowered.errors.empty()) return out;
-  for (const auto& f : lowered.module.flows) out[f.name] = weft::ir::flow_version(lowered.module, f);
+  auto c = weft::driver::compile_file(path, loader);
+  if (const weft::ir::Module* m = c.module())
+    for (const auto& f : m->flows) out[f.name] = weft::ir::flow_version(*m, f);
   return out;
 }
 

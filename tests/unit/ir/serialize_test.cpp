@@ -200,3 +200,47 @@ TEST(IrSerialize, DumpShowsStructure) {
 
 }  // namespace
 }  // namespace weft::ir
+
+namespace weft::ir {
+namespace {
+
+// The engine keeps one flow version as version_input(); module_from_stored rebuilds a module
+// that gives the very same version again.
+TEST(IrStored, ModuleFromStoredRebuildsEveryFlowVersion) {
+  Module m = sample_module();
+  ASSERT_FALSE(m.flows.empty());
+  for (const auto& f : m.flows) {
+    std::string stored = version_input(m, f), error;
+    auto back = module_from_stored(stored, &error);
+    ASSERT_TRUE(back) << error;
+    ASSERT_EQ(back->flows.size(), 1u);
+    EXPECT_EQ(back->flows[0].name, f.name);
+    EXPECT_EQ(version_input(*back, back->flows[0]), stored);
+    EXPECT_EQ(flow_version(*back, back->flows[0]), flow_version(m, f));
+    EXPECT_TRUE(back->consts.empty());
+  }
+}
+
+TEST(IrStored, ModuleFromStoredRejectsMalformedText) {
+  Module m = sample_module();
+  json::object good = json::parse(version_input(m, m.flows[0])).as_object();
+  auto error_of = [](const std::string& text) {
+    std::string error;
+    EXPECT_FALSE(module_from_stored(text, &error)) << text;
+    return error;
+  };
+  EXPECT_EQ(error_of("{").rfind("invalid JSON", 0), 0u);
+  EXPECT_EQ(error_of("[]"), "a stored flow version must be a JSON object");
+  json::object no_flow = good;
+  no_flow.erase("flow");
+  EXPECT_EQ(error_of(json::serialize(no_flow)), "$.flow: missing from a stored flow version");
+  json::object extra = good;
+  extra["consts"] = json::array{};
+  EXPECT_EQ(error_of(json::serialize(extra)), "$.consts: unknown key in a stored flow version");
+  json::object bad_flow = good;
+  bad_flow["flow"] = 42;
+  EXPECT_NE(error_of(json::serialize(bad_flow)), "");
+}
+
+}  // namespace
+}  // namespace weft::ir

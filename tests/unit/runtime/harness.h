@@ -7,14 +7,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
 #include <random>
 
 #include "compiler/diagnostics/render.h"
-#include "compiler/ir/lower.h"
+#include "compiler/driver/driver.h"
 #include "engine/runtime/engine.h"
 #include "stdlib/connectors/fake_connection.h"
 
@@ -98,9 +97,8 @@ class Harness {
 
   /// Compiles and deploys `source`; fails the test on diagnostics.
   void deploy(const std::string& source) {
-    fs::path file = dir_ / "flow.flow";
-    std::ofstream(file) << source;
-    auto c = ir::compile_file(file.string());
+    driver::MemoryResolver no_imports;
+    auto c = driver::compile_source((dir_ / "flow.flow").string(), source, no_imports);
     std::string diags;
     for (const auto& d : c.program.diagnostics.all())
       if (d.severity == diagnostics::Severity::Error) diags += diagnostics::render_text(d);

@@ -1,4 +1,4 @@
-#include "compiler/ir/lower.h"
+#include "compiler/lower/lower.h"
 
 #include <boost/json.hpp>
 #include <deque>
@@ -9,7 +9,9 @@
 
 #include "compiler/ir/dump.h"
 
-namespace weft::ir {
+namespace weft::lower {
+
+using namespace weft::ir;
 
 namespace json = boost::json;
 
@@ -981,11 +983,4 @@ LowerResult lower(const sema::CheckedProgram& program) {
   }
 }
 
-Compilation compile_file(const std::string& path) {
-  Compilation c;
-  c.program = sema::check_file(path);
-  if (!c.program.has_errors()) c.lowered = lower(c.program);
-  return c;
-}
-
-}  // namespace weft::ir
+}  // namespace weft::lower

@@ -3,43 +3,29 @@
 #include <boost/json.hpp>
 
 #include "compiler/diagnostics/render.h"
+#include "compiler/driver/driver.h"
 #include "compiler/ir/compat.h"
 #include "compiler/ir/draw.h"
 #include "compiler/ir/dump.h"
 #include "compiler/ir/hash.h"
-#include "compiler/ir/lower.h"
 #include "compiler/ir/serialize.h"
 
 namespace weft::ir {
 namespace {
 
-class MemLoader : public sema::Loader {
- public:
-  std::map<std::string, std::string> files;
-  bool read(const std::string& path, std::string& text, std::string& error) override {
-    auto it = files.find(path);
-    if (it == files.end()) {
-      error = "No such file or directory";
-      return false;
-    }
-    text = it->second;
-    return true;
-  }
-};
+using lower::fold;
 
 /// Checks and lowers an in-memory module; fails the test on any error.
 Module compile(const std::string& src, std::map<std::string, std::string> others = {}) {
-  MemLoader loader;
-  loader.files = std::move(others);
-  auto source = std::make_shared<diagnostics::SourceFile>("/mem/main.flow", src);
-  sema::CheckedProgram prog = sema::check_source(source, loader);
+  driver::MemoryResolver loader(others);
+  driver::Compilation c = driver::compile_source("/mem/main.flow", src, loader);
   std::string diags;
-  for (const auto& d : prog.diagnostics.all())
+  for (const auto& d : c.diagnostics().all())
     if (d.severity == diagnostics::Severity::Error) diags += diagnostics::render_text(d);
-  EXPECT_FALSE(prog.has_errors()) << diags;
-  LowerResult r = lower(prog);
-  for (const auto& e : r.errors) ADD_FAILURE() << e;
-  return std::move(r.module);
+  EXPECT_FALSE(c.has_errors()) << diags;
+  if (!c.lowered) return {};
+  for (const auto& e : c.lowered->errors) ADD_FAILURE() << e;
+  return std::move(c.lowered->module);
 }
 
 const char* kOrder = R"(

@@ -1,17 +1,18 @@
 // Golden LSP sessions: tests/golden/lsp/*.json hold the files of a workspace and a script of
 // requests/notifications with the expected answers. WEFT_GOLDEN_UPDATE=1 rewrites the answers.
-// In the files, `$ROOT` stands for the session's workspace URI (a temporary directory).
+// In the files, `$ROOT` stands for the session's workspace URI (a temporary directory: the server
+// reads the workspace from disk, as an editor's would be). Runner: tests/golden/runner.h.
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "lsp/client.h"
 #include "lsp/text.h"
+#include "tests/golden/runner.h"
 
 namespace weft::lsp {
 namespace {
@@ -19,7 +20,6 @@ namespace {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
-const fs::path kDir = fs::path(WEFT_SOURCE_DIR) / "tests/golden/lsp";
 
 // Replaces every occurrence of `from` by `to` in every string of a JSON value.
 json::value replace_all(const json::value& v, const std::string& from, const std::string& to) {
@@ -80,7 +80,7 @@ TEST_P(GoldenSession, MatchesExpectedAnswers) {
   std::string root_uri = path_to_uri(root.string());
   for (const auto& [name, text] : session.at("files").as_object())
     std::ofstream(root / std::string(name)) << text.as_string().c_str();
-  bool update = std::getenv("WEFT_GOLDEN_UPDATE") != nullptr;
+  bool update = golden::updating();
   ScriptedClient c;
   c.initialize(root.string());
   auto& steps = session.at("steps").as_array();
@@ -104,23 +104,17 @@ TEST_P(GoldenSession, MatchesExpectedAnswers) {
       step["expect"] = got;
     } else {
       ASSERT_TRUE(step.contains("expect")) << "step " << i << " has no `expect` (run with WEFT_GOLDEN_UPDATE=1)";
-      EXPECT_EQ(pretty(step.at("expect")), pretty(got)) << GetParam().filename() << " step " << i;
+      golden::expect_same(pretty(step.at("expect")), pretty(got),
+                          GetParam().filename().string() + " step " + std::to_string(i));
     }
   }
   c.shutdown();
   fs::remove_all(root);
-  if (update) std::ofstream(GetParam()) << pretty(session) << "\n";
+  if (update) golden::write_file(GetParam(), pretty(session) + "\n");
 }
 
-std::vector<fs::path> sessions() {
-  std::vector<fs::path> out;
-  for (const auto& e : fs::directory_iterator(kDir))
-    if (e.path().extension() == ".json") out.push_back(e.path());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-INSTANTIATE_TEST_SUITE_P(Lsp, GoldenSession, ::testing::ValuesIn(sessions()),
+INSTANTIATE_TEST_SUITE_P(Lsp, GoldenSession,
+                         ::testing::ValuesIn(golden::case_files(golden::golden_dir() / "lsp", ".json", false)),
                          [](const auto& info) { return info.param.stem().string(); });
 
 }  // namespace

@@ -5,10 +5,12 @@
 
 #include <boost/json.hpp>
 
-#include "compiler/ir/lower.h"
+#include "compiler/lower/lower.h"
 #include "stdlib/functions/functions.h"
 
-namespace weft::ir {
+namespace weft::lower {
+
+using namespace weft::ir;
 
 namespace json = boost::json;
 
@@ -198,4 +200,4 @@ ExprPtr fold(const ExprPtr& e) {
   }
 }
 
-}  // namespace weft::ir
+}  // namespace weft::lower

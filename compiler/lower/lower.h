@@ -12,17 +12,17 @@
 //  - the checker's json→T points become Check nodes; constant sub-expressions are folded;
 //  - `if / else if` chains become one choice; a switch subject is stored in a temp slot.
 #pragma once
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "compiler/ir/ir.h"
 #include "compiler/sema/check.h"
 
-namespace weft::ir {
+namespace weft::lower {
 
+/// What lowering gives: the module and any constructs it could not lower.
 struct LowerResult {
-  Module module;
+  ir::Module module;
   /// "file:line:col: message" for constructs the checker should have rejected (normally empty).
   std::vector<std::string> errors;
 };
@@ -30,17 +30,8 @@ struct LowerResult {
 /// Lowers a checked program. Call it only when the program has no errors; never throws.
 LowerResult lower(const sema::CheckedProgram& program);
 
-/// A file checked (with its imports) and, when free of errors, lowered.
-struct Compilation {
-  sema::CheckedProgram program;        ///< diagnostics in program.diagnostics
-  std::optional<LowerResult> lowered;  ///< set when the program has no errors
-};
-
-/// Checks `path` and its imports from disk and lowers it when there are no errors.
-Compilation compile_file(const std::string& path);
-
 /// Folds constant sub-expressions of `e` (literals, arithmetic on constants, deterministic stdlib
 /// calls on constants); returns `e` itself when nothing folds.
-ExprPtr fold(const ExprPtr& e);
+ir::ExprPtr fold(const ir::ExprPtr& e);
 
-}  // namespace weft::ir
+}  // namespace weft::lower

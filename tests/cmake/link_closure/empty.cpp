@@ -1,0 +1,1 @@
+// An empty translation unit for the link-closure fixture.
