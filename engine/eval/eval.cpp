@@ -14,15 +14,8 @@ namespace weft::eval {
 namespace json = boost::json;
 using Op = ir::Expr::Op;
 
-Error::Error(std::string kind, const std::string& message, json::value details)
-    : std::runtime_error(message), kind_(std::move(kind)) {
-  json::object o;
-  o["kind"] = kind_;
-  o["message"] = message;
-  if (details.is_object())
-    for (const auto& kv : details.get_object()) o[kv.key()] = kv.value();
-  details_ = std::move(o);
-}
+Error::Error(errors::Error value, std::string text)
+    : errors::Raised(std::move(value)), text_(text.empty() ? this->value().message : std::move(text)) {}
 
 namespace {
 
@@ -78,7 +71,7 @@ std::string short_string(std::string_view s) {
 }
 
 [[noreturn]] void fail(const std::string& code, const std::string& message) {
-  throw Error("failure", message, json::object{{"code", code}, {"details", nullptr}});
+  throw Error(errors::make(errors::Kind::failure, message, code));
 }
 
 std::optional<int64_t> as_time(const json::value& v) {
@@ -415,7 +408,9 @@ class Evaluator {
         Validator val(module());
         if (auto m = val.check(*e.type, v, e.name)) {
           std::string msg = m->path.empty() ? m->message : m->path + ": " + m->message;
-          throw Error("validation_error", msg, json::object{{"path", m->path}, {"message", m->message}});
+          errors::Error v = errors::make(errors::Kind::validation_error, m->message);
+          v.path = m->path;
+          throw Error(std::move(v), std::move(msg));
         }
         return v;
       }
@@ -772,9 +767,11 @@ class Evaluator {
     } catch (const Error&) {
       throw;
     } catch (const functions::FunctionError& x) {
-      throw Error("failure", x.what(), json::object{{"code", "function_error"}, {"details", json::object{{"function", x.function()}}}});
+      errors::Error v = errors::make(errors::Kind::failure, x.what(), "function_error");
+      v.details = json::object{{"function", x.function()}};
+      throw Error(std::move(v));
     } catch (const std::exception& x) {
-      throw Error("failure", e.name + ": " + x.what(), json::object{{"code", "function_error"}, {"details", nullptr}});
+      throw Error(errors::make(errors::Kind::failure, e.name + ": " + x.what(), "function_error"));
     }
   }
 
@@ -876,8 +873,7 @@ json::value evaluate(const ir::Expr& e, Frame& frame, const Env& env) {
   } catch (const Error&) {
     throw;
   } catch (const std::exception& x) {
-    throw Error("failure", std::string("evaluation failed: ") + x.what(),
-                json::object{{"code", "bad_expression"}, {"details", nullptr}});
+    throw Error(errors::make(errors::Kind::failure, std::string("evaluation failed: ") + x.what(), "bad_expression"));
   }
 }
 

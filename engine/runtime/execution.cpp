@@ -268,10 +268,7 @@ json::value Execution::eval(const ir::ExprPtr& e, Thread& t, const std::string& 
   try {
     return eval::evaluate(*e, t.frame, env_);
   } catch (const eval::Error& err) {
-    json::object o = err.details().is_object() ? err.details().get_object() : json::object{};
-    o["kind"] = err.kind();
-    if (!o.contains("message")) o["message"] = err.what();
-    throw FlowError{std::move(o)};
+    throw FlowError{err.details()};
   }
 }
 
