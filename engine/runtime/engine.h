@@ -29,6 +29,7 @@
 #include <boost/json/value.hpp>
 
 #include "compiler/ir/ir.h"
+#include "engine/runtime/state.h"
 #include "engine/store/execution_store.h"
 #include "stdlib/connectors/connection.h"
 #include "stdlib/connectors/redactor.h"
@@ -150,8 +151,11 @@ class Engine {
     int64_t limit = 1;
     std::vector<std::string> holders, waiting;  // waiting in arrival order
   };
+  /// The snapshot of execution `id` (fresh when it has none); nullopt, logged with the execution
+  /// and the format, when it is newer than this code or malformed.
+  std::optional<ExecutionState> snapshot(const std::string& id);
   /// Adds execution `id` to the holders or the queue of the slot its snapshot names (recovery).
-  void rebuild_slot(const std::string& id, const boost::json::object& state);
+  void rebuild_slot(const std::string& id, const ExecutionState& state);
   /// Wakes the waiters of `s` that fit into its free slots.
   void wake_waiters(const Slot& s);
 
