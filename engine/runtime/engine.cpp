@@ -370,7 +370,7 @@ void Engine::release(const std::string& name, const std::string& id) {
 std::optional<ExecutionState> Engine::snapshot(const std::string& id) {
   std::string error;
   auto state = parse_snapshot(store_.get_snapshot(id).value_or(""), id, error);
-  if (!state) spdlog::error("{}; it is left as it is", error);
+  if (!state && refused_.insert(id).second) spdlog::error("{}; it is left as it is", error);
   return state;
 }
 

@@ -170,6 +170,7 @@ class Engine {
   mutable size_t redactor_sources_ = 0;
   std::map<std::string, std::shared_ptr<Execution>> live_;
   std::set<std::string> wake_pending_;
+  std::set<std::string> refused_;  // executions whose snapshot could not be read (logged once)
   std::map<std::string, Slot> slots_;  // concurrency slots in use (rebuilt from snapshots on recover)
   boost::asio::steady_timer timer_;
   int64_t timer_due_ = INT64_MAX;
