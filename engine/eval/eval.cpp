@@ -21,9 +21,9 @@ namespace {
 
 // ---------------------------------------------------------------- value helpers
 
-bool is_int(const json::value& v) {
-  return v.is_int64() || (v.is_uint64() && v.get_uint64() <= uint64_t(INT64_MAX));
-}
+using functions::is_int;
+using functions::kind_name;
+
 int64_t as_int(const json::value& v) { return v.is_int64() ? v.get_int64() : int64_t(v.get_uint64()); }
 double as_double(const json::value& v) {
   return v.is_double() ? v.get_double() : v.is_int64() ? double(v.get_int64()) : double(v.get_uint64());
@@ -37,20 +37,6 @@ std::optional<int64_t> integral(const json::value& v) {
       return static_cast<int64_t>(d);
   }
   return std::nullopt;
-}
-
-std::string kind_name(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "bool";
-    case json::kind::int64: return "int";
-    case json::kind::uint64: return is_int(v) ? "int" : "float";
-    case json::kind::double_: return "float";
-    case json::kind::string: return "string";
-    case json::kind::array: return "list";
-    case json::kind::object: return "object";
-  }
-  return "value";
 }
 
 void write_text(const json::value& v, std::string& out) {

@@ -63,11 +63,11 @@ json::value Engine::redact(const json::value& v) const {
   // Sources only grow; re-collected only when a secret was resolved or a token fetched since.
   size_t known = secrets_->size();
   for (const auto& [k, c] : connections_)
-    if (auto* h = dynamic_cast<const connectors::HttpConnection*>(c.get())) known += h->redactor().size();
+    if (auto* r = c->secrets()) known += r->size();
   if (known != redactor_sources_) {
     redactor_.add_all(*secrets_);
     for (const auto& [k, c] : connections_)
-      if (auto* h = dynamic_cast<const connectors::HttpConnection*>(c.get())) redactor_.add_all(h->redactor());
+      if (auto* r = c->secrets()) redactor_.add_all(*r);
     redactor_sources_ = known;
   }
   return redactor_.size() ? redactor_.redact_json(v) : v;

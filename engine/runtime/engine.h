@@ -110,10 +110,18 @@ class Engine {
   /// The flow version `hash`, loading it from the store when needed; null when unknown.
   std::shared_ptr<LoadedFlow> version(const std::string& hash, const std::string& flow);
 
+  /// The execution store the engine writes through.
   store::ExecutionStore& store() { return store_; }
+  /// The io_context every execution runs on.
   boost::asio::io_context& io() { return io_; }
+  /// The options, with their defaults filled in.
   const EngineOptions& options() const { return opts_; }
+  /// The engine's clock (ms since the epoch).
   int64_t now() const;
+
+ private:
+  // The part of the engine its executions use; internal to engine/runtime.
+  friend class Execution;
 
   /// A connection of a module (created once per module version and connection name).
   std::shared_ptr<connectors::Connection> connection(const LoadedFlow& f, const std::string& name, std::string& error);
@@ -135,17 +143,24 @@ class Engine {
   /// Gives back `id`'s slot (or its place in the queue) and wakes the waiters that now fit.
   void release(const std::string& slot, const std::string& id);
 
-  // -- used by Execution --
+  /// An execution has published events (`emit`): dispatches them to `on event` triggers.
   void events_published();
+  /// An execution's coroutine ended (done, or unloaded): forget it, reload it if woken meanwhile.
   void loaded_done(const std::string& id);
+  /// An execution reached a terminal status: wakes its parent, calls on_terminal.
   void terminal(const store::ExecutionRecord& rec);
+  /// Loads execution `id` (or notifies it when loaded) so that it re-checks what it waits for.
   void wake(const std::string& id);
+  /// A durable timer due at `due_ms` was added: re-arms the scheduler when it is the earliest.
   void timer_added(int64_t due_ms);
 
- private:
+  /// Loads execution `id` and runs it (notifies it when already loaded).
   void load(const std::string& id);
+  /// Arms the timer for the earliest durable timer.
   void schedule_timers();
+  /// Loads the executions whose timers are due.
   void run_due_timers();
+  /// Starts the flows whose `on event` triggers match new events of the queue.
   void dispatch_events();
   struct Slot {
     int64_t limit = 1;

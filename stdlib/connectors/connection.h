@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "stdlib/connectors/redactor.h"
 #include "stdlib/errors/error.h"
 
 namespace weft::connectors {
@@ -115,6 +116,9 @@ class Connection {
   virtual ~Connection() = default;
   /// Makes one attempt of `request`; never throws for bad input or network failures.
   virtual boost::asio::awaitable<CallResult> call(Request request) = 0;
+  /// The secret values this connection holds or fetched (auth values, tokens), which whoever
+  /// records its calls must mask; null when it has none.
+  virtual const Redactor* secrets() const { return nullptr; }
 };
 
 /// A short name of a reason ("refused", "circuit_open", ...).
