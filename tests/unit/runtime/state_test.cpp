@@ -125,21 +125,25 @@ void put_snapshot(store::ExecutionStore& st, const std::string& id, std::string 
   ASSERT_TRUE(s.ok()) << s.to_string();
 }
 
-const char* kWaitFlow = R"(
+// Deploys a flow that waits, starts it, and restarts the engine while it waits; returns its id.
+std::string waiting_then_restarted(Harness& h) {
+  h.deploy(R"(
 flow f() -> int {
   wait 200ms
   return 1
 }
-)";
+)");
+  std::string id = h.start("f", json::object{});
+  h.run_for(30);
+  h.restart(0);
+  return id;
+}
 
 }  // namespace
 
 TEST(ExecutionState, EngineLeavesAnExecutionWithANewerSnapshotUntouched) {
   Harness h(/*unload_after_ms=*/0);
-  h.deploy(kWaitFlow);
-  std::string id = h.start("f", json::object{});
-  h.run_for(30);
-  h.restart(0);
+  std::string id = waiting_then_restarted(h);
   auto before = h.store().history(id).size();
   put_snapshot(h.store(), id, R"({"format":99,"something":"new"})");
   h.engine().recover();
@@ -152,10 +156,7 @@ TEST(ExecutionState, EngineLeavesAnExecutionWithANewerSnapshotUntouched) {
 
 TEST(ExecutionState, EngineResumesFromASnapshotWithoutFormat) {
   Harness h(/*unload_after_ms=*/0);
-  h.deploy(kWaitFlow);
-  std::string id = h.start("f", json::object{});
-  h.run_for(30);
-  h.restart(0);
+  std::string id = waiting_then_restarted(h);
   auto snap = h.store().get_snapshot(id);
   ASSERT_TRUE(snap);
   json::object v1 = json::parse(*snap).as_object();
