@@ -136,8 +136,17 @@ void Execution::add_event(const history::Payload& p) {
 }
 
 errors::Error Execution::redacted(const errors::Error& e) const {
-  auto r = errors::from_json(engine_.redact(errors::to_json(e)));
-  return r ? std::move(*r) : e;
+  auto text = [&](const std::string& s) {
+    json::value v = engine_.redact(json::value(s));
+    return v.is_string() ? std::string(v.get_string()) : std::string("***");
+  };
+  errors::Error r = e;
+  r.message = text(e.message);
+  r.path = text(e.path);
+  r.body = engine_.redact(e.body);
+  r.details = engine_.redact(e.details);
+  for (auto& [name, value] : r.headers) value = text(value);
+  return r;
 }
 
 const Outcome* Execution::outcome(const std::string& key) const {
