@@ -21,12 +21,6 @@ using asio::use_awaitable;
 
 namespace {
 
-struct ReturnSignal {
-  json::value value;
-};
-struct YieldSignal {
-  json::value value;
-};
 struct UnloadSignal {};
 
 using errors::Kind;
@@ -362,10 +356,8 @@ awaitable<void> Execution::main() {
     }
     if (f.options.concurrency_limit && !state_.slot) co_await admission(t);
     if (!state_.started_at) start_clock(t);
-    co_await run_region(f.entry, t);
-    returned = true;
-  } catch (ReturnSignal& r) {
-    output = std::move(r.value);
+    Exit x = co_await run_region(f.entry, t);
+    if (x.kind == Exit::Kind::returned) output = std::move(x.value);
     returned = true;
   } catch (FlowError& e) {
     failure = std::move(e);
@@ -415,17 +407,19 @@ awaitable<void> Execution::finish(store::ExecutionStatus status, json::value out
   engine_.terminal(rec_);
 }
 
-awaitable<void> Execution::run_region(std::string entry, Thread& t) {
+awaitable<Execution::Exit> Execution::run_region(std::string entry, Thread& t) {
   std::string id = std::move(entry);
   while (!id.empty()) {
     const ir::Node* n = flow_->index->node(id);
     if (!n) throw make_error(Kind::failure, "internal: no node `" + id + "` in the flow graph");
-    co_await exec(*n, t);
+    Exit x = co_await exec(*n, t);
+    if (x.kind != Exit::Kind::end) co_return x;
     id = n->next;
   }
+  co_return Exit{};
 }
 
-awaitable<void> Execution::exec(const ir::Node& n, Thread& t) {
+awaitable<Execution::Exit> Execution::exec(const ir::Node& n, Thread& t) {
   std::string key = n.id + t.suffix;
   if (past_deadline()) throw timeout_error();
   switch (n.kind) {
@@ -442,24 +436,19 @@ awaitable<void> Execution::exec(const ir::Node& n, Thread& t) {
       if (n.subject) assign(t, n.slot, eval(n.subject, t, key));
       for (const auto& e : n.edges) {
         json::value g = eval(e.guard, t, key);
-        if (g.is_bool() && g.get_bool()) {
-          co_await run_region(e.target, t);
-          co_return;
-        }
+        if (g.is_bool() && g.get_bool()) co_return co_await run_region(e.target, t);
       }
-      if (n.otherwise) co_await run_region(*n.otherwise, t);
+      if (n.otherwise) co_return co_await run_region(*n.otherwise, t);
       break;
     }
     case ir::NodeKind::Fork:
-      co_await exec_fork(n, t);
-      break;
+      co_return co_await exec_fork(n, t);
     case ir::NodeKind::Join:
       break;
     case ir::NodeKind::Map:
-      co_await exec_map(n, t);
-      break;
+      co_return co_await exec_map(n, t);
     case ir::NodeKind::Yield:
-      throw YieldSignal{eval(n.value, t, key)};
+      co_return Exit{Exit::Kind::yielded, eval(n.value, t, key)};
     case ir::NodeKind::Timer:
       co_await exec_timer(n, t, key);
       break;
@@ -470,10 +459,9 @@ awaitable<void> Execution::exec(const ir::Node& n, Thread& t) {
       co_await exec_emit(n, t, key);
       break;
     case ir::NodeKind::Try:
-      co_await exec_try(n, t);
-      break;
+      co_return co_await exec_try(n, t);
     case ir::NodeKind::Succeed:
-      throw ReturnSignal{eval(n.value, t, key)};
+      co_return Exit{Exit::Kind::returned, eval(n.value, t, key)};
     case ir::NodeKind::Fail: {
       json::value msg = eval(n.value, t, key);
       json::value details = eval(n.details, t, key);
@@ -486,6 +474,7 @@ awaitable<void> Execution::exec(const ir::Node& n, Thread& t) {
       throw FlowError(std::move(e));
     }
   }
+  co_return Exit{};
 }
 
 // A step that calls a connection.
@@ -758,11 +747,10 @@ awaitable<void> Execution::exec_emit(const ir::Node& n, Thread& t, const std::st
   engine_.events_published();
 }
 
-awaitable<void> Execution::exec_try(const ir::Node& n, Thread& t) {
+awaitable<Execution::Exit> Execution::exec_try(const ir::Node& n, Thread& t) {
   std::optional<FlowError> caught;
   try {
-    co_await run_region(n.body, t);
-    co_return;
+    co_return co_await run_region(n.body, t);
   } catch (FlowError& e) {
     caught = std::move(e);
   }
@@ -776,18 +764,18 @@ awaitable<void> Execution::exec_try(const ir::Node& n, Thread& t) {
       json::value g = eval(c.where, t, n.id + t.suffix);
       if (!g.is_bool() || !g.get_bool()) continue;
     }
-    co_await run_region(c.entry, t);
-    co_return;
+    co_return co_await run_region(c.entry, t);
   }
   throw *caught;
 }
 
-awaitable<void> Execution::run_all(size_t count, size_t limit, std::function<awaitable<void>(size_t)> task,
-                                   std::shared_ptr<Group> group) {
-  if (count == 0) co_return;
+awaitable<Execution::Exit> Execution::run_all(size_t count, size_t limit, std::function<awaitable<Exit>(size_t)> task,
+                                              std::shared_ptr<Group> group) {
+  if (count == 0) co_return Exit{};
   struct Join {
     size_t next = 0, running = 0, done = 0;
     std::exception_ptr first;
+    std::optional<Exit> first_exit;  // a task left by return/yield before any other ended so
     bool first_is_flow_error = false;
   };
   auto join = std::make_shared<Join>();
@@ -800,11 +788,13 @@ awaitable<void> Execution::run_all(size_t count, size_t limit, std::function<awa
       size_t i = join->next++;
       ++join->running;
       ++active_;
-      asio::co_spawn(strand_, task(i), [this, join, self, group, &launch](std::exception_ptr e) {
+      asio::co_spawn(strand_, task(i), [this, join, self, group, &launch](std::exception_ptr e, Exit x) {
         --active_;
         --join->running;
         ++join->done;
-        if (e && !join->first) {
+        bool decided = join->first || join->first_exit;
+        if (!e && !decided && x.kind != Exit::Kind::end) join->first_exit = std::move(x);
+        if (e && !decided) {
           join->first = e;
           try {
             std::rethrow_exception(e);
@@ -824,25 +814,28 @@ awaitable<void> Execution::run_all(size_t count, size_t limit, std::function<awa
   while (join->running > 0) co_await sleep_until(INT64_MAX);
   active_ += 1;
   if (join->first) std::rethrow_exception(join->first);
+  co_return join->first_exit.value_or(Exit{});
 }
 
-awaitable<void> Execution::exec_fork(const ir::Node& n, Thread& t) {
+awaitable<Execution::Exit> Execution::exec_fork(const ir::Node& n, Thread& t) {
   auto group = std::make_shared<Group>();
   std::vector<Thread> branches(n.branches.size(), t);
   for (auto& b : branches) {
     b.group = group;
     std::fill(b.written.begin(), b.written.end(), 0);
   }
-  co_await run_all(
+  Exit x = co_await run_all(
       n.branches.size(), n.branches.size(),
-      [&](size_t i) -> awaitable<void> { co_await run_region(n.branches[i].entry, branches[i]); }, group);
+      [&](size_t i) -> awaitable<Exit> { co_return co_await run_region(n.branches[i].entry, branches[i]); }, group);
+  if (x.kind != Exit::Kind::end) co_return x;
   // Steps and lets of every branch are visible after the parallel block.
   for (auto& b : branches)
     for (size_t s = 0; s < b.written.size(); ++s)
       if (b.written[s]) assign(t, static_cast<int>(s), b.frame.slots[s]);
+  co_return Exit{};
 }
 
-awaitable<void> Execution::exec_map(const ir::Node& n, Thread& t) {
+awaitable<Execution::Exit> Execution::exec_map(const ir::Node& n, Thread& t) {
   std::string key = n.id + t.suffix;
   json::value list = eval(n.value, t, key);
   if (!list.is_array()) throw make_error(Kind::failure, "for: expected a list, got " + std::string(eval::to_text(list)));
@@ -855,24 +848,25 @@ awaitable<void> Execution::exec_map(const ir::Node& n, Thread& t) {
   auto group = std::make_shared<Group>();
   std::vector<json::value> results(items.size());
   std::vector<std::unique_ptr<Thread>> iters(items.size());
-  co_await run_all(
+  Exit x = co_await run_all(
       items.size(), limit,
-      [&](size_t i) -> awaitable<void> {
+      [&](size_t i) -> awaitable<Exit> {
         iters[i] = std::make_unique<Thread>(t);
         Thread& it = *iters[i];
         it.group = group;
         it.suffix = t.suffix + "[" + std::to_string(i) + "]";
         assign(it, n.item_slot, items[i]);
         assign(it, n.index_slot, static_cast<int64_t>(i));
-        try {
-          co_await run_region(n.body, it);
-        } catch (YieldSignal& y) {
-          results[i] = std::move(y.value);
-        }
+        Exit y = co_await run_region(n.body, it);
+        if (y.kind == Exit::Kind::returned) co_return y;  // `return` inside the loop leaves the flow
+        if (y.kind == Exit::Kind::yielded) results[i] = std::move(y.value);
         iters[i].reset();
+        co_return Exit{};
       },
       group);
+  if (x.kind != Exit::Kind::end) co_return x;
   if (n.into_slot >= 0) assign(t, n.into_slot, json::value(json::array(results.begin(), results.end())));
+  co_return Exit{};
 }
 
 // Saga: undo completed steps in reverse order of completion; each undo is a durable, retried call.

@@ -51,8 +51,17 @@ class Execution : public std::enable_shared_from_this<Execution> {
   struct Recording;  // functions::Context recording non-deterministic values
 
   boost::asio::awaitable<void> main();
-  boost::asio::awaitable<void> run_region(std::string entry, Thread& t);
-  boost::asio::awaitable<void> exec(const ir::Node& n, Thread& t);
+  /// How a region ended when it did not throw: at its end, or left by `return` / `yield`
+  /// (errors travel as FlowError, unloading as an exception from the durable points).
+  struct Exit {
+    enum class Kind { end, returned, yielded };
+    Kind kind = Kind::end;       ///< which
+    boost::json::value value;    ///< returned/yielded: the value
+  };
+  /// Runs the nodes from `entry` along their `next` links until the region ends or is left.
+  boost::asio::awaitable<Exit> run_region(std::string entry, Thread& t);
+  /// Runs one node (a compound node runs its regions).
+  boost::asio::awaitable<Exit> exec(const ir::Node& n, Thread& t);
   boost::asio::awaitable<void> exec_call(const ir::Node& n, Thread& t, const std::string& key);
   boost::asio::awaitable<boost::json::value> call_action(const ir::Action& a, const ir::ExprPtr& retry,
                                                          const ir::ExprPtr& timeout, Thread& t,
@@ -61,9 +70,9 @@ class Execution : public std::enable_shared_from_this<Execution> {
   boost::asio::awaitable<void> exec_timer(const ir::Node& n, Thread& t, const std::string& key);
   boost::asio::awaitable<void> exec_signal(const ir::Node& n, Thread& t, const std::string& key);
   boost::asio::awaitable<void> exec_emit(const ir::Node& n, Thread& t, const std::string& key);
-  boost::asio::awaitable<void> exec_try(const ir::Node& n, Thread& t);
-  boost::asio::awaitable<void> exec_fork(const ir::Node& n, Thread& t);
-  boost::asio::awaitable<void> exec_map(const ir::Node& n, Thread& t);
+  boost::asio::awaitable<Exit> exec_try(const ir::Node& n, Thread& t);
+  boost::asio::awaitable<Exit> exec_fork(const ir::Node& n, Thread& t);
+  boost::asio::awaitable<Exit> exec_map(const ir::Node& n, Thread& t);
   boost::asio::awaitable<void> compensate();
   /// Waits (durably queued) for a concurrency slot of the flow's options.
   boost::asio::awaitable<void> admission(Thread& t);
@@ -77,9 +86,11 @@ class Execution : public std::enable_shared_from_this<Execution> {
   boost::asio::awaitable<void> finish(store::ExecutionStatus status, boost::json::value output,
                                       std::optional<errors::Error> error);
 
-  /// Runs tasks concurrently (at most `limit` at once), waits for all, rethrows the first error.
-  boost::asio::awaitable<void> run_all(size_t count, size_t limit,
-                                       std::function<boost::asio::awaitable<void>(size_t)> task,
+  /// Runs tasks concurrently (at most `limit` at once) and waits for all. The first task (in
+  /// completion order) that threw or left by return/yield decides: its error is rethrown or its
+  /// Exit returned. A FlowError also cancels the group and stops launching new tasks.
+  boost::asio::awaitable<Exit> run_all(size_t count, size_t limit,
+                                       std::function<boost::asio::awaitable<Exit>(size_t)> task,
                                        std::shared_ptr<Group> group);
   /// Waits until `ready()` or `due_ms` (INT64_MAX = no deadline). Unloads the execution when
   /// every live thread waits long.
