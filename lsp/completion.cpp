@@ -241,6 +241,7 @@ std::vector<CompletionEntry> complete(const Analysis& a, uint32_t offset, const 
       case BlockKind::Retry: add_facts(out, retry_fields(), EntryKind::Field, ": "); return out;
       case BlockKind::RateLimit: add_facts(out, rate_limit_fields(), EntryKind::Field, ": "); return out;
       case BlockKind::Concurrency: add_facts(out, concurrency_fields(), EntryKind::Field, ": "); return out;
+      case BlockKind::Breaker: add_facts(out, breaker_fields(), EntryKind::Field, ": "); return out;
       case BlockKind::Record: return out;  // a new field name: nothing to suggest
       case BlockKind::Object: break;       // keys of an expected record come from the checker
       default: break;

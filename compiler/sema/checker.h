@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compiler/sema/check.h"
+#include "stdlib/settings/settings.h"
 
 namespace weft::sema::detail {
 
@@ -34,6 +35,7 @@ struct Sig {
 struct Ctor {
   const char* name;
   std::vector<FnParam> params;
+  const settings::Constructor* entry = nullptr;  ///< its settings-table entry (literal checks)
 };
 
 class Checker {
@@ -77,10 +79,23 @@ class Checker {
   void check_trigger(const ast::Trigger& t, FlowInfo& info, const ast::Decl& flow);
   void check_trigger_input(const ast::Setting& s, const ast::Decl& flow);
   void check_options(const ast::Decl& flow, FlowInfo& info);
-  /// Checks a constructor call (`bearer(...)`) against `ctors`; returns its name or "".
-  std::string check_ctor(const ast::Expr& e, const std::vector<Ctor>& ctors, Code unknown, const char* what);
+  // ---- settings (check_settings.cpp; names, types and checks from stdlib/settings/settings.h)
+  /// The constructors of a settings group with their parameter types.
+  std::vector<Ctor> ctors_of(settings::Group group);
+  /// Checks a constructor call (`bearer(...)`) against its group; returns its name or "".
+  std::string check_ctor(const ast::Expr& e, settings::Group group, Code unknown);
   /// Checks a retry policy object; returns the literal `attempts` or 0.
   int check_retry(const ast::Expr& e);
+  /// Checks a retry policy's `on: [kinds]`.
+  void check_error_kinds(const ast::Expr& v);
+  /// Checks one setting's value as the table says: its type, shape and literal check.
+  void check_setting(const settings::Setting& s, const ast::Expr& v);
+  /// Checks an object of a record setting (`rate_limit`, `concurrency`, `breaker`) field by field.
+  void check_record(const settings::Setting& s, const ast::Expr& v);
+  /// Applies a literal check to a literal value; reports at the value (nothing for non-literals).
+  void check_literal(settings::Check check, const ast::Expr& v, const std::string& name);
+  /// A type in the signature syntax; unknown when it does not parse.
+  TypeRef setting_type(std::string_view text);
   void finish_locals();
 
   // ---- expressions (check_expr.cpp)
