@@ -1,6 +1,7 @@
 // Connections, triggers and flow options: every setting name, type, shape and literal check comes from
 // the settings table (stdlib/settings/settings.h); only how each shape is checked lives here.
 #include <algorithm>
+#include <functional>
 
 #include "compiler/sema/checker.h"
 
@@ -85,6 +86,19 @@ TypeRef Checker::setting_type(std::string_view text) {
   std::string error;
   TypeRef t = parse_type(ts_, text, &error);
   return t ? t : TypeStore::unknown();
+}
+
+std::optional<std::string> Checker::setting_name(const ast::Setting& st, const std::vector<std::string>& known,
+                                                const std::function<bool(const std::string&)>& taken, Code code,
+                                                std::string message, std::string label, const std::string& note) {
+  const std::string& n = st.name.name;
+  if (std::find(known.begin(), known.end(), n) != known.end()) return n;
+  auto& d = report(code, st.name.range, std::move(message), std::move(label));
+  auto best = suggest(d, st.name.range, n, known);
+  if (best && !taken(*best)) return best;  // check the value as the setting that was meant
+  if (!best) d.notes.push_back({std::nullopt, note + comma_list(known)});
+  if (st.value) expr(*st.value);
+  return std::nullopt;
 }
 
 void Checker::check_literal(Check check, const ast::Expr& v, const std::string& name) {
@@ -347,16 +361,11 @@ void Checker::check_connection(Symbol* s) {
       diag.notes.push_back({info.settings[n]->name.range, "first given here"});
     }
     if (!st.value) continue;
-    if (std::find(known.begin(), known.end(), n) == known.end()) {
-      auto& diag = report(Code::E0501, st.name.range, "connection `" + s->name + "` has no setting `" + n + "`", "unknown field");
-      auto best = suggest(diag, st.name.range, n, known);
-      if (!best || info.settings.count(*best)) {
-        if (!best) diag.notes.push_back({std::nullopt, "connection fields are " + comma_list(known)});
-        expr(*st.value);
-        continue;
-      }
-      n = *best;  // check the value as the setting that was meant
-    }
+    auto meant = setting_name(st, known, [&](const std::string& b) { return info.settings.count(b) > 0; },
+                              Code::E0501, "connection `" + s->name + "` has no setting `" + n + "`", "unknown field",
+                              "connection fields are ");
+    if (!meant) continue;
+    n = *meant;
     info.settings[n] = &st;
     const ast::Expr& v = *st.value;
     if (n == "auth") {
@@ -557,20 +566,11 @@ void Checker::check_trigger(const ast::Trigger& t, FlowInfo& info, const ast::De
       d.notes.push_back({ti.settings[n]->name.range, "first given here"});
       continue;
     }
-    if (std::find(known.begin(), known.end(), n) == known.end()) {
-      auto& d = report(Code::E0502, st.name.range, std::string(kind) + " trigger has no setting `" + n + "`", "unknown setting");
-      auto best = suggest(d, st.name.range, n, known);
-      if (!best || ti.settings.count(*best) || *best == "items") {
-        if (!best) {
-          std::string list;
-          for (size_t i = 0; i < known.size(); ++i) list += (i ? ", " : "") + known[i];
-          d.notes.push_back({std::nullopt, std::string(kind) + " trigger settings are " + list});
-        }
-        if (st.value) expr(*st.value);
-        continue;
-      }
-      n = *best;  // check the value as the setting that was meant
-    }
+    auto meant = setting_name(st, known, [&](const std::string& b) { return ti.settings.count(b) > 0 || b == "items"; },
+                              Code::E0502, std::string(kind) + " trigger has no setting `" + n + "`", "unknown setting",
+                              std::string(kind) + " trigger settings are ");
+    if (!meant) continue;
+    n = *meant;
     ti.settings[n] = &st;
     if (!st.value || &st == items) continue;
     const ast::Expr& v = *st.value;
@@ -592,16 +592,10 @@ void Checker::check_options(const ast::Decl& flow, FlowInfo& info) {
       continue;
     }
     if (!st.value) continue;
-    if (std::find(known.begin(), known.end(), n) == known.end()) {
-      auto& d = report(Code::E0506, st.name.range, "unknown flow option `" + n + "`", "unknown option");
-      auto best = suggest(d, st.name.range, n, known);
-      if (!best || info.options.count(*best)) {
-        if (!best) d.notes.push_back({std::nullopt, "flow options are " + comma_list(known)});
-        expr(*st.value);
-        continue;
-      }
-      n = *best;  // check the value as the option that was meant
-    }
+    auto meant = setting_name(st, known, [&](const std::string& b) { return info.options.count(b) > 0; }, Code::E0506,
+                              "unknown flow option `" + n + "`", "unknown option", "flow options are ");
+    if (!meant) continue;
+    n = *meant;
     info.options[n] = &st;
     if (n == "retry") flow_retry_attempts_ = check_retry(*st.value);
     else check_setting(*settings::find_setting(Block::Options, n), *st.value);

@@ -1,6 +1,7 @@
 // Internal: the checker of one module. Split across check_decls.cpp, check_expr.cpp and
 // check_stmt.cpp; only check_module() (check.h) is public.
 #pragma once
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -94,6 +95,11 @@ class Checker {
   void check_record(const settings::Setting& s, const ast::Expr& v);
   /// Applies a literal check to a literal value; reports at the value (nothing for non-literals).
   void check_literal(settings::Check check, const ast::Expr& v, const std::string& name);
+  /// The table name `st` stands for: its own when in `known`; else reports `code` with a did-you-mean
+  /// and returns the suggestion unless `taken`; nullopt (value checked loosely) when there is none.
+  std::optional<std::string> setting_name(const ast::Setting& st, const std::vector<std::string>& known,
+                                          const std::function<bool(const std::string&)>& taken, Code code,
+                                          std::string message, std::string label, const std::string& note);
   /// A type in the signature syntax; unknown when it does not parse.
   TypeRef setting_type(std::string_view text);
   void finish_locals();

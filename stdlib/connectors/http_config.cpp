@@ -84,6 +84,12 @@ struct Reader {
     if (out < 0) return fail(path, "must not be negative");
     return true;
   }
+  bool size(const json::value& v, const std::string& path, std::size_t& out) {
+    std::int64_t n = 0;
+    if (!integer(v, path, n)) return false;
+    out = static_cast<std::size_t>(n);
+    return true;
+  }
   bool only(const json::object& o, const std::string& path, std::set<std::string_view> allowed) {
     for (const auto& [k, v] : o)
       if (!allowed.count(k)) return fail(path, "unknown field '" + std::string(k) + "'");
@@ -229,17 +235,11 @@ const std::map<std::string_view, Handler>& handlers() {
        }},
       {"max_response_bytes",
        [](Reader& r, const std::string& key, const json::value& v, HttpConfig& c) {
-         std::int64_t n = 0;
-         if (!r.integer(v, key, n)) return false;
-         c.max_response_bytes = static_cast<std::size_t>(n);
-         return true;
+         return r.size(v, key, c.max_response_bytes);
        }},
       {"max_request_bytes",
        [](Reader& r, const std::string& key, const json::value& v, HttpConfig& c) {
-         std::int64_t n = 0;
-         if (!r.integer(v, key, n)) return false;
-         c.max_request_bytes = static_cast<std::size_t>(n);
-         return true;
+         return r.size(v, key, c.max_request_bytes);
        }},
       {"ca_file",
        [](Reader& r, const std::string& key, const json::value& v, HttpConfig& c) {

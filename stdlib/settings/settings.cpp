@@ -288,6 +288,21 @@ const std::vector<std::string>& time_zone_names() {
   return names;
 }
 
+std::string_view describe(Check check) {
+  switch (check) {
+    case C::None: return "";
+    case C::Cron: return "a valid 5-field cron expression or alias";
+    case C::TimeZone: return "a known IANA time zone name";
+    case C::AbsoluteUrl: return "an absolute http(s) URL with a host";
+    case C::HeaderName: return "a valid header name (RFC 7230 token)";
+    case C::PositiveCount: return "at least 1";
+    case C::PositiveDuration: return "longer than zero";
+    case C::WebhookPath: return "starts with `/`";
+    case C::HttpMethod: return "GET, POST, PUT, PATCH or DELETE";
+  }
+  return "";
+}
+
 std::optional<Problem> check_text(Check check, std::string_view text) {
   switch (check) {
     case C::Cron: {

@@ -128,6 +128,9 @@ std::string_view group_name(Group group);
 /// "name(p: T, q?: U)": a constructor's signature for hover and docs.
 std::string signature_text(const Constructor& c);
 
+/// What a check accepts, for docs: "an absolute http(s) URL"; empty for Check::None.
+std::string_view describe(Check check);
+
 /// What is wrong with a literal value.
 struct Problem {
   std::string message;     ///< "unknown time zone `Europe/Berln`"
