@@ -160,25 +160,6 @@ constexpr Fact kTypes[] = {
 };
 
 
-/// How a setting's value is written, for completion labels: `timeout: duration`, `auth: none() | ...`.
-std::string value_text(const settings::Setting& s) {
-  switch (s.shape) {
-    case settings::Shape::Constructor: {
-      std::string out;
-      for (const auto* c : settings::constructors_in(s.group))
-        out += (out.empty() ? "" : " | ") + std::string(c->name) + (c->params.empty() ? "()" : "(...)");
-      return out;
-    }
-    case settings::Shape::Record: {
-      std::string out;
-      for (const auto* f : settings::settings_in(s.fields)) out += (out.empty() ? "" : ", ") + std::string(f->name);
-      return "{ " + out + " }";
-    }
-    case settings::Shape::Input: return "{ ... }";
-    default: return std::string(s.type);
-  }
-}
-
 /// Facts generated from the settings table; the labels are owned here.
 struct SettingFacts {
   std::deque<std::string> text;
@@ -191,7 +172,7 @@ const SettingFacts& setting_table() {
   static const SettingFacts table = [] {
     SettingFacts t;
     for (const auto& s : settings::settings())
-      t.blocks[s.block].push_back({s.name, t.keep(std::string(s.name) + ": " + value_text(s)), s.doc});
+      t.blocks[s.block].push_back({s.name, t.keep(std::string(s.name) + ": " + settings::display_type(s)), s.doc});
     for (const auto& c : settings::constructors())
       t.groups[c.group].push_back({c.name, t.keep(settings::signature_text(c)), c.doc});
     return t;

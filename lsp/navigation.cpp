@@ -163,7 +163,8 @@ std::optional<HoverResult> hover(const Analysis& a, uint32_t offset) {
     // Built-in type names and constructors.
     if (tok && tok->kind == Token::Kind::Ident) {
       std::string_view w = tok_text(*tok);
-      for (auto table : {builtin_types(), builtin_functions(), auth_constructors(), backoff_constructors(), error_kinds()})
+      for (auto table : {builtin_types(), builtin_functions(), auth_constructors(), verify_forms(), backoff_constructors(),
+                         error_kinds()})
         if (const Fact* f = find_fact(table, w))
           return HoverResult{code_block(std::string(f->label)) + "\n\n" + std::string(f->doc), tok->begin, tok->end};
     }

@@ -260,6 +260,21 @@ std::string_view group_name(Group group) {
   return "";
 }
 
+std::string display_type(const Setting& s) {
+  std::string out;
+  switch (s.shape) {
+    case S::Constructor:
+      for (const auto* c : constructors_in(s.group))
+        out += (out.empty() ? "" : " | ") + std::string(c->name) + (c->params.empty() ? "()" : "(...)");
+      return out;
+    case S::Record:
+      for (const auto* f : settings_in(s.fields)) out += (out.empty() ? "" : ", ") + std::string(f->name);
+      return s.type == "json" || s.type.front() == '{' ? "{ " + out + " }" : std::string(s.type) + " | { " + out + " }";
+    case S::Input: return "{ ...the flow's parameters }";
+    default: return std::string(s.type);
+  }
+}
+
 std::string signature_text(const Constructor& c) {
   std::string out = std::string(c.name) + "(";
   for (size_t i = 0; i < c.params.size(); ++i) {

@@ -125,6 +125,9 @@ const TriggerKind* find_trigger(std::string_view name);
 std::string_view block_name(Block block);
 /// How a group is named in messages and docs: "auth constructor", "verify rule", "backoff".
 std::string_view group_name(Group group);
+/// How a setting's value is written, for completion, hover and docs: `duration`,
+/// `none() | basic(...) | ...` for constructors, `{ requests, per }` for records.
+std::string display_type(const Setting& s);
 /// "name(p: T, q?: U)": a constructor's signature for hover and docs.
 std::string signature_text(const Constructor& c);
 

@@ -42,7 +42,7 @@ std::string generate() {
   for (const auto& sec : kSections) {
     out += "\n### " + std::string(sec.title) + "\n\n" + sec.intro + "\n\n";
     for (const auto* s : settings_in(sec.block)) {
-      out += "- **`" + std::string(s->name) + "`** (`" + std::string(s->type) + "`" +
+      out += "- **`" + std::string(s->name) + "`** (`" + display_type(*s) + "`" +
              (s->required ? ", required" : "") + ") — " + std::string(s->doc);
       if (s->check != Check::None) out += " Checked before running: " + std::string(describe(s->check)) + ".";
       out += "  \n  Example: `" + std::string(s->example) + "`\n";

@@ -58,18 +58,12 @@ Checked check(const std::string& text) {
 const std::string kConnection = "connection crm = http {\n  base_url: \"https://crm.example.com/api\"\n";
 const std::string kFlow = "flow f(contact: json = null, order: json = null, day: string = \"\") {\n";
 
-/// `{ a: 1, b: 2 }` from the examples of every setting of a record block.
-std::string record_of(Block b) {
-  std::string out;
-  for (const auto* s : settings_in(b)) out += (out.empty() ? "" : ", ") + std::string(s->example);
-  return "{ " + out + " }";
-}
-
 /// A file in which `line` stands where settings of `block` go.
 std::string source_with(Block block, const std::string& line) {
   switch (block) {
     case Block::Connection:
-      return kConnection + (line.rfind("base_url:", 0) == 0 ? "" : "  " + line + "\n") + "}\n";
+      if (line.rfind("base_url:", 0) == 0) return "connection crm = http {\n  " + line + "\n}\n";
+      return kConnection + "  " + line + "\n}\n";
     case Block::RateLimit: return kConnection + "  rate_limit: " + line + "\n}\n";
     case Block::Breaker: return kConnection + "  breaker: " + line + "\n}\n";
     case Block::Retry: return kConnection + "  retry: " + line + "\n}\n";
@@ -85,12 +79,21 @@ std::string source_with(Block block, const std::string& line) {
   return "";
 }
 
-/// A file holding the example of `s`.
-std::string source_for(const Setting& s) {
-  bool record = s.block == Block::RateLimit || s.block == Block::Breaker || s.block == Block::Retry ||
-                s.block == Block::Concurrency;
-  return source_with(s.block, record ? record_of(s.block) : std::string(s.example));
+bool in_record(const Setting& s) {
+  return s.block == Block::RateLimit || s.block == Block::Breaker || s.block == Block::Retry ||
+         s.block == Block::Concurrency;
 }
+
+/// A file holding `line` as the setting `s` (within its record's other examples when it is a field).
+std::string source_for(const Setting& s, const std::string& line) {
+  if (!in_record(s)) return source_with(s.block, line);
+  std::string out;
+  for (const auto* f : settings_in(s.block)) out += (out.empty() ? "" : ", ") + (f == &s ? line : std::string(f->example));
+  return source_with(s.block, "{ " + out + " }");
+}
+
+/// A file holding the example of `s`.
+std::string source_for(const Setting& s) { return source_for(s, std::string(s.example)); }
 
 /// A file holding the example of constructor `c` where its group goes.
 std::string source_for(const Constructor& c) {
@@ -178,9 +181,7 @@ TEST(SettingsReaders, CheckerRejectsUnknownNamesWithTheTablesSuggestion) {
     std::string typo(s.name);
     typo.erase(1, 1);
     std::string example = typo + std::string(s.example.substr(s.name.size()));
-    bool record = s.block == Block::RateLimit || s.block == Block::Breaker || s.block == Block::Retry ||
-                  s.block == Block::Concurrency;
-    Checked c = check(source_with(s.block, record ? "{ " + example + " }" : example));
+    Checked c = check(source_for(s, example));
     EXPECT_NE(c.errors.find("did you mean `" + std::string(s.name) + "`?"), std::string::npos)
         << where(s) << "\n" << c.source->text() << c.errors;
   }
@@ -190,12 +191,9 @@ TEST(SettingsReaders, CheckerRejectsBadLiteralsAtTheValue) {
   for (const auto& s : settings()) {
     if (s.check == Check::None) continue;
     std::string bad = bad_literal(s.check);
-    bool record = s.block == Block::RateLimit || s.block == Block::Breaker || s.block == Block::Retry ||
-                  s.block == Block::Concurrency;
     std::string line = std::string(s.name) + ": " + bad;
     if (s.check == Check::HeaderName && s.type == "map<string>") line = std::string(s.name) + ": { " + bad + ": \"v\" }";
-    std::string text = source_with(s.block, record ? "{ " + line + " }" : line);
-    if (s.name == "base_url") text.replace(text.find("\"https://crm.example.com/api\""), 29, bad);
+    std::string text = source_for(s, line);
     Checked c = check(text);
     ASSERT_EQ(c.codes.size(), 1u) << where(s) << "\n" << text << c.errors;
     EXPECT_EQ(c.codes[0], code_of(s.check)) << where(s) << "\n" << c.errors;
@@ -203,7 +201,6 @@ TEST(SettingsReaders, CheckerRejectsBadLiteralsAtTheValue) {
     for (const auto& x : d)
       if (x.severity == diagnostics::Severity::Error) {
         size_t at = text.find(bad, text.find(std::string(s.name) + ":"));
-        if (s.name == "base_url") at = text.find(bad);
         EXPECT_GE(x.range.begin, at) << where(s) << ": reported at the value";
         EXPECT_LE(x.range.end, at + bad.size()) << where(s) << ": reported at the value";
       }
