@@ -15,7 +15,9 @@
 #include <sstream>
 
 #include "compiler/diagnostics/render.h"
+#include "compiler/ir/hash.h"
 #include "compiler/ir/lower.h"
+#include "compiler/ir/serialize.h"
 #include "compiler/sema/check.h"
 #include "engine/eval/eval.h"
 #include "lsp/client.h"
@@ -337,6 +339,31 @@ TEST(SettingsReaders, EvaluatorPlacesPositionalArgumentsByTheTable) {
     for (size_t i = 0; i < k->params.size(); ++i)
       EXPECT_EQ(v.at(k->params[i].name), json::value(i)) << k->name << "." << k->params[i].name;
   }
+}
+
+TEST(SettingsReaders, NewOptionsReachTheIrAndUnsetOnesLeaveItAlone) {
+  auto lowered = [](const std::string& options) {
+    Checked c = check(kConnection + "}\n" + kFlow + options + "  step _r = crm.get(\"/x\")\n}\n");
+    EXPECT_TRUE(c.errors.empty()) << c.errors;
+    return ir::lower(c.program).module;
+  };
+  ir::Module plain = lowered("");
+  ir::Module with = lowered("  options { retention: 7d, on_exhausted: \"pause\" }\n");
+  ASSERT_EQ(with.flows.size(), 1u);
+  ASSERT_TRUE(with.flows[0].options.retention && with.flows[0].options.on_exhausted);
+  EXPECT_EQ(with.flows[0].options.retention->value, json::value(7 * 86400000));
+  EXPECT_EQ(with.flows[0].options.on_exhausted->value, json::value("pause"));
+  // Unset options are absent from the canonical form, so existing versions keep their hash.
+  json::value opts = ir::to_json(plain.flows[0]).at("options");
+  EXPECT_TRUE(opts.as_object().empty()) << json::serialize(opts);
+  EXPECT_NE(ir::flow_version(plain, plain.flows[0]), ir::flow_version(with, with.flows[0]));
+  // They survive the stored form.
+  std::string error;
+  auto back = ir::parse_module(ir::serialize(with), &error);
+  ASSERT_TRUE(back) << error;
+  ASSERT_TRUE(back->flows[0].options.retention && back->flows[0].options.on_exhausted);
+  EXPECT_EQ(back->flows[0].options.on_exhausted->value, json::value("pause"));
+  EXPECT_EQ(ir::flow_version(*back, back->flows[0]), ir::flow_version(with, with.flows[0]));
 }
 
 // ---- the language server
