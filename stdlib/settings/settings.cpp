@@ -48,10 +48,10 @@ constexpr Setting kSettings[] = {
     {"requests", B::RateLimit, "int", "Requests allowed per window.", "requests: 10", S::Value, C::PositiveCount, true},
     {"per", B::RateLimit, "duration", "The window.", "per: 1s", S::Value, C::PositiveDuration, true},
     // ---- breaker: { ... }
-    {"failure_threshold", B::Breaker, "int", "Failures in a row that open the breaker (default 5).",
-     "failure_threshold: 5", S::Value, C::PositiveCount},
+    {"failure_threshold", B::Breaker, "int", "Failures in a row that open the breaker (default 5; 0 disables it).",
+     "failure_threshold: 5"},
     {"cool_down", B::Breaker, "duration", "How long an open breaker fails calls fast (default 30s).",
-     "cool_down: 30s", S::Value, C::PositiveDuration},
+     "cool_down: 30s"},
     // ---- retry policy { ... }
     {"attempts", B::Retry, "int", "Tries in all, the first included (1 means no retry).", "attempts: 3", S::Value,
      C::PositiveCount},
@@ -115,9 +115,7 @@ constexpr Param kHmac[] = {{"header", "string", false, C::HeaderName},
                            {"prefix", "string", true},
                            {"encoding", "\"hex\" | \"base64\"", true}};
 constexpr Param kSecret[] = {{"secret", "string"}};
-constexpr Param kExponential[] = {{"initial", "duration", true, C::PositiveDuration},
-                                  {"factor", "float", true},
-                                  {"max", "duration", true, C::PositiveDuration}};
+constexpr Param kExponential[] = {{"initial", "duration", true}, {"factor", "float", true}, {"max", "duration", true}};
 constexpr Param kFixed[] = {{"delay", "duration"}};
 
 const Constructor kConstructors[] = {
