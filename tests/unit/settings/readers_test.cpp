@@ -411,6 +411,18 @@ TEST_F(SettingsLsp, CompletionOffersEveryConstructorOfItsGroup) {
   }
 }
 
+TEST_F(SettingsLsp, CompletionOffersTheValuesOfStringLiteralSettings) {
+  for (const auto& s : settings()) {
+    if (s.type.find('"') == std::string_view::npos) continue;
+    std::string text = source_for(s, std::string(s.name) + ": ");
+    auto labels = completion(text, std::string(s.name) + ": ", static_cast<int>(s.name.size()) + 2);
+    std::string_view t = s.type;
+    for (size_t b = t.find('"'), e; b != std::string_view::npos && (e = t.find('"', b + 1)) != std::string_view::npos;
+         b = t.find('"', e + 1))
+      EXPECT_TRUE(has(labels, t.substr(b, e - b + 1))) << where(s) << "\n" << text;
+  }
+}
+
 TEST_F(SettingsLsp, HoverDocumentsEverySetting) {
   for (const auto& s : settings()) {
     std::string text = source_for(s);
