@@ -83,9 +83,12 @@ std::string comma_list(const std::vector<std::string>& names) {
 }  // namespace
 
 TypeRef Checker::setting_type(std::string_view text) {
-  std::string error;
-  TypeRef t = parse_type(ts_, text, &error);
-  return t ? t : TypeStore::unknown();
+  auto [it, fresh] = setting_types_.try_emplace(text, nullptr);
+  if (fresh) {
+    TypeRef t = parse_type(ts_, text);
+    it->second = t ? t : TypeStore::unknown();
+  }
+  return it->second;
 }
 
 std::optional<std::string> Checker::setting_name(const ast::Setting& st, const std::vector<std::string>& known,

@@ -180,6 +180,7 @@ class Checker {
   int flow_retry_attempts_ = 0;
 
   Where where_ = Where::Top;
+  std::unordered_map<std::string_view, TypeRef> setting_types_;  ///< settings-table types, parsed once
   const Symbol* owner_ = nullptr;
   TypeRef result_ = nullptr;  // declared result of the fn/flow being checked
   FlowInfo* flow_ = nullptr;
