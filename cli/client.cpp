@@ -100,21 +100,24 @@ std::unique_ptr<store::ExecutionStore> open_local(const char* cmd, const std::st
   return s;
 }
 
+/// A JSON string's text (other values as JSON).
+std::string text(const json::value& v) { return v.is_string() ? std::string(v.get_string()) : json::serialize(v); }
+
 void print_execution_line(const json::value& e) {
   const auto& o = e.as_object();
-  std::cout << o.at("id").as_string() << "  " << o.at("flow").as_string() << "  " << o.at("status").as_string()
-            << "  " << o.at("created_at").as_string() << "\n";
+  std::cout << text(o.at("id")) << "  " << text(o.at("flow")) << "  " << text(o.at("status")) << "  "
+            << text(o.at("created_at")) << "\n";
 }
 
 /// `status`: the execution, and its output or error.
 int print_status(const json::value& e) {
   const auto& o = e.as_object();
-  std::cout << "id:       " << o.at("id").as_string() << "\n"
-            << "flow:     " << o.at("flow").as_string() << " (version " << std::string(o.at("version").as_string()).substr(0, 12) << ")\n"
-            << "status:   " << o.at("status").as_string() << "\n"
-            << "created:  " << o.at("created_at").as_string() << "\n"
-            << "updated:  " << o.at("updated_at").as_string() << "\n";
-  if (auto* c = o.if_contains("current"); c && c->is_string()) std::cout << "current:  " << c->as_string() << "\n";
+  std::cout << "id:       " << text(o.at("id")) << "\n"
+            << "flow:     " << text(o.at("flow")) << " (version " << text(o.at("version")).substr(0, 12) << ")\n"
+            << "status:   " << text(o.at("status")) << "\n"
+            << "created:  " << text(o.at("created_at")) << "\n"
+            << "updated:  " << text(o.at("updated_at")) << "\n";
+  if (auto* c = o.if_contains("current"); c && c->is_string()) std::cout << "current:  " << text(*c) << "\n";
   std::cout << "input:    " << json::serialize(o.at("input")) << "\n";
   if (!o.at("output").is_null()) std::cout << "output:   " << json::serialize(o.at("output")) << "\n";
   if (!o.at("error").is_null()) std::cout << "error:    " << json::serialize(o.at("error")) << "\n";
@@ -137,7 +140,7 @@ void print_timeline(const json::array& events) {
     const auto& o = ev.as_object();
     auto at = functions::parse_rfc3339(o.at("at").as_string()).value_or(0);
     if (start < 0) start = at;
-    std::string type(o.at("type").as_string());
+    std::string type = text(o.at("type"));
     std::string line = "+" + seconds(at - start) + "  " + type;
     const json::value& d = o.at("data");
     auto field = [&](std::string_view k) -> std::string {
@@ -192,7 +195,7 @@ int run_deploy(int argc, char** argv) {
   if (r.status != 200) return fail("deploy", r);
   auto v = json::parse(r.body);
   for (const auto& f : v.as_object().at("flows").as_array())
-    std::cout << f.as_object().at("name").as_string() << " " << f.as_object().at("version").as_string() << "\n";
+    std::cout << text(f.as_object().at("name")) << " " << text(f.as_object().at("version")) << "\n";
   return 0;
 }
 
@@ -210,7 +213,7 @@ int run_start(int argc, char** argv) {
   auto r = http_call(server_url(get(a, "--server")), "POST", "/v1/flows/" + seg(a.pos[0]) + "/executions",
                      json::serialize(body));
   if (r.status != 201 && r.status != 200) return fail("start", r);
-  std::cout << json::parse(r.body).as_object().at("id").as_string() << "\n";
+  std::cout << text(json::parse(r.body).as_object().at("id")) << "\n";
   return 0;
 }
 
@@ -250,7 +253,8 @@ int run_ls(int argc, char** argv) {
       query += std::string(query.empty() ? "?" : "&") + k + "=" + seg(get(a, std::string("--") + k));
   auto r = http_call(server_url(get(a, "--server")), "GET", "/v1/executions" + query, "");
   if (r.status != 200) return fail("ls", r);
-  for (const auto& e : json::parse(r.body).as_object().at("items").as_array()) print_execution_line(e);
+  json::value page = json::parse(r.body);
+  for (const auto& e : page.as_object().at("items").as_array()) print_execution_line(e);
   return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "server/module_source.h"
 #include "stdlib/connectors/secrets.h"
 #include "stdlib/functions/civil.h"
+#include "stdlib/functions/functions.h"
 
 namespace weft::server {
 namespace json = boost::json;
@@ -415,6 +416,21 @@ void Api::start_execution(RouteCall& c) {
     if (!v) {
       if (!p.default_value && p.type.kind != ir::Type::Kind::Optional)
         return c.respond(error_response(422, "invalid_input", "input." + p.name + ": required (" + ir::type_text(p.type) + ")"));
+      // A missing parameter takes its default (or null), fixed in the execution's input.
+      json::value filled = nullptr;
+      if (p.default_value) {
+        functions::SystemContext sys;
+        eval::Env env;
+        env.module = lf->module.get();
+        env.fctx = &sys;
+        eval::Frame frame;
+        try {
+          filled = eval::evaluate(*p.default_value, frame, env);
+        } catch (const std::exception& e) {
+          return c.respond(error_response(422, "invalid_input", "input." + p.name + ": its default fails: " + e.what()));
+        }
+      }
+      input.as_object()[p.name] = std::move(filled);
       continue;
     }
     if (auto err = eval::validate(p.type, *v, *lf->module, "input." + p.name))
