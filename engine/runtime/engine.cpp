@@ -317,6 +317,10 @@ void Engine::run_due_timers() {
   int64_t n = now();
   bool pending_live = false;
   for (const auto& t : store_.due_timers(n, 1000)) {
+    if (t.key.owner.starts_with('$')) {  // a trigger's timer ($schedule:...): server/triggers fires it
+      pending_live = true;
+      continue;
+    }
     if (live_.count(t.key.owner)) {
       pending_live = true;  // its own in-memory wait fires it
       continue;
