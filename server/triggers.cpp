@@ -628,7 +628,9 @@ void TriggerManager::serve_webhook(const HttpRequest& req, const Respond& respon
   try {
     input = scope.setting(t, "input", body.is_object() ? body : json::value(json::object{}));
   } catch (const eval::Error& e) {
-    return respond(error_response(400, "invalid_input", std::string("the trigger's input mapping failed: ") + e.what()));
+    // A json value that does not fit a declared type is the sender's input problem (422).
+    int status = e.kind() == "validation_error" ? 422 : 400;
+    return respond(error_response(status, "invalid_input", std::string("the trigger's input mapping failed: ") + e.what()));
   }
   if (std::string problem = input_problem(*route.lf, input); !problem.empty())
     return respond(error_response(422, "invalid_input", "the input does not fit flow `" + route.flow + "`: " + problem));
