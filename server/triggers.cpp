@@ -514,7 +514,7 @@ void TriggerManager::poll_answered(const std::shared_ptr<Poll>& p, const std::sh
         std::string k = "poll:" + p->flow + ":" + std::to_string(p->n) + ":" +
                         (key.is_string() ? std::string(key.get_string()) : json::serialize(key));
         if (engine_.store().get_dedup(k)) continue;  // started by an earlier poll
-        fresh.push_back({std::move(k), scope.setting(t, "input", json::object{})});
+        fresh.push_back({std::move(k), scope.setting(t, "input", item)});  // without `input`: the item
       }
     scope.bind("item", nullptr);
     next_cursor = scope.setting(t, "cursor", cursor);
@@ -626,7 +626,7 @@ void TriggerManager::serve_webhook(const HttpRequest& req, const Respond& respon
   scope.bind("raw_body", json::string(req.body));
   json::value input;
   try {
-    input = scope.setting(t, "input", body.is_object() ? body : json::value(json::object{}));
+    input = scope.setting(t, "input", body);  // without `input` the body is the input (docs/language.md)
   } catch (const eval::Error& e) {
     // A json value that does not fit a declared type is the sender's input problem (422).
     int status = e.kind() == "validation_error" ? 422 : 400;

@@ -434,7 +434,7 @@ void Engine::dispatch_events() {
         try {
           json::value type = eval::evaluate(*tr.subject, frame, env);
           if (!type.is_string() || type.get_string() != ev.type) continue;
-          json::value input = json::object{};
+          json::value input = ev.data;  // without `input` the event data is the input (docs/language.md)
           bool pass = true;
           for (const auto& s : tr.settings) {
             json::value v = s.value ? eval::evaluate(*s.value, frame, env) : json::value(nullptr);

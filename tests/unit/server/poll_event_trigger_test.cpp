@@ -135,5 +135,37 @@ flow on_order(order: json) -> json {
   EXPECT_EQ(json::serialize(fx.executions()[0].output), "5");
 }
 
+TEST(EventTrigger, WithoutInputTheEventDataIsTheInput) {
+  TriggerFixture fx;
+  fx.deploy(R"(
+flow on_paid(id: string, total: int) -> json {
+  on event "order.paid" { where: event.total > 10 }
+  return id
+}
+)");
+  ASSERT_TRUE(fx.store().append_event("order.paid", json::parse(R"({"id":"o-1","total":20})")).ok());
+  fx.engine().events_published();
+  ASSERT_TRUE(fx.run_until([&] { return fx.executions().size() == 1; }, 5000));
+  fx.settle();
+  EXPECT_EQ(fx.executions()[0].status, store::ExecutionStatus::completed);
+  EXPECT_EQ(json::serialize(fx.executions()[0].output), "\"o-1\"");
+}
+
+TEST(PollTrigger, WithoutInputTheItemIsTheInput) {
+  TriggerFixture fx;
+  fx.fake("crm")->on("GET", "/people", {answer(json::parse(R"({"people":[{"name":"Ada"}]})"))});
+  fx.deploy(R"(
+connection crm = http { base_url: "http://127.0.0.1:9" }
+
+flow greet(name: string) -> string {
+  on poll crm.get("/people") every 10m { items: response.body.people, key: item.name }
+  return "hi " + name
+}
+)");
+  ASSERT_TRUE(fx.run_until([&] { return fx.executions().size() == 1; }, 5000));
+  fx.settle();
+  EXPECT_EQ(json::serialize(fx.executions()[0].output), "\"hi Ada\"");
+}
+
 }  // namespace
 }  // namespace weft::server

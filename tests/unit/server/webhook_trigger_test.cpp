@@ -208,6 +208,28 @@ TEST_F(WebhookTrigger, SyncTimesOutWith504AndTheExecutionGoesOn) {
   EXPECT_EQ(rec->input.at("x"), "plain text");  // raw_body
 }
 
+TEST(WebhookTriggerDefaults, WithoutInputTheBodyIsTheInput) {
+  TriggerFixture fx;
+  fx.deploy(R"(
+flow plain(a: int) -> int {
+  on webhook "/plain" {}
+  return a + 1
+}
+)");
+  HttpRequest req;
+  req.method = "POST";
+  req.path = "/hooks/plain";
+  req.body = R"({"a": 41})";  // no content type: a body that looks like JSON is parsed
+  auto r = fx.call(req);
+  ASSERT_EQ(r.status, 202) << r.body;
+  fx.settle();
+  EXPECT_EQ(json::serialize(fx.executions()[0].output), "42");
+  req.body = R"({"a": "x"})";
+  EXPECT_EQ(fx.call(req).status, 422);
+  req.body = "{";
+  EXPECT_EQ(fx.call(req).status, 400);
+}
+
 TEST_F(WebhookTrigger, RoutesAreListedAndRedeployReplacesThem) {
   auto routes = fx.manager().webhooks();
   ASSERT_EQ(routes.size(), 4u);
@@ -215,6 +237,10 @@ TEST_F(WebhookTrigger, RoutesAreListedAndRedeployReplacesThem) {
   EXPECT_EQ(routes[0].method, "POST");
   EXPECT_EQ(routes[1].path, "/put");
   EXPECT_EQ(routes[1].method, "PUT");
+  // A redeploy without the webhook removes its route: 404 from then on.
+  fx.deploy("flow on_contact(x: json) -> json {\n  return x\n}\n");
+  EXPECT_EQ(fx.manager().webhooks().size(), 3u);
+  EXPECT_EQ(fx.call(post("/hooks/crm/contacts", "{}")).status, 404);
 }
 
 }  // namespace
