@@ -84,6 +84,22 @@ TEST(ScheduleTrigger, MissedFiresAfterDowntimeRunOnce) {
   EXPECT_EQ(rfc(fx.timers(kOwner)[0].due_ms), "2024-01-01T05:15:00Z");  // the next slot after now
 }
 
+TEST(ScheduleTrigger, TheEngineTimerLoopLeavesScheduleTimersAlone) {
+  TriggerFixture fx;
+  fx.now = at("2024-01-01T00:07:00Z");
+  fx.deploy(schedule_flow("*/15 * * * *", "UTC"));
+  fx.now = at("2024-01-01T00:20:00Z");
+  fx.restart();           // the engine's recover() meets the overdue schedule timer
+  fx.manager().stop();    // ... while no trigger manager fires it
+  fx.run_for(300);
+  ASSERT_EQ(fx.timers(kOwner).size(), 1u);
+  EXPECT_EQ(rfc(fx.timers(kOwner)[0].due_ms), "2024-01-01T00:15:00Z");
+  EXPECT_TRUE(fx.executions().empty());
+  fx.manager().deployed();
+  ASSERT_TRUE(fx.run_until([&] { return rfc(fx.timers(kOwner).at(0).due_ms) == "2024-01-01T00:30:00Z"; }, 5000));
+  EXPECT_EQ(fx.executions().size(), 1u);
+}
+
 TEST(ScheduleTrigger, CrashBetweenStartAndTimerUpdateStartsNothingTwice) {
   TriggerFixture fx;
   fx.now = at("2024-01-01T00:07:00Z");
