@@ -230,6 +230,32 @@ flow plain(a: int) -> int {
   EXPECT_EQ(fx.call(req).status, 400);
 }
 
+TEST_F(WebhookTrigger, AMissingSecretIsAServerErrorAndStartsNothing) {
+  fx.secrets.erase("tok");
+  HttpRequest req;
+  req.method = "PUT";
+  req.path = "/hooks/put";
+  req.headers = {{"authorization", "Bearer t0k"}};
+  auto r = fx.call(req);
+  EXPECT_EQ(r.status, 500) << r.body;
+  EXPECT_EQ(body_of(r).at("error").at("code"), "verify_unavailable");
+  fx.run_for(50);
+  EXPECT_TRUE(fx.executions().empty());
+}
+
+TEST_F(WebhookTrigger, StopAnswersWaitingSyncRequests) {
+  std::optional<HttpResponse> got;
+  fx.manager().handle_webhook(post("/hooks/slow", "x"), [&](HttpResponse r) { got = std::move(r); });
+  fx.run_until([&] { return !fx.executions().empty(); }, 5000);
+  fx.run_for(20);
+  EXPECT_FALSE(got);
+  fx.manager().stop();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, 503);
+  EXPECT_EQ(fx.call(post("/hooks/slow", "x")).status, 503);  // stopped: nothing new starts
+  EXPECT_EQ(fx.executions().size(), 1u);
+}
+
 TEST_F(WebhookTrigger, RoutesAreListedAndRedeployReplacesThem) {
   auto routes = fx.manager().webhooks();
   ASSERT_EQ(routes.size(), 4u);
