@@ -28,6 +28,19 @@ std::string rfc(int64_t ms) {
   return s;
 }
 
+/// The next fire stored for `tick`'s schedule (it must have exactly one timer), as RFC 3339.
+std::string stored_fire(TriggerFixture& fx) {
+  auto timers = fx.timers(kOwner);
+  EXPECT_EQ(timers.size(), 1u);
+  return timers.size() == 1 ? rfc(timers[0].due_ms) : "(" + std::to_string(timers.size()) + " timers)";
+}
+
+/// Sets the clock to `time` and deploys `tick` with the schedule `cron` in UTC.
+void deploy_at(TriggerFixture& fx, const char* time, const std::string& cron) {
+  fx.now = at(time);
+  fx.deploy(schedule_flow(cron, "UTC"));
+}
+
 TEST(ScheduleTrigger, NextFireOfEveryReferenceCase) {
   std::ifstream in(std::string(WEFT_SOURCE_DIR) + "/tests/data/cron_next_fire.json");
   std::stringstream ss;
@@ -68,10 +81,8 @@ TEST(ScheduleTrigger, NextFireOfEveryReferenceCase) {
 
 TEST(ScheduleTrigger, MissedFiresAfterDowntimeRunOnce) {
   TriggerFixture fx;
-  fx.now = at("2024-01-01T00:07:00Z");
-  fx.deploy(schedule_flow("*/15 * * * *", "UTC"));
-  ASSERT_EQ(fx.timers(kOwner).size(), 1u);
-  EXPECT_EQ(fx.timers(kOwner)[0].due_ms, at("2024-01-01T00:15:00Z"));
+  deploy_at(fx, "2024-01-01T00:07:00Z", "*/15 * * * *");
+  EXPECT_EQ(stored_fire(fx), "2024-01-01T00:15:00Z");
   // Down for five hours: twenty slots missed.
   fx.now = at("2024-01-01T05:07:00Z");
   fx.restart();
@@ -80,20 +91,17 @@ TEST(ScheduleTrigger, MissedFiresAfterDowntimeRunOnce) {
   fx.run_for(100);
   ASSERT_EQ(fx.executions().size(), 1u);
   EXPECT_EQ(fx.executions()[0].status, store::ExecutionStatus::completed);
-  ASSERT_EQ(fx.timers(kOwner).size(), 1u);
-  EXPECT_EQ(rfc(fx.timers(kOwner)[0].due_ms), "2024-01-01T05:15:00Z");  // the next slot after now
+  EXPECT_EQ(stored_fire(fx), "2024-01-01T05:15:00Z");  // the next slot after now
 }
 
 TEST(ScheduleTrigger, TheEngineTimerLoopLeavesScheduleTimersAlone) {
   TriggerFixture fx;
-  fx.now = at("2024-01-01T00:07:00Z");
-  fx.deploy(schedule_flow("*/15 * * * *", "UTC"));
+  deploy_at(fx, "2024-01-01T00:07:00Z", "*/15 * * * *");
   fx.now = at("2024-01-01T00:20:00Z");
   fx.restart();           // the engine's recover() meets the overdue schedule timer
   fx.manager().stop();    // ... while no trigger manager fires it
   fx.run_for(300);
-  ASSERT_EQ(fx.timers(kOwner).size(), 1u);
-  EXPECT_EQ(rfc(fx.timers(kOwner)[0].due_ms), "2024-01-01T00:15:00Z");
+  EXPECT_EQ(stored_fire(fx), "2024-01-01T00:15:00Z");
   EXPECT_TRUE(fx.executions().empty());
   fx.manager().deployed();
   ASSERT_TRUE(fx.run_until([&] { return rfc(fx.timers(kOwner).at(0).due_ms) == "2024-01-01T00:30:00Z"; }, 5000));
@@ -102,8 +110,7 @@ TEST(ScheduleTrigger, TheEngineTimerLoopLeavesScheduleTimersAlone) {
 
 TEST(ScheduleTrigger, CrashBetweenStartAndTimerUpdateStartsNothingTwice) {
   TriggerFixture fx;
-  fx.now = at("2024-01-01T00:07:00Z");
-  fx.deploy(schedule_flow("*/15 * * * *", "UTC"));
+  deploy_at(fx, "2024-01-01T00:07:00Z", "*/15 * * * *");
   int64_t due = at("2024-01-01T00:15:00Z");
   fx.now = due;
   ASSERT_TRUE(fx.run_until([&] { return fx.executions().size() == 1 && fx.timers(kOwner)[0].due_ms != due; }));
@@ -122,22 +129,18 @@ TEST(ScheduleTrigger, CrashBetweenStartAndTimerUpdateStartsNothingTwice) {
 
 TEST(ScheduleTrigger, RedeployReplacesOrRemovesTheTimer) {
   TriggerFixture fx;
-  fx.now = at("2024-01-01T00:07:00Z");
-  fx.deploy(schedule_flow("0 * * * *", "UTC"));
-  EXPECT_EQ(rfc(fx.timers(kOwner)[0].due_ms), "2024-01-01T01:00:00Z");
+  deploy_at(fx, "2024-01-01T00:07:00Z", "0 * * * *");
+  EXPECT_EQ(stored_fire(fx), "2024-01-01T01:00:00Z");
   // The same cron again keeps the stored fire (here a missed one, which then fires once).
   fx.now = at("2024-01-01T01:30:00Z");
   fx.deploy(schedule_flow("0 * * * *", "UTC") + "\n// a comment changes nothing\n");
-  ASSERT_EQ(fx.timers(kOwner).size(), 1u);
-  EXPECT_EQ(rfc(fx.timers(kOwner)[0].due_ms), "2024-01-01T01:00:00Z");
+  EXPECT_EQ(stored_fire(fx), "2024-01-01T01:00:00Z");
   fx.now = at("2024-01-01T00:08:00Z");
   // A new cron replaces it, a new time zone too.
   fx.deploy(schedule_flow("30 * * * *", "UTC"));
-  ASSERT_EQ(fx.timers(kOwner).size(), 1u);
-  EXPECT_EQ(rfc(fx.timers(kOwner)[0].due_ms), "2024-01-01T00:30:00Z");
+  EXPECT_EQ(stored_fire(fx), "2024-01-01T00:30:00Z");
   fx.deploy(schedule_flow("30 * * * *", "Asia/Kolkata"));  // UTC+05:30
-  ASSERT_EQ(fx.timers(kOwner).size(), 1u);
-  EXPECT_EQ(rfc(fx.timers(kOwner)[0].due_ms), "2024-01-01T01:00:00Z");
+  EXPECT_EQ(stored_fire(fx), "2024-01-01T01:00:00Z");
   // Without the trigger the timer goes, also across a restart.
   fx.deploy("flow tick(at: json) -> json {\n  return at\n}\n");
   EXPECT_TRUE(fx.timers(kOwner).empty());
@@ -153,12 +156,12 @@ TEST(ScheduleTrigger, StartsWithTheInputMapping) {
   fx.now = at("2024-03-30T22:00:00Z");
   // 02:30 does not exist in Berlin on 2024-03-31: it fires once right after the jump (01:00Z).
   fx.deploy(schedule_flow("30 2 * * *", "Europe/Berlin"));
-  EXPECT_EQ(rfc(fx.timers(kOwner)[0].due_ms), "2024-03-31T01:00:00Z");
+  EXPECT_EQ(stored_fire(fx), "2024-03-31T01:00:00Z");
   fx.now = at("2024-03-31T01:00:00Z");
   ASSERT_TRUE(fx.run_until([&] { return fx.executions().size() == 1; }, 5000));
   fx.settle();
   EXPECT_EQ(json::serialize(fx.executions()[0].output), "\"x\"");
-  EXPECT_EQ(rfc(fx.timers(kOwner)[0].due_ms), "2024-04-01T00:30:00Z");
+  EXPECT_EQ(stored_fire(fx), "2024-04-01T00:30:00Z");
 }
 
 }  // namespace

@@ -14,8 +14,7 @@
 #include <optional>
 #include <random>
 
-#include "compiler/diagnostics/render.h"
-#include "compiler/ir/lower.h"
+#include "../runtime/harness.h"
 #include "engine/runtime/engine.h"
 #include "server/triggers.h"
 #include "stdlib/connectors/fake_connection.h"
@@ -65,16 +64,8 @@ class TriggerFixture {
 
   /// Compiles and deploys `source` and tells the manager; fails the test on diagnostics.
   void deploy(const std::string& source) {
-    fs::path file = dir_ / "flow.flow";
-    std::ofstream(file) << source;
-    auto c = ir::compile_file(file.string());
-    std::string diags;
-    for (const auto& d : c.program.diagnostics.all())
-      if (d.severity == diagnostics::Severity::Error) diags += diagnostics::render_text(d);
-    ASSERT_TRUE(diags.empty()) << diags;
-    ASSERT_TRUE(c.lowered);
-    ASSERT_TRUE(c.lowered->errors.empty()) << c.lowered->errors[0];
-    auto module = std::make_shared<ir::Module>(std::move(c.lowered->module));
+    auto module = runtime::testing::compile_source(dir_ / "flow.flow", source);
+    ASSERT_TRUE(module);
     ASSERT_EQ(engine_->deploy(module), "");
     if (!recovered_) engine_->recover();
     recovered_ = true;
@@ -145,12 +136,7 @@ class TriggerFixture {
 
  private:
   void open() {
-    store::StoreOptions so;
-    so.path = dir_.string();
-    so.sync = false;
-    auto r = store::open_execution_store(so);
-    if (!r.ok()) throw std::runtime_error(r.status().to_string());
-    store_ = std::move(r.value());
+    store_ = runtime::testing::open_test_store(dir_);
     runtime::EngineOptions opts;
     opts.clock = [this] { return now; };
     opts.connections = [this](const ir::Connection& c, const json::value&, std::string&) {
