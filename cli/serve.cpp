@@ -26,6 +26,7 @@
 #include "server/http_server.h"
 #include "server/module_source.h"
 #include "server/retention.h"
+#include "server/triggers.h"
 
 namespace weft::cli {
 namespace net = boost::asio;
@@ -250,8 +251,10 @@ int run_serve(int argc, char** argv) {
     }
     if (last_step.size() > 100000) last_step.clear();  // executions unloaded while waiting
   };
+  std::unique_ptr<server::TriggerManager> triggers;  // set once the engine exists
   eopts.on_terminal = [&](const store::ExecutionRecord& rec) {
     last_step.erase(rec.id);
+    if (triggers) triggers->execution_ended(rec);
     const char* family = rec.status == store::ExecutionStatus::completed ? "weft_executions_completed_total"
                          : rec.status == store::ExecutionStatus::failed  ? "weft_executions_failed_total"
                                                                          : "weft_executions_cancelled_total";
@@ -259,9 +262,15 @@ int run_serve(int argc, char** argv) {
   };
   runtime::Engine engine(io, *store, eopts);
   engine.recover();
+  triggers = std::make_unique<server::TriggerManager>(engine);
+  triggers->deployed();
 
   aopts.require_auth = !no_auth;
   aopts.data_dir = dir;
+  aopts.hooks = [&triggers](server::HttpRequest req, server::Respond respond) {
+    triggers->handle_webhook(req, std::move(respond));
+  };
+  aopts.on_deploy = [&triggers] { triggers->deployed(); };
   server::Api api(engine, metrics, aopts);
   metrics.on_collect([&](server::Metrics& m) {
     auto s = engine.store().stats();
@@ -312,6 +321,7 @@ int run_serve(int argc, char** argv) {
     spdlog::info("signal {}: shutting down (finishing in-flight requests)", sig);
     if (watcher) watcher->stop();
     sweeper.stop();
+    triggers->stop();
     auto finish = [&] {
       engine.shutdown();
       io.stop();

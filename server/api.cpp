@@ -239,13 +239,15 @@ void Api::handle(HttpRequest req, Respond respond) {
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       bool hook = route.rfind("/hooks/", 0) == 0;
       metrics_.inc(hook ? "weft_webhook_requests_total" : "weft_http_requests_total",
-                   {{"route", route}, {"method", method}, {"status", std::to_string(r.status)}});
+                   {{hook ? "path" : "route", route}, {"method", method}, {"status", std::to_string(r.status)}});
       if (!hook) metrics_.observe("weft_http_request_duration_seconds", {{"route", route}}, secs);
       respond(std::move(r));
     };
   };
   if (req.path.rfind("/hooks/", 0) == 0) {
-    auto done = finish("/hooks/{path}");
+    // Webhooks are counted by their path (a deployed trigger's, not a secret), unknown ones together.
+    auto known = finish(req.path), unknown = finish("/hooks/{unknown}");
+    Respond done = [known, unknown](HttpResponse r) { (r.status == 404 ? unknown : known)(std::move(r)); };
     if (!opts_.hooks) return done(error_response(404, "not_found", "no webhook trigger at this path"));
     return opts_.hooks(std::move(req), std::move(done));
   }

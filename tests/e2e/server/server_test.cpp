@@ -17,6 +17,8 @@
 #include <thread>
 
 #include <boost/json.hpp>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "tests/e2e/engine/process.h"
 
@@ -368,6 +370,59 @@ TEST_F(ServeE2E, HttpsWithASelfSignedCertificate) {
   EXPECT_EQ(parse_raw(send_raw(s.port(), "GET /healthz HTTP/1.1\r\n\r\n", 2000)).status, 0);
   EXPECT_EQ(run({"/usr/bin/curl", "-sS", "--cacert", dir_ + "/cert.pem", url + "/healthz"}, {}, "", dir_ + "/curl").out,
             R"({"status":"ok"})");
+  EXPECT_EQ(s.stop(), 0);
+}
+
+std::string hmac_hex(const std::string& key, const std::string& msg) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(msg.data()),
+       msg.size(), md, &len);
+  std::string out;
+  static const char* hex = "0123456789abcdef";
+  for (unsigned i = 0; i < len; ++i) (out += hex[md[i] >> 4]) += hex[md[i] & 15];
+  return out;
+}
+
+// A signed webhook through the real server: the secret is set through the API, a valid signature
+// starts the flow (202 {execution_id}), a bad one gets 401 and starts nothing.
+TEST_F(ServeE2E, SignedWebhookStartsTheFlow) {
+  Server s(dir_, {});
+  ASSERT_TRUE(s.running()) << s.log();
+  uint16_t p = s.port();
+  const std::string flow = R"(
+flow on_order(id: string) -> json {
+  on webhook "/shop/orders" {
+    verify: hmac_sha256(header: "X-Signature", secret: secret("shop"), prefix: "sha256=")
+    input: { id: body.id }
+  }
+  return { got: id }
+}
+)";
+  ASSERT_EQ(req(p, "PUT", "/v1/secrets/shop", R"({"value":"hook-key"})").status, 204);
+  ASSERT_EQ(req(p, "POST", "/v1/modules", json::serialize(json::object{{"source", flow}})).status, 200);
+  std::string body = R"({"id":"A-1"})";
+  auto hook = [&](const std::string& sig) {
+    std::string r = "POST /hooks/shop/orders HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: "
+                    "application/json\r\nX-Signature: " + sig + "\r\nContent-Length: " + std::to_string(body.size()) +
+                    "\r\n\r\n" + body;
+    return parse_raw(send_raw(p, r));
+  };
+  auto bad = hook("sha256=" + hmac_hex("wrong-key", body));
+  EXPECT_EQ(bad.status, 401) << bad.body;
+  auto ok = hook("sha256=" + hmac_hex("hook-key", body));
+  ASSERT_EQ(ok.status, 202) << ok.body;
+  std::string id(json::parse(ok.body).at("execution_id").as_string());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto e = json::parse(req(p, "GET", "/v1/executions/" + id).body);
+  EXPECT_EQ(e.at("output"), json::parse(R"({"got":"A-1"})"));
+  EXPECT_EQ(json::parse(req(p, "GET", "/v1/executions?flow=on_order").body).at("items").as_array().size(), 1u);
+  auto metrics = req(p, "GET", "/metrics", "", false).body;
+  EXPECT_NE(metrics.find(R"(weft_webhook_requests_total{path="/hooks/shop/orders",method="POST",status="202"} 1)"),
+            std::string::npos) << metrics;
+  EXPECT_EQ(metrics.find("hook-key"), std::string::npos);
+  EXPECT_EQ(s.log().find(hmac_hex("hook-key", body)), std::string::npos);
+  EXPECT_EQ(req(p, "POST", "/hooks/nothing", "{}", false).status, 404);
   EXPECT_EQ(s.stop(), 0);
 }
 
