@@ -373,6 +373,43 @@ TEST_F(ServeE2E, HttpsWithASelfSignedCertificate) {
   EXPECT_EQ(s.stop(), 0);
 }
 
+// SIGTERM while a request is half sent: the server stops accepting, answers that request once it
+// is complete, then exits 0.
+TEST_F(ServeE2E, SigtermFinishesTheInFlightRequest) {
+  Server s(dir_, {});
+  ASSERT_TRUE(s.running()) << s.log();
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(s.port());
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  std::string body = R"({"type":"late","data":1})";
+  std::string head = "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token_ +
+                     "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  std::string first = head + body.substr(0, 5);
+  ASSERT_EQ(::send(fd, first.data(), first.size(), MSG_NOSIGNAL), static_cast<ssize_t>(first.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::thread term([&] { s.stop(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(send_raw(s.port(), "GET /healthz HTTP/1.1\r\n\r\n", 500).empty());  // no longer accepting
+  std::string rest = body.substr(5);
+  ASSERT_EQ(::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL), static_cast<ssize_t>(rest.size()));
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  term.join();
+  auto r = parse_raw(out);
+  EXPECT_EQ(r.status, 202) << out;
+  EXPECT_NE(r.head.find("Connection: close"), std::string::npos);
+  EXPECT_EQ(s.exit_code(), 0) << s.log();
+  // The store was flushed and closed cleanly: the data directory opens again.
+  auto ls = run({weft_binary(), "ls", "--data", dir_ + "/data"}, {}, "", dir_ + "/after");
+  EXPECT_EQ(ls.exit_code, 0) << ls.err;
+}
+
 std::string hmac_hex(const std::string& key, const std::string& msg) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
