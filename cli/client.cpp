@@ -57,6 +57,14 @@ Args parse_args(int argc, char** argv, std::initializer_list<std::string_view> o
   return a;
 }
 
+/// -1 to go on; else the exit status after printing the usage (--help: 0, a bad call: 2).
+int usage(const Args& a, const char* cmd, bool malformed, const char* text) {
+  if (!a.help && a.error.empty() && !malformed) return -1;
+  if (!a.error.empty()) std::cerr << "weft " << cmd << ": " << a.error << "\n";
+  (a.help ? std::cout : std::cerr) << text;
+  return a.help ? 0 : 2;
+}
+
 std::string get(const Args& a, const std::string& k) {
   auto it = a.opt.find(k);
   return it == a.opt.end() ? std::string() : it->second;
@@ -167,11 +175,8 @@ void print_timeline(const json::array& events) {
 
 int run_deploy(int argc, char** argv) {
   auto a = parse_args(argc, argv, {"--server", "--name"});
-  if (a.help || !a.error.empty() || a.pos.size() != 1) {
-    if (!a.error.empty()) std::cerr << "weft deploy: " << a.error << "\n";
-    (a.help ? std::cout : std::cerr) << "usage: weft deploy FILE [--name NAME] [--server URL]\n";
-    return a.help ? 0 : 2;
-  }
+  if (int rc = usage(a, "deploy", a.pos.size() != 1,
+                     "usage: weft deploy FILE [--name NAME] [--server URL]\n"); rc >= 0) return rc;
   std::ifstream in(a.pos[0], std::ios::binary);
   if (!in) {
     std::cerr << "weft deploy: cannot read `" << a.pos[0] << "`\n";
@@ -201,11 +206,8 @@ int run_deploy(int argc, char** argv) {
 
 int run_start(int argc, char** argv) {
   auto a = parse_args(argc, argv, {"--server", "--input", "--idempotency-key"});
-  if (a.help || !a.error.empty() || a.pos.size() != 1) {
-    if (!a.error.empty()) std::cerr << "weft start: " << a.error << "\n";
-    (a.help ? std::cout : std::cerr) << "usage: weft start FLOW [--input JSON|@FILE] [--idempotency-key K] [--server URL]\n";
-    return a.help ? 0 : 2;
-  }
+  if (int rc = usage(a, "start", a.pos.size() != 1,
+                     "usage: weft start FLOW [--input JSON|@FILE] [--idempotency-key K] [--server URL]\n"); rc >= 0) return rc;
   json::value input = json::object{};
   if (a.opt.count("--input") && !json_arg("start", get(a, "--input"), input)) return 2;
   json::object body{{"input", input}};
@@ -219,13 +221,10 @@ int run_start(int argc, char** argv) {
 
 int run_ls(int argc, char** argv) {
   auto a = parse_args(argc, argv, {"--server", "--data", "--flow", "--status", "--limit"});
-  if (a.help || !a.error.empty() || !a.pos.empty()) {
-    if (!a.error.empty()) std::cerr << "weft ls: " << a.error << "\n";
-    (a.help ? std::cout : std::cerr)
-        << "usage: weft ls [--flow F] [--status running|completed|failed|cancelled|paused] [--limit N]\n"
-           "              [--server URL | --data DIR]\n";
-    return a.help ? 0 : 2;
-  }
+  if (int rc = usage(a, "ls", !a.pos.empty(),
+                     "usage: weft ls [--flow F] [--status running|completed|failed|cancelled|paused] [--limit N]\n"
+                     "              [--server URL | --data DIR]\n");
+      rc >= 0) return rc;
   if (a.opt.count("--data")) {
     auto store = open_local("ls", get(a, "--data"));
     if (!store) return 2;
@@ -260,11 +259,8 @@ int run_ls(int argc, char** argv) {
 
 int run_status(int argc, char** argv) {
   auto a = parse_args(argc, argv, {"--server", "--data"}, {"--json"});
-  if (a.help || !a.error.empty() || a.pos.size() != 1) {
-    if (!a.error.empty()) std::cerr << "weft status: " << a.error << "\n";
-    (a.help ? std::cout : std::cerr) << "usage: weft status ID [--json] [--server URL | --data DIR]\n";
-    return a.help ? 0 : 2;
-  }
+  if (int rc = usage(a, "status", a.pos.size() != 1,
+                     "usage: weft status ID [--json] [--server URL | --data DIR]\n"); rc >= 0) return rc;
   json::value e;
   if (a.opt.count("--data")) {
     auto store = open_local("status", get(a, "--data"));
@@ -290,11 +286,8 @@ int run_status(int argc, char** argv) {
 
 int run_history(int argc, char** argv) {
   auto a = parse_args(argc, argv, {"--server", "--data"}, {"--json"});
-  if (a.help || !a.error.empty() || a.pos.size() != 1) {
-    if (!a.error.empty()) std::cerr << "weft history: " << a.error << "\n";
-    (a.help ? std::cout : std::cerr) << "usage: weft history ID [--json] [--server URL | --data DIR]\n";
-    return a.help ? 0 : 2;
-  }
+  if (int rc = usage(a, "history", a.pos.size() != 1,
+                     "usage: weft history ID [--json] [--server URL | --data DIR]\n"); rc >= 0) return rc;
   json::array events;
   if (a.opt.count("--data")) {
     auto store = open_local("history", get(a, "--data"));
@@ -320,11 +313,8 @@ int run_history(int argc, char** argv) {
 
 int run_signal(int argc, char** argv) {
   auto a = parse_args(argc, argv, {"--server", "--data"});
-  if (a.help || !a.error.empty() || a.pos.size() != 2) {
-    if (!a.error.empty()) std::cerr << "weft signal: " << a.error << "\n";
-    (a.help ? std::cout : std::cerr) << "usage: weft signal ID NAME [--data JSON|@FILE] [--server URL]\n";
-    return a.help ? 0 : 2;
-  }
+  if (int rc = usage(a, "signal", a.pos.size() != 2,
+                     "usage: weft signal ID NAME [--data JSON|@FILE] [--server URL]\n"); rc >= 0) return rc;
   json::value payload = nullptr;
   if (a.opt.count("--data") && !json_arg("signal", get(a, "--data"), payload)) return 2;
   auto r = http_call(server_url(get(a, "--server")), "POST",
@@ -337,11 +327,8 @@ int run_signal(int argc, char** argv) {
 
 int run_cancel(int argc, char** argv) {
   auto a = parse_args(argc, argv, {"--server"});
-  if (a.help || !a.error.empty() || a.pos.size() != 1) {
-    if (!a.error.empty()) std::cerr << "weft cancel: " << a.error << "\n";
-    (a.help ? std::cout : std::cerr) << "usage: weft cancel ID [--server URL]\n";
-    return a.help ? 0 : 2;
-  }
+  if (int rc = usage(a, "cancel", a.pos.size() != 1,
+                     "usage: weft cancel ID [--server URL]\n"); rc >= 0) return rc;
   auto r = http_call(server_url(get(a, "--server")), "POST", "/v1/executions/" + seg(a.pos[0]) + "/cancel", "");
   if (r.status != 202) return fail("cancel", r);
   std::cerr << "cancelling " << a.pos[0] << "\n";

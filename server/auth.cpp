@@ -1,27 +1,17 @@
 #include "server/auth.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <boost/json.hpp>
 #include <cctype>
 
+#include "stdlib/functions/encoding.h"
+
 namespace weft::server {
 namespace json = boost::json;
 
-std::string token_hash(std::string_view token) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(token.data(), token.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 15];
-  }
-  return out;
-}
+std::string token_hash(std::string_view token) { return functions::hex_encode(functions::sha256_raw(token)); }
 
 std::optional<std::string> create_token(store::ExecutionStore& store, std::string_view name, int64_t now_ms,
                                         std::string& error) {
