@@ -234,7 +234,10 @@ Api::~Api() = default;
 
 void Api::handle(HttpRequest req, Respond respond) {
   auto t0 = std::chrono::steady_clock::now();
-  auto finish = [this, t0, respond = std::move(respond), method = req.method](std::string route) {
+  // Label values stay bounded: unknown methods (any token is valid HTTP) count as "other".
+  static const std::set<std::string, std::less<>> methods = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  std::string method = methods.count(req.method) ? req.method : "other";
+  auto finish = [this, t0, respond = std::move(respond), method](std::string route) {
     return [this, t0, respond, method, route](HttpResponse r) {
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       bool hook = route.rfind("/hooks/", 0) == 0;

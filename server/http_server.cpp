@@ -250,6 +250,8 @@ HttpServer::~HttpServer() {
   beast::error_code ec;
   impl_->stopping = true;
   impl_->acceptor.close(ec);
+  std::lock_guard lock(impl_->mu);
+  impl_->on_stopped = nullptr;  // sessions outliving the server must not call back into its owner
 }
 
 std::string HttpServer::start() {

@@ -145,6 +145,9 @@ TEST_F(ApiFixture, UnknownPathsAndMethodsAnswer404And405) {
   ASSERT_FALSE(r.headers.empty());
   EXPECT_EQ(r.headers[0].first, "Allow");
   EXPECT_EQ(call("GET", "/hooks/x").status, 404);  // no webhook handler installed
+  EXPECT_EQ(call("FOOBAR", "/v1/flows").status, 405);
+  EXPECT_EQ(metrics_.value("weft_http_requests_total", {{"route", "other"}, {"method", "other"}, {"status", "405"}}), 1);
+  EXPECT_EQ(metrics_.value("weft_webhook_requests_total", {{"path", "/hooks/{unknown}"}, {"method", "GET"}, {"status", "404"}}), 1);
 }
 
 TEST_F(ApiFixture, DeployRefusesBadSourceWith422AndDiagnostics) {
