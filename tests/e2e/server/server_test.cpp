@@ -387,6 +387,13 @@ TEST_F(ServeE2E, SigtermFinishesTheInFlightRequest) {
   std::string body = R"({"type":"late","data":1})";
   std::string head = "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token_ +
                      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  // An idle kept-alive connection is closed at shutdown rather than waited for.
+  int idle = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_EQ(::connect(idle, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  std::string ping = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::send(idle, ping.data(), ping.size(), MSG_NOSIGNAL), static_cast<ssize_t>(ping.size()));
+  char pong[512];
+  ASSERT_GT(::recv(idle, pong, sizeof pong, 0), 0);
   std::string first = head + body.substr(0, 5);
   ASSERT_EQ(::send(fd, first.data(), first.size(), MSG_NOSIGNAL), static_cast<ssize_t>(first.size()));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -400,7 +407,11 @@ TEST_F(ServeE2E, SigtermFinishesTheInFlightRequest) {
   ssize_t n;
   while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<size_t>(n));
   ::close(fd);
+  auto t0 = std::chrono::steady_clock::now();
   term.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));  // not the 10 s deadline
+  EXPECT_EQ(::recv(idle, pong, sizeof pong, 0), 0);  // closed by the server
+  ::close(idle);
   auto r = parse_raw(out);
   EXPECT_EQ(r.status, 202) << out;
   EXPECT_NE(r.head.find("Connection: close"), std::string::npos);
