@@ -294,6 +294,13 @@ int run_serve(int argc, char** argv) {
   server::HttpServer http(io, hopts, [&api](server::HttpRequest req, server::Respond respond) {
     api.handle(std::move(req), std::move(respond));
   });
+  auto last_rejected = std::make_shared<uint64_t>(0);
+  metrics.on_collect([&http, last_rejected](server::Metrics& m) {
+    auto s = http.stats();
+    m.set("weft_http_connections_open", {}, static_cast<double>(s.connections_open));
+    m.inc("weft_http_rejected_total", {}, static_cast<double>(s.rejected - *last_rejected));
+    *last_rejected = s.rejected;
+  });
   if (auto err = http.start(); !err.empty()) {
     spdlog::error("{}", err);
     return 2;

@@ -220,6 +220,9 @@ void describe_server_metrics(Metrics& m) {
   m.describe("weft_executions_swept_total", Metrics::Kind::counter,
              "Finished executions deleted by the retention sweep");
   m.describe("weft_deploy_failures_total", Metrics::Kind::counter, "Modules refused at deployment");
+  m.describe("weft_http_connections_open", Metrics::Kind::gauge, "HTTP connections open");
+  m.describe("weft_http_rejected_total", Metrics::Kind::counter,
+             "Requests refused by the connection layer before routing (400 malformed, 413, 431)");
 }
 
 // ---------------------------------------------------------------- the API

@@ -297,6 +297,9 @@ TEST_F(ServeE2E, BadInputGets4xxJsonErrors) {
   // Not HTTP at all: 400.
   EXPECT_EQ(parse_raw(send_raw(p, "HELLO\r\n\r\n")).status, 400);
   EXPECT_EQ(req(p, "GET", "/healthz").status, 200);
+  auto metrics = req(p, "GET", "/metrics", "", false).body;
+  EXPECT_NE(metrics.find("weft_http_rejected_total 3\n"), std::string::npos) << metrics;  // 413, 431, 400
+  EXPECT_NE(metrics.find("weft_http_connections_open 1\n"), std::string::npos);
   EXPECT_EQ(s.stop(), 0);
 }
 
