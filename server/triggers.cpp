@@ -7,6 +7,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
+#include <boost/url/parse_query.hpp>
 #include <spdlog/spdlog.h>
 
 #include "engine/eval/eval.h"
@@ -106,14 +107,33 @@ std::optional<json::value> parse_json(std::string_view text) {
   return v;
 }
 
-bool is_json_body(const HttpRequest& req) {
+/// How a webhook body is read into `body`.
+enum class BodyKind { json, form, text };
+
+BodyKind body_kind(const HttpRequest& req) {
   if (const std::string* ct = req.header("content-type")) {
     std::string lower = *ct;
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return lower.find("json") != std::string::npos;
+    if (lower.find("json") != std::string::npos) return BodyKind::json;
+    if (lower.starts_with("application/x-www-form-urlencoded")) return BodyKind::form;
+    return BodyKind::text;
   }
   auto first = req.body.find_first_not_of(" \t\r\n");
-  return first != std::string::npos && (req.body[first] == '{' || req.body[first] == '[');
+  return first != std::string::npos && (req.body[first] == '{' || req.body[first] == '[') ? BodyKind::json
+                                                                                           : BodyKind::text;
+}
+
+/// A form body as an object of decoded fields (the first of repeated names); nullopt when malformed.
+std::optional<json::object> parse_form(std::string_view text) {
+  auto params = boost::urls::parse_query(text);
+  if (!params) return std::nullopt;
+  json::object out;
+  boost::urls::encoding_opts plus(true);
+  for (auto p : *params) {
+    std::string key = p.key.decode(plus);
+    if (!out.contains(key)) out[key] = p.has_value ? p.value.decode(plus) : std::string();
+  }
+  return out;
 }
 
 int64_t steady_ms() {
@@ -598,19 +618,26 @@ void TriggerManager::serve_webhook(const HttpRequest& req, const Respond& respon
     spdlog::warn("webhook {} of `{}` from {}: verification failed: {}", path, route.flow, req.remote, verified.reason);
     return respond(error_response(401, "unauthorized", "webhook verification failed: " + verified.reason));
   }
-  // Trigger scope: body (parsed JSON, else the text; null when empty), headers, query, raw_body.
+  // Trigger scope: body (parsed JSON or form, else the text; null when empty), headers, query, raw_body.
   json::value body = nullptr;
   if (!req.body.empty()) {
-    if (is_json_body(req)) {
-      boost::system::error_code ec;
-      body = json::parse(req.body, ec);
-      if (ec) {
-        if (route.uses_body)
+    switch (body_kind(req)) {
+      case BodyKind::json: {
+        boost::system::error_code ec;
+        body = json::parse(req.body, ec);
+        if (ec && route.uses_body)
           return respond(error_response(400, "invalid_json", "the body is not valid JSON: " + ec.message()));
-        body = nullptr;
+        if (ec) body = nullptr;
+        break;
       }
-    } else {
-      body = json::string(req.body);
+      case BodyKind::form:
+        if (auto form = parse_form(req.body)) body = std::move(*form);
+        else if (route.uses_body)
+          return respond(error_response(400, "invalid_form", "the body is not a valid URL-encoded form"));
+        break;
+      case BodyKind::text:
+        body = json::string(req.body);
+        break;
     }
   }
   json::object headers, query;

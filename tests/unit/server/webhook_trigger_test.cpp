@@ -256,6 +256,29 @@ TEST_F(WebhookTrigger, StopAnswersWaitingSyncRequests) {
   EXPECT_EQ(fx.executions().size(), 1u);
 }
 
+TEST(WebhookTriggerDefaults, FormBodiesAreDecoded) {
+  TriggerFixture fx;
+  fx.deploy(R"(
+flow slash(text: string, user: string) -> string {
+  on webhook "/slack" { input: { text: body.text, user: body.user_name } }
+  return user + ": " + text
+}
+)");
+  HttpRequest req;
+  req.method = "POST";
+  req.path = "/hooks/slack";
+  req.headers = {{"content-type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  req.body = "user_name=ada&text=deploy+now%21&user_name=eve";
+  auto r = fx.call(req);
+  ASSERT_EQ(r.status, 202) << r.body;
+  fx.settle();
+  EXPECT_EQ(json::serialize(fx.executions()[0].output), R"("ada: deploy now!")");
+  req.body = "text=%zz";
+  r = fx.call(req);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(body_of(r).at("error").at("code"), "invalid_form");
+}
+
 TEST_F(WebhookTrigger, RoutesAreListedAndRedeployReplacesThem) {
   auto routes = fx.manager().webhooks();
   ASSERT_EQ(routes.size(), 4u);
