@@ -531,9 +531,9 @@ void TriggerManager::poll_answered(const std::shared_ptr<Poll>& p, const std::sh
       for (const auto& item : items.get_array()) {
         scope.bind("item", item);
         json::value key = scope.setting(t, "key", item);
-        std::string k = "poll:" + p->flow + ":" + std::to_string(p->n) + ":" +
+        std::string k = p->flow + ":" + std::to_string(p->n) + ":" +
                         (key.is_string() ? std::string(key.get_string()) : json::serialize(key));
-        if (engine_.store().get_dedup(k)) continue;  // started by an earlier poll
+        if (engine_.store().get_dedup("poll-seen:" + k)) continue;  // started by an earlier poll
         fresh.push_back({std::move(k), scope.setting(t, "input", item)});  // without `input`: the item
       }
     scope.bind("item", nullptr);
@@ -557,12 +557,14 @@ void TriggerManager::poll_answered(const std::shared_ptr<Poll>& p, const std::sh
     if (!p->retired) arm();
   };
   if (fresh.empty()) return finish();
+  // The idempotency key (`poll:<flow>:<n>:<key>`, kept 24 h by the engine) covers a crash between
+  // start and claim; the claim (`poll-seen:...`, a separate entry) remembers the item for long.
   for (auto& item : fresh) {
-    engine_.start(p->flow, std::move(item.input), item.key,
+    engine_.start(p->flow, std::move(item.input), "poll:" + item.key,
                   [this, alive = alive_, key = item.key, pending, failed, finish](std::string id, std::string err) {
                     if (!*alive) return;
                     if (err.empty()) {
-                      auto claim = engine_.store().claim_dedup(key, id, opts_.poll_dedup_ttl_ms);
+                      auto claim = engine_.store().claim_dedup("poll-seen:" + key, id, opts_.poll_dedup_ttl_ms);
                       if (!claim.ok()) err = claim.status().to_string();
                     }
                     if (!err.empty()) *failed = "cannot start an execution: " + err;
