@@ -671,14 +671,23 @@ void TriggerManager::serve_webhook(const HttpRequest& req, const Respond& respon
 void TriggerManager::start_from_webhook(const Route& route, json::value input, std::optional<std::string> key,
                                         const Respond& respond) {
   bool sync = route.sync;
+  // A delivery id is the idempotency key (the engine keeps it 24 h, covering a crash before the
+  // claim below) and is remembered for webhook_dedup_ttl_ms, as long as senders redeliver.
+  std::string seen = key ? "webhook-seen:" + *key : "";
+  if (key)
+    if (auto id = engine_.store().get_dedup(seen))
+      return sync ? wait_sync(*id, respond) : respond(json_response(202, json::object{{"execution_id", *id}}));
   engine_.start(route.flow, std::move(input), std::move(key),
-                [this, alive = alive_, sync, respond, flow = route.flow](std::string id, std::string err) {
+                [this, alive = alive_, sync, respond, seen, flow = route.flow](std::string id, std::string err) {
                   if (!err.empty()) {
                     spdlog::error("webhook of `{}`: cannot start: {}", flow, err);
                     HttpResponse r = error_response(503, "unavailable", "the execution could not be started");
                     r.headers.emplace_back("Retry-After", "1");
                     return respond(std::move(r));
                   }
+                  if (!seen.empty())
+                    if (auto claim = engine_.store().claim_dedup(seen, id, opts_.webhook_dedup_ttl_ms); !claim.ok())
+                      spdlog::warn("webhook of `{}`: delivery id not remembered: {}", flow, claim.status().to_string());
                   if (!sync || !*alive) return respond(json_response(202, json::object{{"execution_id", id}}));
                   wait_sync(id, respond);
                 });

@@ -37,6 +37,8 @@ namespace weft::server {
 struct TriggerOptions {
   /// How long a `respond: "sync"` webhook waits for the execution's end before answering 504.
   int64_t sync_timeout_ms = 30000;
+  /// How long a webhook delivery id (Standard Webhooks' webhook-id) is remembered.
+  int64_t webhook_dedup_ttl_ms = int64_t(7) * 24 * 3600 * 1000;
   /// How long a polled item's key is remembered (items older than that may start again).
   int64_t poll_dedup_ttl_ms = int64_t(400) * 24 * 3600 * 1000;
   /// Longest wait between polls of a failing source (the wait doubles from the interval up to it).
