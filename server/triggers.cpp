@@ -7,6 +7,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
+#include <boost/url/parse_query.hpp>
 #include <spdlog/spdlog.h>
 
 #include "engine/eval/eval.h"
@@ -106,14 +107,33 @@ std::optional<json::value> parse_json(std::string_view text) {
   return v;
 }
 
-bool is_json_body(const HttpRequest& req) {
+/// How a webhook body is read into `body`.
+enum class BodyKind { json, form, text };
+
+BodyKind body_kind(const HttpRequest& req) {
   if (const std::string* ct = req.header("content-type")) {
     std::string lower = *ct;
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return lower.find("json") != std::string::npos;
+    if (lower.find("json") != std::string::npos) return BodyKind::json;
+    if (lower.starts_with("application/x-www-form-urlencoded")) return BodyKind::form;
+    return BodyKind::text;
   }
   auto first = req.body.find_first_not_of(" \t\r\n");
-  return first != std::string::npos && (req.body[first] == '{' || req.body[first] == '[');
+  return first != std::string::npos && (req.body[first] == '{' || req.body[first] == '[') ? BodyKind::json
+                                                                                           : BodyKind::text;
+}
+
+/// A form body as an object of decoded fields (the first of repeated names); nullopt when malformed.
+std::optional<json::object> parse_form(std::string_view text) {
+  auto params = boost::urls::parse_query(text);
+  if (!params) return std::nullopt;
+  json::object out;
+  boost::urls::encoding_opts plus(true);
+  for (auto p : *params) {
+    std::string key = p.key.decode(plus);
+    if (!out.contains(key)) out[key] = p.has_value ? p.value.decode(plus) : std::string();
+  }
+  return out;
 }
 
 int64_t steady_ms() {
@@ -511,9 +531,9 @@ void TriggerManager::poll_answered(const std::shared_ptr<Poll>& p, const std::sh
       for (const auto& item : items.get_array()) {
         scope.bind("item", item);
         json::value key = scope.setting(t, "key", item);
-        std::string k = "poll:" + p->flow + ":" + std::to_string(p->n) + ":" +
+        std::string k = p->flow + ":" + std::to_string(p->n) + ":" +
                         (key.is_string() ? std::string(key.get_string()) : json::serialize(key));
-        if (engine_.store().get_dedup(k)) continue;  // started by an earlier poll
+        if (engine_.store().get_dedup("poll-seen:" + k)) continue;  // started by an earlier poll
         fresh.push_back({std::move(k), scope.setting(t, "input", item)});  // without `input`: the item
       }
     scope.bind("item", nullptr);
@@ -537,12 +557,14 @@ void TriggerManager::poll_answered(const std::shared_ptr<Poll>& p, const std::sh
     if (!p->retired) arm();
   };
   if (fresh.empty()) return finish();
+  // The idempotency key (`poll:<flow>:<n>:<key>`, kept 24 h by the engine) covers a crash between
+  // start and claim; the claim (`poll-seen:...`, a separate entry) remembers the item for long.
   for (auto& item : fresh) {
-    engine_.start(p->flow, std::move(item.input), item.key,
+    engine_.start(p->flow, std::move(item.input), "poll:" + item.key,
                   [this, alive = alive_, key = item.key, pending, failed, finish](std::string id, std::string err) {
                     if (!*alive) return;
                     if (err.empty()) {
-                      auto claim = engine_.store().claim_dedup(key, id, opts_.poll_dedup_ttl_ms);
+                      auto claim = engine_.store().claim_dedup("poll-seen:" + key, id, opts_.poll_dedup_ttl_ms);
                       if (!claim.ok()) err = claim.status().to_string();
                     }
                     if (!err.empty()) *failed = "cannot start an execution: " + err;
@@ -598,19 +620,26 @@ void TriggerManager::serve_webhook(const HttpRequest& req, const Respond& respon
     spdlog::warn("webhook {} of `{}` from {}: verification failed: {}", path, route.flow, req.remote, verified.reason);
     return respond(error_response(401, "unauthorized", "webhook verification failed: " + verified.reason));
   }
-  // Trigger scope: body (parsed JSON, else the text; null when empty), headers, query, raw_body.
+  // Trigger scope: body (parsed JSON or form, else the text; null when empty), headers, query, raw_body.
   json::value body = nullptr;
   if (!req.body.empty()) {
-    if (is_json_body(req)) {
-      boost::system::error_code ec;
-      body = json::parse(req.body, ec);
-      if (ec) {
-        if (route.uses_body)
+    switch (body_kind(req)) {
+      case BodyKind::json: {
+        boost::system::error_code ec;
+        body = json::parse(req.body, ec);
+        if (ec && route.uses_body)
           return respond(error_response(400, "invalid_json", "the body is not valid JSON: " + ec.message()));
-        body = nullptr;
+        if (ec) body = nullptr;
+        break;
       }
-    } else {
-      body = json::string(req.body);
+      case BodyKind::form:
+        if (auto form = parse_form(req.body)) body = std::move(*form);
+        else if (route.uses_body)
+          return respond(error_response(400, "invalid_form", "the body is not a valid URL-encoded form"));
+        break;
+      case BodyKind::text:
+        body = json::string(req.body);
+        break;
     }
   }
   json::object headers, query;
@@ -642,14 +671,23 @@ void TriggerManager::serve_webhook(const HttpRequest& req, const Respond& respon
 void TriggerManager::start_from_webhook(const Route& route, json::value input, std::optional<std::string> key,
                                         const Respond& respond) {
   bool sync = route.sync;
+  // A delivery id is the idempotency key (the engine keeps it 24 h, covering a crash before the
+  // claim below) and is remembered for webhook_dedup_ttl_ms, as long as senders redeliver.
+  std::string seen = key ? "webhook-seen:" + *key : "";
+  if (key)
+    if (auto id = engine_.store().get_dedup(seen))
+      return sync ? wait_sync(*id, respond) : respond(json_response(202, json::object{{"execution_id", *id}}));
   engine_.start(route.flow, std::move(input), std::move(key),
-                [this, alive = alive_, sync, respond, flow = route.flow](std::string id, std::string err) {
+                [this, alive = alive_, sync, respond, seen, flow = route.flow](std::string id, std::string err) {
                   if (!err.empty()) {
                     spdlog::error("webhook of `{}`: cannot start: {}", flow, err);
                     HttpResponse r = error_response(503, "unavailable", "the execution could not be started");
                     r.headers.emplace_back("Retry-After", "1");
                     return respond(std::move(r));
                   }
+                  if (!seen.empty())
+                    if (auto claim = engine_.store().claim_dedup(seen, id, opts_.webhook_dedup_ttl_ms); !claim.ok())
+                      spdlog::warn("webhook of `{}`: delivery id not remembered: {}", flow, claim.status().to_string());
                   if (!sync || !*alive) return respond(json_response(202, json::object{{"execution_id", id}}));
                   wait_sync(id, respond);
                 });

@@ -37,6 +37,8 @@ namespace weft::server {
 struct TriggerOptions {
   /// How long a `respond: "sync"` webhook waits for the execution's end before answering 504.
   int64_t sync_timeout_ms = 30000;
+  /// How long a webhook delivery id (Standard Webhooks' webhook-id) is remembered.
+  int64_t webhook_dedup_ttl_ms = int64_t(7) * 24 * 3600 * 1000;
   /// How long a polled item's key is remembered (items older than that may start again).
   int64_t poll_dedup_ttl_ms = int64_t(400) * 24 * 3600 * 1000;
   /// Longest wait between polls of a failing source (the wait doubles from the interval up to it).
@@ -72,11 +74,13 @@ class CronTrigger {
   const std::string& timezone() const { return zone_name_; }
 
  private:
+  /// Built by make().
   CronTrigger(functions::CronSchedule cron, std::shared_ptr<const functions::TimeZone> zone, std::string expr,
               std::string zone_name);
-  functions::CronSchedule cron_;
-  std::shared_ptr<const functions::TimeZone> zone_;
-  std::string expr_, zone_name_;
+  functions::CronSchedule cron_;                     ///< the parsed expression
+  std::shared_ptr<const functions::TimeZone> zone_;  ///< the zone it is evaluated in
+  std::string expr_;                                 ///< the expression as given
+  std::string zone_name_;                            ///< the zone's name
 };
 
 /// The trigger manager over one engine (which must outlive it).
@@ -113,36 +117,46 @@ class TriggerManager {
   static std::string poll_cursor(const std::string& flow, size_t n);
 
  private:
-  struct Route;
-  struct Schedule;
-  struct Poll;
-  struct SyncWait;
+  struct Route;     ///< a webhook trigger of a deployed flow
+  struct Schedule;  ///< a schedule trigger and its stored next fire
+  struct Poll;      ///< a poll trigger and its timing
+  struct SyncWait;  ///< a `respond: "sync"` request waiting for its execution
 
+  /// handle_webhook on the io thread: route, method, verify, body, input, then start.
   void serve_webhook(const HttpRequest& req, const Respond& respond);
+  /// Starts the route's flow (deduplicated by `key`) and answers as the route's respond mode says.
   void start_from_webhook(const Route& route, boost::json::value input, std::optional<std::string> key,
                           const Respond& respond);
+  /// Answers `respond` once execution `id` ends, or with 504 after the sync timeout.
   void wait_sync(const std::string& id, const Respond& respond);
+  /// Looks at execution `id` for its waiting sync requests; re-arms their timers.
   void check_sync(const std::string& id);
 
+  /// Makes the stored schedule timers match `next` (kept, replaced, added, removed).
   void sync_schedules(std::map<std::string, std::shared_ptr<Schedule>> next);
+  /// Starts the execution of a due schedule, then moves its timer to the next fire.
   void fire(const std::shared_ptr<Schedule>& s);
+  /// Sends a poll trigger's call.
   void run_poll(const std::shared_ptr<Poll>& p);
+  /// Starts one execution per new item of a poll's response, then stores the cursor.
   void poll_answered(const std::shared_ptr<Poll>& p, const std::shared_ptr<runtime::LoadedFlow>& lf,
                      boost::json::value cursor, boost::json::value response);
+  /// Logs a failed poll and backs off.
   void poll_failed(const std::shared_ptr<Poll>& p, const std::string& why);
+  /// Sets the timer to the earliest schedule fire or poll (at most max_sleep_ms away).
   void arm();
+  /// Fires what is due.
   void tick();
 
-  runtime::Engine& engine_;
-  TriggerOptions opts_;
-  std::map<std::string, std::shared_ptr<Route>> routes_;         // by path
-  std::map<std::string, std::shared_ptr<Schedule>> schedules_;   // by owner
-  std::map<std::string, std::shared_ptr<Poll>> polls_;           // by cursor name
-  std::map<std::string, std::vector<std::shared_ptr<SyncWait>>> sync_;  // by execution id
-  boost::asio::steady_timer timer_;
-  int64_t armed_for_ = INT64_MAX;
-  bool stopped_ = false;
-  std::shared_ptr<bool> alive_;
+  runtime::Engine& engine_;                                       ///< the engine (outlives us)
+  TriggerOptions opts_;                                           ///< options
+  std::map<std::string, std::shared_ptr<Route>> routes_;         ///< webhook routes by path
+  std::map<std::string, std::shared_ptr<Schedule>> schedules_;   ///< schedules by timer owner
+  std::map<std::string, std::shared_ptr<Poll>> polls_;           ///< polls by cursor name
+  std::map<std::string, std::vector<std::shared_ptr<SyncWait>>> sync_;  ///< sync requests by execution id
+  boost::asio::steady_timer timer_;                               ///< wakes tick()
+  bool stopped_ = false;                                          ///< stop() was called
+  std::shared_ptr<bool> alive_;                                   ///< false once destroyed (for callbacks)
 };
 
 }  // namespace weft::server

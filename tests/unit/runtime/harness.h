@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -53,12 +54,15 @@ inline std::shared_ptr<ir::Module> compile_source(const fs::path& file, const st
   return std::make_shared<ir::Module>(std::move(c.lowered->module));
 }
 
-/// An execution store in `dir` (no fsync: tests); throws when it cannot be opened.
-inline std::unique_ptr<store::ExecutionStore> open_test_store(const fs::path& dir) {
+/// An execution store in `dir` (no fsync: tests), on `clock` when given; throws when it cannot be opened.
+inline std::unique_ptr<store::ExecutionStore> open_test_store(const fs::path& dir,
+                                                              std::function<int64_t()> clock = {}) {
   store::StoreOptions so;
   so.path = dir.string();
   so.sync = false;
-  auto r = store::open_execution_store(so);
+  store::ExecutionStoreOptions eo;
+  eo.clock = std::move(clock);
+  auto r = store::open_execution_store(so, eo);
   if (!r.ok()) throw std::runtime_error(r.status().to_string());
   return std::move(r.value());
 }

@@ -79,6 +79,14 @@ TEST(PollTrigger, OneExecutionPerNewItemAcrossPollsAndRestarts) {
   fx.settle();
   EXPECT_EQ(json::serialize(crm->calls()[2].query), R"({"since":"3"})");
   EXPECT_EQ(outputs(fx), (std::vector<std::string>{"\"a\"", "\"b\"", "\"c\""}));
+
+  // Long after the engine's 24-hour idempotency window the items are still known.
+  fx.now += int64_t(30) * 24 * 3600 * 1000;
+  fx.restart();
+  ASSERT_TRUE(fx.run_until([&] { return crm->calls().size() == 4; }, 5000));
+  fx.run_for(100);
+  fx.settle();
+  EXPECT_EQ(fx.executions().size(), 3u);
 }
 
 TEST(PollTrigger, BacksOffWhileTheSourceFailsAndKeepsTheCursor) {

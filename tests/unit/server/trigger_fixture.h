@@ -1,6 +1,7 @@
 // A test fixture for the trigger manager: a real engine over a store in a temp directory, with an
-// injected clock, FakeConnections for every connection, fixed secrets, and a TriggerManager wired
-// to the engine's on_terminal. restart() reopens everything on the same directory (a new process).
+// injected clock (engine and store), FakeConnections for every connection, fixed secrets, and a
+// TriggerManager wired to the engine's on_terminal. restart() reopens everything on the same
+// directory (a new process).
 #pragma once
 #include <gtest/gtest.h>
 
@@ -136,7 +137,7 @@ class TriggerFixture {
 
  private:
   void open() {
-    store_ = runtime::testing::open_test_store(dir_);
+    store_ = runtime::testing::open_test_store(dir_, [this] { return now; });
     runtime::EngineOptions opts;
     opts.clock = [this] { return now; };
     opts.connections = [this](const ir::Connection& c, const json::value&, std::string&) {

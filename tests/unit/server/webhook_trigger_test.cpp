@@ -163,6 +163,22 @@ TEST_F(WebhookTrigger, StandardWebhooksReplayAnswersTheSameExecution) {
   fx.settle();
   ASSERT_EQ(fx.executions().size(), 1u);
   EXPECT_EQ(json::serialize(fx.executions()[0].output), R"({"test":2432232314})");
+  // The sender redelivers two days later (a new timestamp and signature, the same webhook-id):
+  // still the same execution, long after the engine's 24-hour idempotency window.
+  {
+    int64_t later = int64_t(1614265330) + 2 * 24 * 3600;
+    auto redelivery = req;
+    std::string ts = std::to_string(later);
+    std::string key = *functions::base64_decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    redelivery.headers[1].second = ts;
+    redelivery.headers[2].second =
+        "v1," + functions::base64_encode(functions::hmac_sha256_raw(key, "msg_p5jXN8AQM9LWM0D4loKWxJek." + ts + "." + req.body));
+    fx.now = later * 1000;
+    auto r = fx.call(redelivery);
+    ASSERT_EQ(r.status, 202) << r.body;
+    EXPECT_EQ(body_of(r).at("execution_id"), body_of(first).at("execution_id"));
+    fx.now = int64_t(1614265330) * 1000;
+  }
   // Ten minutes later the same delivery is refused as too old.
   fx.now += 10 * 60 * 1000;
   auto late = fx.call(req);
@@ -254,6 +270,29 @@ TEST_F(WebhookTrigger, StopAnswersWaitingSyncRequests) {
   EXPECT_EQ(got->status, 503);
   EXPECT_EQ(fx.call(post("/hooks/slow", "x")).status, 503);  // stopped: nothing new starts
   EXPECT_EQ(fx.executions().size(), 1u);
+}
+
+TEST(WebhookTriggerDefaults, FormBodiesAreDecoded) {
+  TriggerFixture fx;
+  fx.deploy(R"(
+flow slash(text: string, user: string) -> string {
+  on webhook "/slack" { input: { text: body.text, user: body.user_name } }
+  return user + ": " + text
+}
+)");
+  HttpRequest req;
+  req.method = "POST";
+  req.path = "/hooks/slack";
+  req.headers = {{"content-type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  req.body = "user_name=ada&text=deploy+now%21&user_name=eve";
+  auto r = fx.call(req);
+  ASSERT_EQ(r.status, 202) << r.body;
+  fx.settle();
+  EXPECT_EQ(json::serialize(fx.executions()[0].output), R"("ada: deploy now!")");
+  req.body = "text=%zz";
+  r = fx.call(req);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(body_of(r).at("error").at("code"), "invalid_form");
 }
 
 TEST_F(WebhookTrigger, RoutesAreListedAndRedeployReplacesThem) {
