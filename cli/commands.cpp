@@ -12,6 +12,15 @@ const std::vector<Command>& commands() {
       {"secret", "store secrets encrypted (set NAME from stdin, ls, rm)", run_secret},
       {"backup", "copy a data directory consistently while it is in use (--to DIR)", run_backup},
       {"lsp", "the language server on stdio", run_lsp},
+      {"serve", "the HTTP server: JSON API, webhooks, /metrics", run_serve},
+      {"token", "API tokens (create prints one once, ls, revoke)", run_token},
+      {"deploy", "deploy a .flow module to a server", run_deploy},
+      {"start", "start an execution on a server", run_start},
+      {"ls", "list executions (server, or --data DIR)", run_ls},
+      {"status", "show an execution with its output or error", run_status},
+      {"history", "an execution's history as a timeline (--json)", run_history},
+      {"signal", "send a signal to an execution", run_signal},
+      {"cancel", "cancel an execution", run_cancel},
   };
   return all;
 }

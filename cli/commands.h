@@ -31,6 +31,24 @@ int run_backup(int argc, char** argv);
 int run_lsp(int argc, char** argv);
 /// `weft fmt [--check] FILE...`: canonical formatting in place (cli/fmt.cpp).
 int run_fmt(int argc, char** argv);
+/// `weft serve`: the HTTP server (cli/serve.cpp).
+int run_serve(int argc, char** argv);
+/// `weft token create|ls|revoke`: API tokens (cli/token.cpp).
+int run_token(int argc, char** argv);
+/// `weft deploy FILE` against a server (cli/client.cpp).
+int run_deploy(int argc, char** argv);
+/// `weft start FLOW --input JSON [--idempotency-key K]` (cli/client.cpp).
+int run_start(int argc, char** argv);
+/// `weft ls [--flow F] [--status S]` (server, or `--data DIR` read-only) (cli/client.cpp).
+int run_ls(int argc, char** argv);
+/// `weft status ID` (cli/client.cpp).
+int run_status(int argc, char** argv);
+/// `weft history ID [--json]` (cli/client.cpp).
+int run_history(int argc, char** argv);
+/// `weft signal ID NAME --data JSON` (cli/client.cpp).
+int run_signal(int argc, char** argv);
+/// `weft cancel ID` (cli/client.cpp).
+int run_cancel(int argc, char** argv);
 
 
 }  // namespace weft::cli

@@ -1,6 +1,8 @@
 #include "engine/history/history.h"
 
 #include <array>
+#include <cstdio>
+#include <map>
 #include <type_traits>
 
 #include <boost/describe/members.hpp>
@@ -258,6 +260,56 @@ json::object render_json(const store::HistoryEvent& e) {
     o["data"] = e.data;
   }
   return o;
+}
+
+std::optional<store::HistoryEvent> from_rendered(const json::object& o) {
+  auto* seq = o.if_contains("seq");
+  auto* at = o.if_contains("at");
+  auto* type = o.if_contains("type");
+  if (!seq || !seq->is_number() || !at || !at->is_string() || !type || !type->is_string()) return std::nullopt;
+  store::HistoryEvent e;
+  e.seq = seq->to_number<uint64_t>();
+  e.at_ms = functions::parse_rfc3339(at->get_string()).value_or(0);
+  e.type = std::string(type->get_string());
+  if (auto* d = o.if_contains("data"); d && !parse_kind(e.type)) {
+    e.data = *d;
+  } else {
+    json::object data;
+    for (const auto& [k, v] : o)
+      if (k != "seq" && k != "at" && k != "type") data[k] = v;
+    e.data = std::move(data);
+  }
+  return e;
+}
+
+std::string render_timeline(const std::vector<store::HistoryEvent>& events) {
+  std::string out;
+  int64_t start = events.empty() ? 0 : events.front().at_ms;
+  std::map<std::string, int64_t> scheduled;  // step → when its last attempt was scheduled
+  std::vector<std::pair<uint64_t, uint64_t>> superseded;
+  for (const auto& e : events)
+    if (auto p = decode(e))
+      if (auto* s = std::get_if<EventsSuperseded>(&*p)) superseded.emplace_back(s->from_seq, s->to_seq);
+  for (const auto& e : events) {
+    bool old = false;
+    for (auto [from, to] : superseded) old = old || (e.seq >= from && e.seq <= to);
+    char elapsed[32];
+    std::snprintf(elapsed, sizeof elapsed, "+%.3fs", static_cast<double>(e.at_ms - start) / 1000.0);
+    std::string line = std::string(old ? "~ " : "  ") + elapsed + " " + render_text(e);
+    if (auto p = decode(e)) {
+      if (auto* s = std::get_if<StepScheduled>(&*p)) scheduled[s->step] = e.at_ms;
+      const std::string* step = nullptr;
+      if (auto* c = std::get_if<StepCompleted>(&*p)) step = &c->step;
+      if (auto* f = std::get_if<StepFailed>(&*p)) step = &f->step;
+      if (step && scheduled.count(*step)) {
+        char took[32];
+        std::snprintf(took, sizeof took, "  (%.3fs)", static_cast<double>(e.at_ms - scheduled[*step]) / 1000.0);
+        line += took;
+      }
+    }
+    out += line + "\n";
+  }
+  return out;
 }
 
 }  // namespace weft::history

@@ -190,6 +190,13 @@ std::string render_text(const store::HistoryEvent& e);
 /// The machine form: `{seq, at (RFC 3339), type, ...payload fields}`; an event of an unknown kind
 /// keeps its raw payload under `data`.
 boost::json::object render_json(const store::HistoryEvent& e);
+/// The stored event behind a render_json object (the API's form back into an event, so a client
+/// renders what a server sent with the same functions); nullopt when seq, at or type is missing.
+std::optional<store::HistoryEvent> from_rendered(const boost::json::object& o);
+/// A whole history for people (`weft history`): render_text per line, prefixed with the time since
+/// the first event, and each step's outcome followed by how long it took since its last attempt
+/// was scheduled (`(0.212s)`). Superseded events (EventsSuperseded ranges) are marked `~`.
+std::string render_timeline(const std::vector<store::HistoryEvent>& events);
 
 }  // namespace weft::history
 

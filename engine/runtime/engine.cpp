@@ -293,6 +293,10 @@ void Engine::run_due_timers() {
   int64_t n = now();
   bool pending_live = false;
   for (const auto& t : store_.due_timers(n, 1000)) {
+    if (t.key.owner.starts_with('$')) {  // a trigger's timer ($schedule:...): server/triggers fires it
+      pending_live = true;
+      continue;
+    }
     if (live_.count(t.key.owner)) {
       pending_live = true;  // its own in-memory wait fires it
       continue;
@@ -374,6 +378,13 @@ void Engine::rebuild_slot(const std::string& id, const ExecutionState& state) {
   }
 }
 
+std::string Engine::publish(std::string_view type, json::value data) {
+  auto st = store_.append_event(type, std::move(data));
+  if (!st.ok()) return st.to_string();
+  events_published();
+  return "";
+}
+
 void Engine::events_published() {
   if (dispatching_) return;
   dispatching_ = true;
@@ -403,7 +414,7 @@ void Engine::dispatch_events() {
         try {
           json::value type = eval::evaluate(*tr.subject, frame, env);
           if (!type.is_string() || type.get_string() != ev.type) continue;
-          json::value input = json::object{};
+          json::value input = ev.data;  // without `input` the event data is the input (docs/language.md)
           bool pass = true;
           for (const auto& s : tr.settings) {
             json::value v = s.value ? eval::evaluate(*s.value, frame, env) : json::value(nullptr);

@@ -97,6 +97,10 @@ class Engine {
   /// Cancels a running execution: compensations run, then it ends `cancelled`.
   void cancel(const std::string& id, std::function<void(std::string error)> done);
 
+  /// Publishes an event (`POST /v1/events`) durably to the events queue and starts the flows whose
+  /// `on event` triggers match it. Returns "" or the store's error.
+  std::string publish(std::string_view type, boost::json::value data);
+
   /// Resumes every running execution that is not waiting (those are woken by timers and signals),
   /// and starts the timer scheduler and the event dispatcher. Call once after construction.
   void recover();
@@ -119,16 +123,17 @@ class Engine {
   /// The engine's clock (ms since the epoch).
   int64_t now() const;
 
- private:
-  // The part of the engine its executions use; internal to engine/runtime.
-  friend class Execution;
-
-  /// A connection of a module (created once per module version and connection name).
+  /// A connection of a module (created once per module version and connection name); also what
+  /// poll triggers call.
   std::shared_ptr<connectors::Connection> connection(const LoadedFlow& f, const std::string& name, std::string& error);
 
   /// `v` with every secret value the engine has resolved (and every token its connections
   /// fetched) replaced by "***": applied to everything written to history, snapshots and output.
   boost::json::value redact(const boost::json::value& v) const;
+
+ private:
+  // The part of the engine its executions use; internal to engine/runtime.
+  friend class Execution;
 
   /// The evaluated settings of a connection of a module (null when it cannot be evaluated).
   const boost::json::object* connection_settings(const LoadedFlow& f, const std::string& name);

@@ -862,6 +862,40 @@ class LmdbExecutionStore final : public ExecutionStore {
     });
   }
 
+  Status delete_execution(std::string_view id) override {
+    return guarded([&]() -> Status {
+      WriteBatch b;
+      {
+        auto txn = store_.read();
+        auto raw = txn.get(Keyspace::executions, id);
+        if (!raw) return Status(Errc::not_found, "no execution " + std::string(id));
+        ExecutionRecord r = decode_record(id, *raw);
+        if (!is_terminal(r.status))
+          return Status(Errc::conflict, "execution " + std::string(id) + " has not finished");
+        b.expect_value(Keyspace::executions, id, *raw);  // it did not change since it was read
+        b.del(Keyspace::executions, id);
+        b.del(Keyspace::by_status, status_key(r.status, id));
+        b.del(Keyspace::by_flow, flow_prefix(r.flow) + std::string(id));
+        b.del(Keyspace::snapshots, id);
+        b.del(Keyspace::leases, id);
+        auto drop_prefix = [&](Keyspace ks) {
+          txn.scan(ks, Range::prefix(std::string(id)), {}, [&](std::string_view k, std::string_view) {
+            b.del(ks, k);
+            return true;
+          });
+        };
+        drop_prefix(Keyspace::history);
+        drop_prefix(Keyspace::signals);
+        // Timers are ordered by due time: find the execution's own by owner.
+        txn.scan(Keyspace::timers, Range::all(), {}, [&](std::string_view k, std::string_view) {
+          if (auto t = parse_timer_key(k); t && t->owner == id) b.del(Keyspace::timers, k);
+          return true;
+        });
+      }
+      return store_.commit_sync(std::move(b));
+    });
+  }
+
   Status put_secret(std::string_view name, std::string_view sealed) override {
     return put_plain(Keyspace::secrets, name, sealed, "secret");
   }

@@ -237,6 +237,9 @@ class ExecutionStore {
                                             std::size_t limit = 0) = 0;
   /// Executions newest first, filtered; invalid_argument for a malformed cursor.
   virtual Result<ExecutionPage> list_executions(const ExecutionQuery& q) = 0;
+  /// Deletes a finished execution with its history, snapshot, indexes, signals, lease and timers
+  /// (the retention sweep); not_found when absent, conflict while it is running or paused.
+  virtual Status delete_execution(std::string_view id) = 0;
 
   // -- timers --
   /// Adds and removes timers outside a transition (schedules of triggers).

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -36,6 +37,35 @@ inline connectors::CallResult fail(connectors::ErrorKind kind, std::string messa
   return e;
 }
 
+/// Writes `source` to `file`, compiles it and returns the lowered module; null (and a test
+/// failure naming the diagnostics) when it does not compile.
+inline std::shared_ptr<ir::Module> compile_source(const fs::path& file, const std::string& source) {
+  driver::MemoryResolver no_imports;
+  auto c = driver::compile_source(file.string(), source, no_imports);
+  std::string diags;
+  for (const auto& d : c.program.diagnostics.all())
+    if (d.severity == diagnostics::Severity::Error) diags += diagnostics::render_text(d);
+  if (c.lowered && !c.lowered->errors.empty()) diags += c.lowered->errors[0];
+  if (!diags.empty() || !c.lowered) {
+    ADD_FAILURE() << "does not compile: " << diags;
+    return nullptr;
+  }
+  return std::make_shared<ir::Module>(std::move(c.lowered->module));
+}
+
+/// An execution store in `dir` (no fsync: tests), on `clock` when given; throws when it cannot be opened.
+inline std::unique_ptr<store::ExecutionStore> open_test_store(const fs::path& dir,
+                                                              std::function<int64_t()> clock = {}) {
+  store::StoreOptions so;
+  so.path = dir.string();
+  so.sync = false;
+  store::ExecutionStoreOptions eo;
+  eo.clock = std::move(clock);
+  auto r = store::open_execution_store(so, eo);
+  if (!r.ok()) throw std::runtime_error(r.status().to_string());
+  return std::move(r.value());
+}
+
 class Harness {
  public:
   explicit Harness(int64_t unload_after_ms = 2000) {
@@ -54,12 +84,7 @@ class Harness {
   }
 
   void open(int64_t unload_after_ms) {
-    store::StoreOptions so;
-    so.path = dir_.string();
-    so.sync = false;
-    auto r = store::open_execution_store(so);
-    if (!r.ok()) throw std::runtime_error(r.status().to_string());
-    store_ = std::move(r.value());
+    store_ = open_test_store(dir_);
     EngineOptions opts;
     opts.unload_after_ms = unload_after_ms;
     opts.connections = [this](const ir::Connection& c, const json::value&, std::string&) {
@@ -97,15 +122,8 @@ class Harness {
 
   /// Compiles and deploys `source`; fails the test on diagnostics.
   void deploy(const std::string& source) {
-    driver::MemoryResolver no_imports;
-    auto c = driver::compile_source((dir_ / "flow.flow").string(), source, no_imports);
-    std::string diags;
-    for (const auto& d : c.program.diagnostics.all())
-      if (d.severity == diagnostics::Severity::Error) diags += diagnostics::render_text(d);
-    ASSERT_TRUE(diags.empty()) << diags;
-    ASSERT_TRUE(c.lowered);
-    ASSERT_TRUE(c.lowered->errors.empty()) << c.lowered->errors[0];
-    module_ = std::make_shared<ir::Module>(std::move(c.lowered->module));
+    module_ = compile_source(dir_ / "flow.flow", source);
+    ASSERT_TRUE(module_);
     ASSERT_EQ(engine_->deploy(module_), "");
     engine_->recover();
   }

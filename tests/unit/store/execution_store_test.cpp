@@ -720,3 +720,40 @@ TEST(OpenExecutionStore, OwnsItsStoreAndReportsBadPaths) {
   bad.path = "/proc/definitely/not/writable";
   EXPECT_FALSE(open_execution_store(bad).ok());
 }
+
+TEST_F(ExecStoreTest, DeleteExecutionRemovesEverythingOfAFinishedOne) {
+  deploy_basic();
+  std::string done = start(), other = start(), running = start();
+  Transition t;
+  t.execution_id = done;
+  t.events.push_back({"TimerStarted", nullptr});
+  t.snapshot = "snap";
+  t.add_timers.push_back({{kT0 + 1000, done, "t1"}, "p"});
+  t.add_timers.push_back({{kT0 + 1000, other, "t1"}, "p"});
+  ASSERT_TRUE(es_->transition_sync(t).ok());
+  ASSERT_TRUE(es_->acquire_lease(done, "me", 1000).ok());
+  Transition end;
+  end.execution_id = done;
+  end.status = ExecutionStatus::completed;
+  end.events.push_back({"ExecutionCompleted", nullptr});
+  ASSERT_TRUE(es_->transition_sync(end).ok());
+
+  EXPECT_EQ(es_->delete_execution(running).code(), Errc::conflict);
+  EXPECT_EQ(es_->delete_execution("01ZZZZZZZZZZZZZZZZZZZZZZZZ").code(), Errc::not_found);
+  ASSERT_TRUE(es_->delete_execution(done).ok());
+  EXPECT_FALSE(es_->get_execution(done));
+  EXPECT_TRUE(es_->history(done).empty());
+  EXPECT_FALSE(es_->get_snapshot(done));
+  EXPECT_FALSE(es_->get_lease(done));
+  ExecutionQuery q;
+  q.status = ExecutionStatus::completed;
+  EXPECT_TRUE(es_->list_executions(q)->items.empty());
+  ExecutionQuery by_flow;
+  by_flow.flow = "orders";
+  EXPECT_EQ(es_->list_executions(by_flow)->items.size(), 2u);
+  auto timers = es_->due_timers(kT0 + 5000, 0);
+  ASSERT_EQ(timers.size(), 1u);  // the other execution's timer stays
+  EXPECT_EQ(timers[0].key.owner, other);
+  EXPECT_EQ(es_->delete_execution(done).code(), Errc::not_found);
+  EXPECT_TRUE(es_->get_execution(other));
+}

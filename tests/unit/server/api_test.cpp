@@ -1,0 +1,354 @@
+// The API as a function over typed requests (no sockets): routing, auth, body checks, every
+// endpoint, the OpenAPI description checked against real responses, and backpressure.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+
+#include "engine/runtime/engine.h"
+#include "server/api.h"
+#include "server/auth.h"
+#include "server/json_schema.h"
+#include "tests/unit/store/test_util.h"
+
+namespace weft::server {
+namespace {
+namespace json = boost::json;
+
+constexpr const char* kModule = R"(
+flow greet(name: string, times: int = 2) -> json {
+  let text = "hello ${name}"
+  return { text: text, times: times }
+}
+
+flow waiter(id: string) -> json {
+  let got = wait signal "go"
+  return got
+}
+)";
+
+/// A store, an engine and an API over one io_context; requests run the io until answered.
+class ApiFixture : public ::testing::Test {
+ protected:
+  void SetUp() override { open({}); }
+
+  void open(ApiOptions opts) {
+    store::StoreOptions so;
+    so.path = dir_.str();
+    so.sync = false;
+    auto s = store::open_execution_store(so);
+    ASSERT_TRUE(s.ok());
+    store_ = std::move(s.value());
+    engine_ = std::make_unique<runtime::Engine>(io_, *store_);
+    engine_->recover();
+    opts.data_dir = dir_.str();
+    api_ = std::make_unique<Api>(*engine_, metrics_, std::move(opts));
+    std::string error;
+    token_ = *create_token(*store_, "test", 0, error);
+  }
+
+  void TearDown() override {
+    api_.reset();
+    engine_->shutdown();
+    io_.restart();
+    io_.poll();
+    engine_.reset();
+    store_.reset();
+  }
+
+  HttpResponse call(std::string method, std::string target, std::string body = "", bool auth = true) {
+    HttpRequest req;
+    req.method = std::move(method);
+    std::string t = std::move(target);
+    size_t q = t.find('?');
+    req.path = t.substr(0, q);
+    if (q != std::string::npos) {
+      req.raw_query = t.substr(q + 1);
+      std::string_view rest = req.raw_query;
+      while (!rest.empty()) {
+        auto amp = rest.find('&');
+        auto pair = rest.substr(0, amp);
+        auto eq = pair.find('=');
+        req.query.emplace_back(std::string(pair.substr(0, eq)), eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1)));
+        rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+      }
+    }
+    req.body = std::move(body);
+    if (auth) req.headers.emplace_back("authorization", "Bearer " + token_);
+    std::optional<HttpResponse> got;
+    boost::asio::post(io_, [&] { api_->handle(std::move(req), [&](HttpResponse r) { got = std::move(r); }); });
+    io_.restart();  // the previous guard's end may have stopped it
+    auto guard = boost::asio::make_work_guard(io_);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!got && std::chrono::steady_clock::now() < deadline) io_.run_for(std::chrono::milliseconds(5));
+    EXPECT_TRUE(got.has_value()) << "no answer";
+    return got.value_or(HttpResponse{});
+  }
+
+  /// Runs the io for `ms` (executions make progress).
+  void settle(int ms) {
+    io_.restart();
+    auto guard = boost::asio::make_work_guard(io_);
+    io_.run_for(std::chrono::milliseconds(ms));
+  }
+
+  json::value body(const HttpResponse& r) { return json::parse(r.body); }
+  std::string error_code(const HttpResponse& r) {
+    auto v = body(r);
+    return std::string(v.at("error").at("code").as_string());
+  }
+
+  void deploy() {
+    auto r = call("POST", "/v1/modules", json::serialize(json::object{{"source", kModule}, {"name", "m.flow"}}));
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+
+  store::testing::TempDir dir_;
+  boost::asio::io_context io_;
+  std::unique_ptr<store::ExecutionStore> store_;
+  std::unique_ptr<runtime::Engine> engine_;
+  Metrics metrics_;
+  std::unique_ptr<Api> api_;
+  std::string token_;
+};
+
+TEST_F(ApiFixture, HealthzMetricsAndOpenApiNeedNoToken) {
+  EXPECT_EQ(call("GET", "/healthz", "", false).body, R"({"status":"ok"})");
+  auto m = call("GET", "/metrics", "", false);
+  EXPECT_EQ(m.status, 200);
+  EXPECT_NE(m.content_type.find("text/plain"), std::string::npos);
+  EXPECT_NE(m.body.find("weft_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"), std::string::npos);
+  auto o = call("GET", "/v1/openapi.json", "", false);
+  EXPECT_EQ(body(o).at("openapi"), "3.1.0");
+}
+
+TEST_F(ApiFixture, ManagementRoutesRefuseMissingAndWrongTokens) {
+  auto r = call("GET", "/v1/flows", "", false);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(error_code(r), "unauthorized");
+  HttpRequest req;
+  EXPECT_EQ(call("GET", "/v1/flows").status, 200);
+  token_ = "weft_wrong";
+  EXPECT_EQ(call("GET", "/v1/flows").status, 401);
+}
+
+TEST_F(ApiFixture, UnknownPathsAndMethodsAnswer404And405) {
+  EXPECT_EQ(call("GET", "/v1/nothing").status, 404);
+  auto r = call("DELETE", "/v1/flows");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(error_code(r), "method_not_allowed");
+  ASSERT_FALSE(r.headers.empty());
+  EXPECT_EQ(r.headers[0].first, "Allow");
+  EXPECT_EQ(call("GET", "/hooks/x").status, 404);  // no webhook handler installed
+  EXPECT_EQ(call("FOOBAR", "/v1/flows").status, 405);
+  EXPECT_EQ(metrics_.value("weft_http_requests_total", {{"route", "other"}, {"method", "other"}, {"status", "405"}}), 1);
+  EXPECT_EQ(metrics_.value("weft_webhook_requests_total", {{"path", "/hooks/{unknown}"}, {"method", "GET"}, {"status", "404"}}), 1);
+}
+
+TEST_F(ApiFixture, DeployRefusesBadSourceWith422AndDiagnostics) {
+  auto r = call("POST", "/v1/modules", R"({"source":"flow broken( {"})");
+  EXPECT_EQ(r.status, 422);
+  auto v = body(r);
+  EXPECT_EQ(v.at("error").at("code"), "compile_error");
+  EXPECT_FALSE(v.at("error").at("diagnostics").as_array().empty());
+  auto imp = call("POST", "/v1/modules", R"({"source":"import \"./x.flow\" as x\nflow f() { return 1 }"})");
+  EXPECT_EQ(imp.status, 422);
+  EXPECT_EQ(call("POST", "/v1/modules", R"({"source":1})").status, 400);
+  EXPECT_EQ(call("POST", "/v1/modules", R"({"source":"","extra":1})").status, 400);
+  EXPECT_EQ(call("POST", "/v1/modules", R"({"sour)").status, 400);
+}
+
+TEST_F(ApiFixture, DeployListAndGetFlows) {
+  deploy();
+  auto flows = body(call("GET", "/v1/flows"));
+  ASSERT_EQ(flows.at("flows").as_array().size(), 2u);
+  auto g = call("GET", "/v1/flows/greet");
+  ASSERT_EQ(g.status, 200);
+  auto params = body(g).at("params").as_array();
+  ASSERT_EQ(params.size(), 2u);
+  EXPECT_EQ(params[0].at("name"), "name");
+  EXPECT_EQ(params[0].at("required"), true);
+  EXPECT_EQ(params[1].at("required"), false);
+  EXPECT_EQ(call("GET", "/v1/flows/nope").status, 404);
+}
+
+TEST_F(ApiFixture, StartChecksInputAgainstDeclaredParams) {
+  deploy();
+  auto bad_type = call("POST", "/v1/flows/greet/executions", R"({"input":{"name":5}})");
+  EXPECT_EQ(bad_type.status, 422);
+  EXPECT_NE(bad_type.body.find("input.name"), std::string::npos);
+  auto unknown = call("POST", "/v1/flows/greet/executions", R"({"input":{"name":"a","nme":1}})");
+  EXPECT_EQ(unknown.status, 422);
+  EXPECT_NE(unknown.body.find("nme"), std::string::npos);
+  EXPECT_EQ(call("POST", "/v1/flows/greet/executions", R"({"input":{}})").status, 422);  // missing name
+  EXPECT_EQ(call("POST", "/v1/flows/greet/executions", R"({"input":[1]})").status, 400);
+  EXPECT_EQ(call("POST", "/v1/flows/greet/executions", R"({"inputs":{}})").status, 400);
+  EXPECT_EQ(call("POST", "/v1/flows/greet/executions", R"({"input":{"name":"a"},"idempotency_key":7})").status, 400);
+  EXPECT_EQ(call("POST", "/v1/flows/nope/executions", R"({"input":{}})").status, 404);
+}
+
+TEST_F(ApiFixture, StartRunsWithDefaultsAndIdempotencyKeyAnswersTheSameId) {
+  deploy();
+  auto r = call("POST", "/v1/flows/greet/executions", R"({"input":{"name":"ann"},"idempotency_key":"k1"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  std::string id(body(r).at("id").as_string());
+  auto again = call("POST", "/v1/flows/greet/executions", R"({"input":{"name":"ann"},"idempotency_key":"k1"})");
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(body(again).at("id"), json::value(id));
+  settle(200);
+  auto e = body(call("GET", "/v1/executions/" + id));
+  EXPECT_EQ(e.at("status"), "completed");
+  EXPECT_EQ(e.at("output"), json::parse(R"({"text":"hello ann","times":2})"));
+  EXPECT_EQ(metrics_.value("weft_executions_started_total", {{"flow", "greet"}}), 1);
+  auto h = body(call("GET", "/v1/executions/" + id + "/history"));
+  auto events = h.at("events").as_array();
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events.front().at("type"), "ExecutionStarted");
+  EXPECT_EQ(events.front().at("seq"), 1);
+  EXPECT_EQ(events.back().at("type"), "ExecutionCompleted");
+  EXPECT_EQ(call("GET", "/v1/executions/01ZZZZZZZZZZZZZZZZZZZZZZZZ").status, 404);
+  EXPECT_EQ(call("GET", "/v1/executions/nope/history").status, 404);
+}
+
+TEST_F(ApiFixture, ListFiltersAndPages) {
+  deploy();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto r = call("POST", "/v1/flows/greet/executions", R"({"input":{"name":"x"}})");
+    ASSERT_EQ(r.status, 201);
+    ids.emplace_back(body(r).at("id").as_string());
+  }
+  settle(200);
+  auto p1 = body(call("GET", "/v1/executions?flow=greet&limit=2"));
+  ASSERT_EQ(p1.at("items").as_array().size(), 2u);
+  EXPECT_EQ(p1.at("items").as_array()[0].at("id"), json::value(ids[2]));  // newest first
+  ASSERT_TRUE(p1.at("next_cursor").is_string());
+  auto p2 = body(call("GET", "/v1/executions?flow=greet&limit=2&cursor=" + std::string(p1.at("next_cursor").as_string())));
+  ASSERT_EQ(p2.at("items").as_array().size(), 1u);
+  EXPECT_EQ(p2.at("items").as_array()[0].at("id"), json::value(ids[0]));
+  EXPECT_EQ(body(call("GET", "/v1/executions?status=running")).at("items").as_array().size(), 0u);
+  EXPECT_EQ(body(call("GET", "/v1/executions?since=2000-01-01T00:00:00Z")).at("items").as_array().size(), 3u);
+  EXPECT_EQ(body(call("GET", "/v1/executions?until=2000-01-01T00:00:00Z")).at("items").as_array().size(), 0u);
+  EXPECT_EQ(call("GET", "/v1/executions?status=done").status, 400);
+  EXPECT_EQ(call("GET", "/v1/executions?limit=0").status, 400);
+  EXPECT_EQ(call("GET", "/v1/executions?limit=abc").status, 400);
+  EXPECT_EQ(call("GET", "/v1/executions?since=yesterday").status, 400);
+  EXPECT_EQ(call("GET", "/v1/executions?cursor=%%%").status, 400);
+  EXPECT_EQ(call("GET", "/v1/executions?colour=red").status, 400);
+}
+
+TEST_F(ApiFixture, SignalAndCancel) {
+  deploy();
+  auto a = body(call("POST", "/v1/flows/waiter/executions", R"({"input":{"id":"a"}})"));
+  auto b = body(call("POST", "/v1/flows/waiter/executions", R"({"input":{"id":"b"}})"));
+  std::string ida(a.at("id").as_string()), idb(b.at("id").as_string());
+  settle(100);
+  EXPECT_EQ(call("POST", "/v1/executions/" + ida + "/signals/go", R"({"payload":{"ok":1}})").status, 202);
+  EXPECT_EQ(call("POST", "/v1/executions/" + ida + "/signals/$cancel", "{}").status, 400);
+  EXPECT_EQ(call("POST", "/v1/executions/" + ida + "/signals/go", R"({"payload":1,"x":2})").status, 400);
+  EXPECT_EQ(call("POST", "/v1/executions/01ZZZZZZZZZZZZZZZZZZZZZZZZ/signals/go", "{}").status, 404);
+  EXPECT_EQ(call("POST", "/v1/executions/" + idb + "/cancel").status, 202);
+  settle(300);
+  auto ea = body(call("GET", "/v1/executions/" + ida));
+  EXPECT_EQ(ea.at("status"), "completed");
+  EXPECT_EQ(ea.at("output"), json::parse(R"({"ok":1})"));
+  EXPECT_EQ(body(call("GET", "/v1/executions/" + idb)).at("status"), "cancelled");
+  EXPECT_EQ(call("POST", "/v1/executions/" + idb + "/cancel").status, 409);
+  EXPECT_EQ(call("POST", "/v1/executions/" + ida + "/signals/go", "{}").status, 409);
+}
+
+TEST_F(ApiFixture, EventsAreQueued) {
+  EXPECT_EQ(call("POST", "/v1/events", R"({"type":"order.paid","data":{"n":1}})").status, 202);
+  EXPECT_EQ(call("POST", "/v1/events", R"({"data":{}})").status, 400);
+  EXPECT_EQ(call("POST", "/v1/events", R"({"type":""})").status, 400);
+  auto q = store_->read_events(0, 0);
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].type, "order.paid");
+}
+
+TEST_F(ApiFixture, SecretsAreWriteOnly) {
+  ASSERT_EQ(call("PUT", "/v1/secrets/stripe_key", R"({"value":"sk_live_very_secret"})").status, 204);
+  auto l = call("GET", "/v1/secrets");
+  EXPECT_EQ(body(l).at("secrets"), json::parse(R"(["stripe_key"])"));
+  EXPECT_EQ(call("GET", "/v1/secrets/stripe_key").status, 405);
+  EXPECT_EQ(call("PUT", "/v1/secrets/bad%20name", R"({"value":"x"})").status, 400);
+  EXPECT_EQ(call("PUT", "/v1/secrets/k", R"({"value":5})").status, 400);
+  EXPECT_EQ(metrics_.render().find("sk_live_very_secret"), std::string::npos);
+  EXPECT_EQ(metrics_.render().find(token_), std::string::npos);
+  EXPECT_EQ(call("DELETE", "/v1/secrets/stripe_key").status, 204);
+  EXPECT_EQ(call("DELETE", "/v1/secrets/stripe_key").status, 404);
+}
+
+TEST_F(ApiFixture, OverloadAnswers503WithRetryAfter) {
+  api_.reset();
+  ApiOptions o;
+  o.max_in_flight = 0;
+  o.data_dir = dir_.str();
+  api_ = std::make_unique<Api>(*engine_, metrics_, o);
+  deploy();
+  auto r = call("POST", "/v1/flows/greet/executions", R"({"input":{"name":"x"}})");
+  EXPECT_EQ(r.status, 503);
+  ASSERT_FALSE(r.headers.empty());
+  EXPECT_EQ(r.headers[0].first, "Retry-After");
+}
+
+TEST_F(ApiFixture, WithoutAuthRoutesAreOpen) {
+  api_.reset();
+  ApiOptions o;
+  o.require_auth = false;
+  api_ = std::make_unique<Api>(*engine_, metrics_, o);
+  EXPECT_EQ(call("GET", "/v1/flows", "", false).status, 200);
+}
+
+// The OpenAPI description against real answers: every success body of the calls above fits its
+// route's response schema, every error body fits the Error schema.
+TEST_F(ApiFixture, ResponsesFitTheOpenApiDescription) {
+  auto spec = Api::openapi();
+  auto check = [&](const std::string& method, const std::string& pattern, const HttpResponse& r) {
+    std::string m = method;
+    for (auto& c : m) c = static_cast<char>(std::tolower(c));
+    const auto& op = spec.at("paths").at(pattern).at(m);
+    const auto& responses = op.at("responses").as_object();
+    if (r.status >= 400) {
+      auto err = validate_schema(responses.at("default").at("content").at("application/json").at("schema"),
+                                 json::parse(r.body), "", &spec);
+      EXPECT_FALSE(err) << pattern << ": " << *err;
+      return;
+    }
+    ASSERT_TRUE(responses.contains(std::to_string(r.status))) << pattern << " " << r.status;
+    const auto& resp = responses.at(std::to_string(r.status)).as_object();
+    if (!resp.contains("content") || !resp.at("content").as_object().contains("application/json")) return;
+    auto err = validate_schema(resp.at("content").at("application/json").at("schema"), json::parse(r.body), "", &spec);
+    EXPECT_FALSE(err) << pattern << ": " << *err;
+  };
+  check("GET", "/healthz", call("GET", "/healthz"));
+  check("POST", "/v1/modules", call("POST", "/v1/modules", json::serialize(json::object{{"source", kModule}})));
+  check("POST", "/v1/modules", call("POST", "/v1/modules", R"({"source":"flow ("})"));
+  check("GET", "/v1/flows", call("GET", "/v1/flows"));
+  check("GET", "/v1/flows/{flow}", call("GET", "/v1/flows/greet"));
+  auto started = call("POST", "/v1/flows/greet/executions", R"({"input":{"name":"z"},"idempotency_key":"q"})");
+  check("POST", "/v1/flows/{flow}/executions", started);
+  check("POST", "/v1/flows/{flow}/executions", call("POST", "/v1/flows/greet/executions", R"({"input":{"name":"z"},"idempotency_key":"q"})"));
+  settle(100);
+  std::string id(body(started).at("id").as_string());
+  check("GET", "/v1/executions", call("GET", "/v1/executions"));
+  check("GET", "/v1/executions/{id}", call("GET", "/v1/executions/" + id));
+  check("GET", "/v1/executions/{id}/history", call("GET", "/v1/executions/" + id + "/history"));
+  auto w = body(call("POST", "/v1/flows/waiter/executions", R"({"input":{"id":"w"}})"));
+  std::string wid(w.at("id").as_string());
+  check("POST", "/v1/executions/{id}/signals/{name}", call("POST", "/v1/executions/" + wid + "/signals/go", "{}"));
+  check("POST", "/v1/executions/{id}/cancel", call("POST", "/v1/executions/" + id + "/cancel"));
+  check("POST", "/v1/events", call("POST", "/v1/events", R"({"type":"t"})"));
+  check("GET", "/v1/secrets", call("GET", "/v1/secrets"));
+  check("GET", "/v1/openapi.json", call("GET", "/v1/openapi.json"));
+  // Every route of the table is in the description.
+  for (const auto& r : Api::routes()) EXPECT_TRUE(spec.at("paths").as_object().contains(r.pattern)) << r.pattern;
+}
+
+}  // namespace
+}  // namespace weft::server
