@@ -175,7 +175,7 @@ awaitable<void> Execution::flush() {
     uint64_t gen = requested_gen_;
     tr.execution_id = rec_.id;
     tr.expected_length = rec_.history_length;
-    tr.snapshot = json::serialize(to_json(state_));
+    tr.snapshot = to_text(state_);
     tr.current = rec_.current;
     rec_.history_length += tr.events.size();
     std::vector<int64_t> new_dues;

@@ -149,6 +149,99 @@ json::object to_json(const ExecutionState& s) {
   return o;
 }
 
+namespace {
+
+/// Appends the JSON text of `v` to `out` without an intermediate string.
+void append_value(std::string& out, const json::value& v) {
+  json::serializer sr;
+  sr.reset(&v);
+  char buf[4096];
+  while (!sr.done()) out.append(sr.read(buf));
+}
+void append_key(std::string& out, std::string_view k) {
+  out += json::serialize(k);
+  out += ':';
+}
+template <class M, class F>
+void append_map(std::string& out, std::string_view name, const M& m, F&& f) {
+  if (m.empty()) return;
+  out += ',';
+  append_key(out, name);
+  out += '{';
+  bool first = true;
+  for (const auto& [k, v] : m) {
+    if (!first) out += ',';
+    first = false;
+    append_key(out, k);
+    f(v);
+  }
+  out += '}';
+}
+
+}  // namespace
+
+std::string to_text(const ExecutionState& s) {
+  std::string out = "{\"format\":" + std::to_string(kStateFormat);
+  out.reserve(256);
+  auto number = [&](int64_t n) { out += std::to_string(n); };
+  auto value = [&](const json::value& v) { append_value(out, v); };
+  append_map(out, "results", s.results, [&](const Outcome& o) {
+    switch (o.type) {
+      case Outcome::Type::value: out += "{\"v\":"; append_value(out, o.value); break;
+      case Outcome::Type::error: out += "{\"e\":"; append_value(out, errors::to_json(o.error)); break;
+      case Outcome::Type::fired: out += "{\"fired\":"; number(o.fired_at); break;
+      case Outcome::Type::emitted: out += "{\"emitted\":true"; break;
+    }
+    out += '}';
+  });
+  append_map(out, "effects", s.effects, value);
+  append_map(out, "timers", s.timers, number);
+  append_map(out, "retry_at", s.retry_at, number);
+  append_map(out, "attempts", s.attempts, number);
+  if (!s.comp.empty()) {
+    json::array comp;  // rare (steps with a `compensate`): the tree form is fine here
+    for (const auto& c : s.comp)
+      comp.push_back(json::object{{"node", c.node},
+                                  {"key", c.key},
+                                  {"slots", json::array(c.slots.begin(), c.slots.end())},
+                                  {"slot", c.slot},
+                                  {"result", c.result}});
+    out += ",\"comp\":";
+    append_value(out, comp);
+  }
+  if (s.slot) {
+    out += ",\"slot\":" + json::serialize(std::string_view(*s.slot)) + ",\"slot_limit\":";
+    number(s.slot_limit);
+  }
+  if (s.queued) {
+    out += ",\"queued\":{\"slot\":" + json::serialize(std::string_view(s.queued->slot)) + ",\"limit\":";
+    number(s.queued->limit);
+    out += '}';
+  }
+  out += s.suspended ? ",\"suspended\":true" : ",\"suspended\":false";
+  append_map(out, "children", s.children, [&](const std::string& id) { out += json::serialize(std::string_view(id)); });
+  if (!s.consumed.empty()) {
+    out += ",\"consumed\":{";
+    bool first = true;
+    for (uint64_t seq : s.consumed) {
+      if (!first) out += ',';
+      first = false;
+      out += '"' + std::to_string(seq) + "\":true";
+    }
+    out += '}';
+  }
+  if (s.deadline) {
+    out += ",\"deadline\":";
+    number(*s.deadline);
+  }
+  if (s.started_at) {
+    out += ",\"started_at\":";
+    number(*s.started_at);
+  }
+  out += '}';
+  return out;
+}
+
 std::optional<ExecutionState> from_json(const json::value& v, std::string* problem) {
   Reader r(problem);
   ExecutionState s;

@@ -84,6 +84,9 @@ struct ExecutionState {
 
 /// The JSON form, with "format": kStateFormat.
 boost::json::object to_json(const ExecutionState& s);
+/// `json::serialize(to_json(s))`, written straight from the struct without building (and deep
+/// copying every recorded result into) a JSON tree first: the snapshot text of every transition.
+std::string to_text(const ExecutionState& s);
 /// Reads the JSON form of format 1 or 2; nullopt, with `problem` set (naming the field), for a
 /// newer format or a malformed snapshot.
 std::optional<ExecutionState> from_json(const boost::json::value& v, std::string* problem = nullptr);

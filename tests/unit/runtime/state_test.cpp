@@ -55,6 +55,9 @@ TEST(ExecutionState, RoundTripsEveryField) {
   EXPECT_EQ(*back, s);
   // The fresh state round-trips too.
   EXPECT_EQ(from_json(to_json(ExecutionState{})), ExecutionState{});
+  // The streaming text form is byte for byte the serialized tree.
+  EXPECT_EQ(to_text(s), json::serialize(to_json(s)));
+  EXPECT_EQ(to_text(ExecutionState{}), json::serialize(to_json(ExecutionState{})));
 }
 
 TEST(ExecutionState, ReadsSnapshotsWrittenBeforeTheFormatField) {
