@@ -52,7 +52,7 @@ class CountingStore final : public store::ExecutionStore {
   /// Forwarded to the wrapped store.
   std::optional<std::string> get_snapshot(std::string_view id) override { return inner_->get_snapshot(id); }
   /// Forwarded to the wrapped store.
-  std::vector<store::HistoryEvent> history(std::string_view id, std::uint64_t from_seq, std::size_t limit) override { return inner_->history(id, from_seq, limit); }
+  std::vector<store::HistoryEvent> history(std::string_view id, std::uint64_t from_seq = 1, std::size_t limit = 0) override { return inner_->history(id, from_seq, limit); }
   /// Forwarded to the wrapped store.
   store::Result<store::ExecutionPage> list_executions(const store::ExecutionQuery& q) override { return inner_->list_executions(q); }
   /// Forwarded to the wrapped store.
@@ -64,7 +64,7 @@ class CountingStore final : public store::ExecutionStore {
   /// Forwarded to the wrapped store.
   store::Status enqueue_signal_sync(std::string_view execution_id, std::string_view name, boost::json::value payload) override { return inner_->enqueue_signal_sync(execution_id, name, std::move(payload)); }
   /// Forwarded to the wrapped store.
-  std::vector<store::Signal> pending_signals(std::string_view execution_id, std::size_t limit) override { return inner_->pending_signals(execution_id, limit); }
+  std::vector<store::Signal> pending_signals(std::string_view execution_id, std::size_t limit = 0) override { return inner_->pending_signals(execution_id, limit); }
   /// Forwarded to the wrapped store.
   store::Result<store::DedupClaim> claim_dedup(std::string_view key, std::string_view value, std::int64_t ttl_ms) override { return inner_->claim_dedup(key, value, ttl_ms); }
   /// Forwarded to the wrapped store.
