@@ -1,6 +1,11 @@
 #include "cli/data_dir.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 
@@ -14,13 +19,30 @@ std::string data_dir(const std::string& flag) {
   return "./.weft";
 }
 
-std::unique_ptr<store::ExecutionStore> open_store(const std::string& dir, std::string& error) {
+std::string check_data_dir(const std::string& dir) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    error = "cannot create `" + dir + "`: " + ec.message();
-    return nullptr;
+  if (!fs::exists(dir, ec)) {
+    fs::create_directories(dir, ec);
+    if (!ec) fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+    if (ec) return "cannot create `" + dir + "`: " + ec.message();
   }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return "cannot read `" + dir + "`: " + std::strerror(errno);
+  if (!S_ISDIR(st.st_mode)) return "`" + dir + "` is not a directory";
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return "the data directory `" + dir + "` is writable by " + ((st.st_mode & S_IWOTH) ? "others" : "its group") +
+           " (mode " + mode + "): anyone who can write there can change executions and secrets; run `chmod 700 " +
+           dir + "` or choose another --data";
+  }
+  return "";
+}
+
+std::unique_ptr<store::ExecutionStore> open_store(const std::string& dir, std::string& error) {
+  error = check_data_dir(dir);
+  if (!error.empty()) return nullptr;
   store::StoreOptions opts;
   opts.path = dir;
   auto r = store::open_execution_store(opts);

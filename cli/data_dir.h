@@ -14,7 +14,12 @@ namespace weft::cli {
 /// `--data DIR` if given, else $WEFT_DATA, else ./.weft.
 std::string data_dir(const std::string& flag);
 
-/// Opens (creating) the execution store in `dir`; nullptr with `error` set on failure.
+/// Creates `dir` (0700) when absent; "" when it is a directory group and others cannot write,
+/// else the error to print (the command then exits 2).
+std::string check_data_dir(const std::string& dir);
+
+/// Opens (creating) the execution store in `dir` after check_data_dir; nullptr with `error` set on
+/// failure.
 std::unique_ptr<store::ExecutionStore> open_store(const std::string& dir, std::string& error);
 
 /// A resolver for secret("name"): decrypts the store's secrets with the master key

@@ -33,9 +33,10 @@ void run_usage(std::ostream& out) {
          "Runs one execution of flow NAME in-process on the embedded store (default $WEFT_DATA or\n"
          "./.weft), printing each step as it completes on stderr and the output JSON on stdout.\n"
          "FILE is a .flow module (checked and compiled) or a compiled .wfc. --resume finishes every\n"
-         "execution a stopped process left running. --count N starts N executions with the same\n"
-         "input (one output line each, in completion order). Exit status: 0 completed, 1 failed or\n"
-         "cancelled, 2 usage or I/O error.\n";
+         "execution a stopped process left running and prints each one's output (or error) as\n"
+         "`weft run` does. --count N starts N executions with the same input (one output line each,\n"
+         "in completion order). Exit status: 0 completed, 1 failed or cancelled, 2 usage or I/O\n"
+         "error (also: a data directory that group or others can write).\n";
 }
 
 bool read_file(const std::string& path, std::string& out) {
@@ -165,21 +166,26 @@ int run_run(int argc, char** argv) {
     return page.ok() && !page->items.empty();
   };
   std::set<std::string> targets, finished;
-  opts.on_terminal = [&](const store::ExecutionRecord& rec) {
-    if (resume) {
-      std::cerr << "  " << rec.id << " (" << rec.flow << "): " << store::status_name(rec.status) << "\n";
-      if (rec.status != store::ExecutionStatus::completed) exit_code = 1;
-      if (!running_left()) io.stop();
-      return;
-    }
-    if (!targets.count(rec.id) || !finished.insert(rec.id).second) return;
+  // A finished execution: its output on stdout, or its error on stderr (exit status 1).
+  auto report = [&](const store::ExecutionRecord& rec) {
     if (rec.status == store::ExecutionStatus::completed) {
-      std::cout << json::serialize(rec.output) << "\n";
+      std::cout << json::serialize(rec.output) << "\n" << std::flush;
     } else {
       exit_code = 1;
       std::cerr << "weft run: execution " << rec.id << " " << store::status_name(rec.status) << ": "
                 << json::serialize(rec.error) << "\n";
     }
+  };
+  opts.on_terminal = [&](const store::ExecutionRecord& rec) {
+    if (resume) {
+      if (!finished.insert(rec.id).second) return;
+      if (!quiet) std::cerr << "execution " << rec.id << " of " << rec.flow << ": " << store::status_name(rec.status) << "\n";
+      report(rec);
+      if (!running_left()) io.stop();
+      return;
+    }
+    if (!targets.count(rec.id) || !finished.insert(rec.id).second) return;
+    report(rec);
     if (finished.size() == static_cast<size_t>(count)) io.stop();
   };
   runtime::Engine engine(io, *store, opts);

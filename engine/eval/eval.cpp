@@ -15,23 +15,16 @@ namespace weft::eval {
 namespace json = boost::json;
 using Op = ir::Expr::Op;
 
-Error::Error(std::string kind, const std::string& message, json::value details)
-    : std::runtime_error(message), kind_(std::move(kind)) {
-  json::object o;
-  o["kind"] = kind_;
-  o["message"] = message;
-  if (details.is_object())
-    for (const auto& kv : details.get_object()) o[kv.key()] = kv.value();
-  details_ = std::move(o);
-}
+Error::Error(errors::Error value, std::string text)
+    : errors::Raised(std::move(value)), text_(text.empty() ? this->value().message : std::move(text)) {}
 
 namespace {
 
 // ---------------------------------------------------------------- value helpers
 
-bool is_int(const json::value& v) {
-  return v.is_int64() || (v.is_uint64() && v.get_uint64() <= uint64_t(INT64_MAX));
-}
+using functions::is_int;
+using functions::kind_name;
+
 int64_t as_int(const json::value& v) { return v.is_int64() ? v.get_int64() : int64_t(v.get_uint64()); }
 double as_double(const json::value& v) {
   return v.is_double() ? v.get_double() : v.is_int64() ? double(v.get_int64()) : double(v.get_uint64());
@@ -45,20 +38,6 @@ std::optional<int64_t> integral(const json::value& v) {
       return static_cast<int64_t>(d);
   }
   return std::nullopt;
-}
-
-std::string kind_name(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "bool";
-    case json::kind::int64: return "int";
-    case json::kind::uint64: return is_int(v) ? "int" : "float";
-    case json::kind::double_: return "float";
-    case json::kind::string: return "string";
-    case json::kind::array: return "list";
-    case json::kind::object: return "object";
-  }
-  return "value";
 }
 
 void write_text(const json::value& v, std::string& out) {
@@ -79,7 +58,7 @@ std::string short_string(std::string_view s) {
 }
 
 [[noreturn]] void fail(const std::string& code, const std::string& message) {
-  throw Error("failure", message, json::object{{"code", code}, {"details", nullptr}});
+  throw Error(errors::make(errors::Kind::failure, message, code));
 }
 
 std::optional<int64_t> as_time(const json::value& v) {
@@ -382,7 +361,9 @@ class Evaluator {
         Validator val(module());
         if (auto m = val.check(*e.type, v, e.name)) {
           std::string msg = m->path.empty() ? m->message : m->path + ": " + m->message;
-          throw Error("validation_error", msg, json::object{{"path", m->path}, {"message", m->message}});
+          errors::Error v = errors::make(errors::Kind::validation_error, m->message);
+          v.path = m->path;
+          throw Error(std::move(v), std::move(msg));
         }
         return v;
       }
@@ -739,9 +720,11 @@ class Evaluator {
     } catch (const Error&) {
       throw;
     } catch (const functions::FunctionError& x) {
-      throw Error("failure", x.what(), json::object{{"code", "function_error"}, {"details", json::object{{"function", x.function()}}}});
+      errors::Error v = errors::make(errors::Kind::failure, x.what(), "function_error");
+      v.details = json::object{{"function", x.function()}};
+      throw Error(std::move(v));
     } catch (const std::exception& x) {
-      throw Error("failure", e.name + ": " + x.what(), json::object{{"code", "function_error"}, {"details", nullptr}});
+      throw Error(errors::make(errors::Kind::failure, e.name + ": " + x.what(), "function_error"));
     }
   }
 
@@ -843,8 +826,7 @@ json::value evaluate(const ir::Expr& e, Frame& frame, const Env& env) {
   } catch (const Error&) {
     throw;
   } catch (const std::exception& x) {
-    throw Error("failure", std::string("evaluation failed: ") + x.what(),
-                json::object{{"code", "bad_expression"}, {"details", nullptr}});
+    throw Error(errors::make(errors::Kind::failure, std::string("evaluation failed: ") + x.what(), "bad_expression"));
   }
 }
 

@@ -64,23 +64,24 @@
 #include <boost/json/value.hpp>
 
 #include "compiler/ir/ir.h"
+#include "stdlib/errors/error.h"
 #include "stdlib/functions/functions.h"
 
 namespace weft::eval {
 
-/// A runtime error of one of the error kinds of docs/design-language.md §6 raised while evaluating:
-/// `validation_error` (details: {path, message}) or `failure` (details: {message, code, details}).
-class Error : public std::runtime_error {
+/// A runtime error raised while evaluating: the language's error value (stdlib/errors), of kind
+/// `validation_error` (path and message set) or `failure` (code, and details for function errors).
+class Error : public errors::Raised {
  public:
-  Error(std::string kind, const std::string& message, boost::json::value details = nullptr);
-  /// The error kind: "validation_error" or "failure".
-  const std::string& kind() const { return kind_; }
-  /// The error value a `catch ... as e` binds (an object with at least `kind` and `message`).
-  const boost::json::value& details() const { return details_; }
+  /// Carries `value`; what() is `text`, or the value's message when `text` is empty.
+  explicit Error(errors::Error value, std::string text = {});
+  /// The full text (for validation errors: the path, then the message).
+  const char* what() const noexcept override { return text_.c_str(); }
+  /// The error value as JSON, as a `catch ... as e` binds it.
+  boost::json::object details() const { return errors::to_json(value()); }
 
  private:
-  std::string kind_;
-  boost::json::value details_;
+  std::string text_;
 };
 
 /// The values an expression can see: the slots of its flow or fn, and the trigger-scope names

@@ -11,6 +11,7 @@
 #include "compiler/ir/hash.h"
 #include "compiler/ir/serialize.h"
 #include "engine/eval/eval.h"
+#include "engine/history/history.h"
 #include "engine/runtime/execution.h"
 #include "stdlib/connectors/http_connection.h"
 
@@ -62,11 +63,11 @@ json::value Engine::redact(const json::value& v) const {
   // Sources only grow; re-collected only when a secret was resolved or a token fetched since.
   size_t known = secrets_->size();
   for (const auto& [k, c] : connections_)
-    if (auto* h = dynamic_cast<const connectors::HttpConnection*>(c.get())) known += h->redactor().size();
+    if (auto* r = c->secrets()) known += r->size();
   if (known != redactor_sources_) {
     redactor_.add_all(*secrets_);
     for (const auto& [k, c] : connections_)
-      if (auto* h = dynamic_cast<const connectors::HttpConnection*>(c.get())) redactor_.add_all(h->redactor());
+      if (auto* r = c->secrets()) redactor_.add_all(*r);
     redactor_sources_ = known;
   }
   return redactor_.size() ? redactor_.redact_json(v) : v;
@@ -167,6 +168,7 @@ void Engine::start(const std::string& flow, json::value input, std::optional<std
   ne.version = info->deployed_hash;
   ne.input = std::move(input);
   ne.idempotency_key = std::move(idempotency_key);
+  ne.first_event = history::to_event(history::ExecutionStarted{ne.flow, ne.version, ne.input});
   auto alive = alive_;
   store_.create(std::move(ne), [this, alive, done](const store::Result<store::Created>& r) {
     store::Result<store::Created> copy = r;
@@ -200,25 +202,15 @@ void Engine::recover() {
   if (auto c = store_.get_cursor("$events")) event_offset_ = std::strtoull(c->c_str(), nullptr, 10);
   slots_.clear();
   for (const auto& id : store_.claimable_executions(opts_.owner, 0)) {
-    auto snap = store_.get_snapshot(id);
-    bool suspended = false;
-    json::object state;
-    if (snap) {
-      boost::system::error_code ec;
-      json::value v = json::parse(*snap, ec);
-      if (!ec && v.is_object()) state = v.get_object();
-      if (auto* s = state.if_contains("suspended"); s && s->is_bool()) suspended = s->get_bool();
-    }
-    rebuild_slot(id, state);
-    if (suspended) {
+    auto state = snapshot(id);
+    if (!state) continue;  // refused (logged): never run on a misread snapshot
+    rebuild_slot(id, *state);
+    if (state->suspended) {
       // Waiting executions stay on disk: timers wake them through the scheduler; a signal or a
       // child that ended while we were down wakes them now.
       bool wake_now = !store_.pending_signals(id, 1).empty();
-      if (auto* ch = state.if_contains("children"); !wake_now && ch && ch->is_object())
-        for (const auto& [k, cid] : ch->get_object())
-          if (cid.is_string())
-            if (auto r = store_.get_execution(std::string(cid.get_string())); r && store::is_terminal(r->status))
-              wake_now = true;
+      for (const auto& [k, cid] : state->children)
+        if (auto r = store_.get_execution(cid); !wake_now && r && store::is_terminal(r->status)) wake_now = true;
       if (!wake_now) continue;
     }
     load(id);
@@ -251,13 +243,9 @@ void Engine::load(const std::string& id) {
     spdlog::error("execution {}: flow version {} of `{}` is not available", id, rec->version, rec->flow);
     return;
   }
-  json::object state;
-  if (auto snap = store_.get_snapshot(id)) {
-    boost::system::error_code ec;
-    json::value v = json::parse(*snap, ec);
-    if (!ec && v.is_object()) state = std::move(v.get_object());
-  }
-  auto exec = std::make_shared<Execution>(*this, std::move(*rec), flow, std::move(state));
+  auto state = snapshot(id);
+  if (!state) return;
+  auto exec = std::make_shared<Execution>(*this, std::move(*rec), flow, std::move(*state));
   live_[id] = exec;
   exec->run();
 }
@@ -379,24 +367,21 @@ void Engine::release(const std::string& name, const std::string& id) {
   wake_waiters(s);
 }
 
-void Engine::rebuild_slot(const std::string& id, const json::object& state) {
-  auto text = [](const json::object& o, const char* k) -> const json::string* {
-    auto* v = o.if_contains(k);
-    return v && v->is_string() ? &v->get_string() : nullptr;
-  };
-  auto number = [](const json::object& o, const char* k) -> int64_t {
-    auto* v = o.if_contains(k);
-    return v && v->is_int64() ? v->get_int64() : 1;
-  };
-  if (auto* q = state.if_contains("queued"); q && q->is_object()) {
-    if (auto* name = text(q->get_object(), "slot")) {
-      Slot& s = slots_[std::string(*name)];
-      s.limit = number(q->get_object(), "limit");
-      s.waiting.push_back(id);
-    }
-  } else if (auto* name = text(state, "slot")) {
-    Slot& s = slots_[std::string(*name)];
-    s.limit = number(state, "slot_limit");
+std::optional<ExecutionState> Engine::snapshot(const std::string& id) {
+  std::string error;
+  auto state = parse_snapshot(store_.get_snapshot(id).value_or(""), id, error);
+  if (!state && refused_.insert(id).second) spdlog::error("{}; it is left as it is", error);
+  return state;
+}
+
+void Engine::rebuild_slot(const std::string& id, const ExecutionState& state) {
+  if (state.queued) {
+    Slot& s = slots_[state.queued->slot];
+    s.limit = state.queued->limit;
+    s.waiting.push_back(id);
+  } else if (state.slot) {
+    Slot& s = slots_[*state.slot];
+    s.limit = state.slot_limit;
     s.holders.push_back(id);
   }
 }

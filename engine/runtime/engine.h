@@ -29,6 +29,7 @@
 #include <boost/json/value.hpp>
 
 #include "compiler/ir/ir.h"
+#include "engine/runtime/state.h"
 #include "engine/store/execution_store.h"
 #include "stdlib/connectors/connection.h"
 #include "stdlib/connectors/redactor.h"
@@ -116,10 +117,18 @@ class Engine {
   /// The flow version `hash`, loading it from the store when needed; null when unknown.
   std::shared_ptr<LoadedFlow> version(const std::string& hash, const std::string& flow);
 
+  /// The execution store the engine writes through.
   store::ExecutionStore& store() { return store_; }
+  /// The io_context every execution runs on.
   boost::asio::io_context& io() { return io_; }
+  /// The options, with their defaults filled in.
   const EngineOptions& options() const { return opts_; }
+  /// The engine's clock (ms since the epoch).
   int64_t now() const;
+
+ private:
+  // The part of the engine its executions use; internal to engine/runtime.
+  friend class Execution;
 
   /// A connection of a module (created once per module version and connection name).
   std::shared_ptr<connectors::Connection> connection(const LoadedFlow& f, const std::string& name, std::string& error);
@@ -141,28 +150,38 @@ class Engine {
   /// Gives back `id`'s slot (or its place in the queue) and wakes the waiters that now fit.
   void release(const std::string& slot, const std::string& id);
 
-  // -- used by Execution --
+  /// An execution has published events (`emit`): dispatches them to `on event` triggers.
   void events_published();
+  /// An execution's coroutine ended (done, or unloaded): forget it, reload it if woken meanwhile.
   void loaded_done(const std::string& id);
+  /// An execution reached a terminal status: wakes its parent, calls on_terminal.
   void terminal(const store::ExecutionRecord& rec);
+  /// Loads execution `id` (or notifies it when loaded) so that it re-checks what it waits for.
   void wake(const std::string& id);
+  /// A durable timer due at `due_ms` was added: re-arms the scheduler when it is the earliest.
   void timer_added(int64_t due_ms);
   /// Arms `t` for due_ms of the engine's clock (through EngineOptions::arm_timer when set).
   void arm_timer(boost::asio::steady_timer& t, int64_t due_ms);
   /// The wait on `t` is over (EngineOptions::timer_done).
   void timer_done(boost::asio::steady_timer& t);
 
- private:
+  /// Loads execution `id` and runs it (notifies it when already loaded).
   void load(const std::string& id);
+  /// Arms the timer for the earliest durable timer.
   void schedule_timers();
+  /// Loads the executions whose timers are due.
   void run_due_timers();
+  /// Starts the flows whose `on event` triggers match new events of the queue.
   void dispatch_events();
   struct Slot {
     int64_t limit = 1;
     std::vector<std::string> holders, waiting;  // waiting in arrival order
   };
+  /// The snapshot of execution `id` (fresh when it has none); nullopt, logged with the execution
+  /// and the format, when it is newer than this code or malformed.
+  std::optional<ExecutionState> snapshot(const std::string& id);
   /// Adds execution `id` to the holders or the queue of the slot its snapshot names (recovery).
-  void rebuild_slot(const std::string& id, const boost::json::object& state);
+  void rebuild_slot(const std::string& id, const ExecutionState& state);
   /// Wakes the waiters of `s` that fit into its free slots.
   void wake_waiters(const Slot& s);
 
@@ -177,6 +196,7 @@ class Engine {
   mutable size_t redactor_sources_ = 0;
   std::map<std::string, std::shared_ptr<Execution>> live_;
   std::set<std::string> wake_pending_;
+  std::set<std::string> refused_;  // executions whose snapshot could not be read (logged once)
   std::map<std::string, Slot> slots_;  // concurrency slots in use (rebuilt from snapshots on recover)
   boost::asio::steady_timer timer_;
   int64_t timer_due_ = INT64_MAX;

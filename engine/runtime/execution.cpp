@@ -21,23 +21,18 @@ using asio::use_awaitable;
 
 namespace {
 
-struct ReturnSignal {
-  json::value value;
-};
-struct YieldSignal {
-  json::value value;
-};
 struct UnloadSignal {};
 
-FlowError make_error(std::string kind, std::string message, json::object extra = {}) {
-  extra["kind"] = kind;
-  extra["message"] = message;
-  return FlowError{std::move(extra)};
+using errors::Kind;
+
+FlowError make_error(Kind kind, std::string message, std::string code = {}) {
+  return FlowError(errors::make(kind, std::move(message), std::move(code)));
 }
 
-std::string kind_of(const json::object& e) {
-  auto* k = e.if_contains("kind");
-  return k && k->is_string() ? std::string(k->get_string()) : "failure";
+FlowError validation_error(std::string message, std::string path) {
+  errors::Error e = errors::make(Kind::validation_error, std::move(message));
+  e.path = std::move(path);
+  return FlowError(std::move(e));
 }
 
 int64_t to_ms(const json::value& v, int64_t fallback) {
@@ -45,12 +40,6 @@ int64_t to_ms(const json::value& v, int64_t fallback) {
   if (v.is_uint64()) return static_cast<int64_t>(v.get_uint64());
   if (v.is_double()) return static_cast<int64_t>(v.get_double());
   return fallback;
-}
-
-json::object& sub(json::object& o, std::string_view key) {
-  auto& v = o[key];
-  if (!v.is_object()) v = json::object{};
-  return v.as_object();
 }
 
 }  // namespace
@@ -66,11 +55,11 @@ struct Execution::Recording : functions::Context {
 
   json::value recorded(const std::function<json::value()>& make) {
     std::string k = key + "#" + std::to_string(counter++);
-    auto& effects = sub(self->state_, "effects");
-    if (auto* v = effects.if_contains(k)) return *v;
+    auto& effects = self->state_.effects;
+    if (auto it = effects.find(k); it != effects.end()) return it->second;
     json::value v = make();
     effects[k] = v;
-    self->add_event("SideEffectRecorded", {{"key", k}, {"value", v}});
+    self->add_event(history::SideEffectRecorded{k, v});
     return v;
   }
   int64_t now_ms() override {
@@ -87,7 +76,7 @@ struct Execution::Recording : functions::Context {
 };
 
 Execution::Execution(Engine& engine, store::ExecutionRecord record, std::shared_ptr<LoadedFlow> flow,
-                     json::object state)
+                     ExecutionState state)
     : engine_(engine),
       rec_(std::move(record)),
       flow_(std::move(flow)),
@@ -98,7 +87,7 @@ Execution::Execution(Engine& engine, store::ExecutionRecord record, std::shared_
   env_.fctx = recording_.get();
   env_.secret = engine_.options().secret;
   env_.env = engine_.options().env;
-  state_["suspended"] = false;
+  state_.suspended = false;
 }
 
 Execution::~Execution() = default;
@@ -134,28 +123,40 @@ void Execution::refresh_signals() {
 
 // ------------------------------------------------------------------ durability
 
-void Execution::add_event(std::string type, json::object data) {
-  pending_.events.push_back(store::NewEvent{std::move(type), engine_.redact(json::value(std::move(data)))});
+void Execution::add_event(const history::Payload& p) {
+  store::NewEvent ev = history::to_event(p);
+  ev.data = engine_.redact(ev.data);
+  pending_.events.push_back(std::move(ev));
 }
 
-const json::object* Execution::outcome(const std::string& key) const {
-  auto* r = state_.if_contains("results");
-  if (!r || !r->is_object()) return nullptr;
-  auto* v = r->get_object().if_contains(key);
-  return v && v->is_object() ? &v->get_object() : nullptr;
+errors::Error Execution::redacted(const errors::Error& e) const {
+  auto text = [&](const std::string& s) {
+    json::value v = engine_.redact(json::value(s));
+    return v.is_string() ? std::string(v.get_string()) : std::string("***");
+  };
+  errors::Error r = e;
+  r.message = text(e.message);
+  r.path = text(e.path);
+  r.body = engine_.redact(e.body);
+  r.details = engine_.redact(e.details);
+  for (auto& [name, value] : r.headers) value = text(value);
+  return r;
+}
+
+const Outcome* Execution::outcome(const std::string& key) const {
+  auto it = state_.results.find(key);
+  return it == state_.results.end() ? nullptr : &it->second;
 }
 
 bool Execution::replay(const std::string& key, Thread& t, int slot) {
   const auto* o = outcome(key);
   if (!o) return false;
-  if (auto* v = o->if_contains("v")) {
-    assign(t, slot, *v);
-    return true;
-  }
-  throw FlowError{o->at("e").as_object()};
+  if (o->type == Outcome::Type::error) throw FlowError(o->error);
+  assign(t, slot, o->value);
+  return true;
 }
 
-void Execution::record(const std::string& key, json::object o) { sub(state_, "results")[key] = std::move(o); }
+void Execution::record(const std::string& key, Outcome o) { state_.results[key] = std::move(o); }
 
 awaitable<void> Execution::flush() {
   uint64_t mine = ++requested_gen_;
@@ -174,7 +175,7 @@ awaitable<void> Execution::flush() {
     uint64_t gen = requested_gen_;
     tr.execution_id = rec_.id;
     tr.expected_length = rec_.history_length;
-    tr.snapshot = json::serialize(state_);
+    tr.snapshot = json::serialize(to_json(state_));
     tr.current = rec_.current;
     rec_.history_length += tr.events.size();
     std::vector<int64_t> new_dues;
@@ -228,14 +229,14 @@ awaitable<void> Execution::park(int64_t due_ms, std::function<bool()> ready) {
         // Every live thread waits long: record that and leave memory; a timer, a signal or a
         // child's end loads the execution again.
         --parked_;
-        state_["suspended"] = true;
+        state_.suspended = true;
         co_await flush();
         if (parked_ + 1 >= active_ && !ready()) {
           unloading_ = true;
           for (auto* w : waiters_) w->cancel();
           throw UnloadSignal{};
         }
-        state_["suspended"] = false;
+        state_.suspended = false;
         continue;
       }
       co_await sleep_until(due_ms);
@@ -247,14 +248,14 @@ awaitable<void> Execution::park(int64_t due_ms, std::function<bool()> ready) {
 }
 
 FlowError Execution::timeout_error() const {
-  return make_error("timeout", "the flow exceeded its timeout (options.timeout)", {{"code", "flow_timeout"}});
+  return make_error(Kind::timeout, "the flow exceeded its timeout (options.timeout)", "flow_timeout");
 }
 
 void Execution::checkpoint(const Thread& t) {
   if (unloading_) throw UnloadSignal{};
   if (past_deadline()) throw timeout_error();
-  if (cancel_requested_) throw make_error("cancelled", "the execution was cancelled");
-  if (t.group && t.group->cancelled) throw make_error("cancelled", "a parallel branch failed");
+  if (cancel_requested_) throw make_error(Kind::cancelled, "the execution was cancelled");
+  if (t.group && t.group->cancelled) throw make_error(Kind::cancelled, "a parallel branch failed");
 }
 
 // ------------------------------------------------------------------ evaluation
@@ -266,10 +267,7 @@ json::value Execution::eval(const ir::ExprPtr& e, Thread& t, const std::string& 
   try {
     return eval::evaluate(*e, t.frame, env_);
   } catch (const eval::Error& err) {
-    json::object o = err.details().is_object() ? err.details().get_object() : json::object{};
-    o["kind"] = err.kind();
-    if (!o.contains("message")) o["message"] = err.what();
-    throw FlowError{std::move(o)};
+    throw FlowError(err.value());
   }
 }
 
@@ -291,38 +289,38 @@ awaitable<void> Execution::admission(Thread& t) {
   json::value key = f.options.concurrency_key ? eval(f.options.concurrency_key, t, "$options.concurrency")
                                               : json::value("");
   if (!lim.is_int64() || lim.get_int64() < 1)
-    throw make_error("failure", "options: concurrency.limit must be a positive int, got " + eval::to_text(lim));
+    throw make_error(Kind::failure, "options: concurrency.limit must be a positive int, got " + eval::to_text(lim));
   int64_t limit = lim.get_int64();
   std::string slot = f.name + "/" + (key.is_string() ? std::string(key.get_string()) : eval::to_text(key));
-  bool was_queued = state_.contains("queued");  // resumed from the queue (restart or wake-up)
-  state_["queued"] = json::object{{"slot", slot}, {"limit", limit}};
+  bool was_queued = state_.queued.has_value();  // resumed from the queue (restart or wake-up)
+  state_.queued = QueuedSlot{slot, limit};
   if (was_queued && engine_.admit(slot, limit, rec_.id)) {
-    add_event("ExecutionAdmitted", {{"key", key}, {"limit", limit}});
+    add_event(history::ExecutionAdmitted{key, limit});
   } else if (!engine_.admit(slot, limit, rec_.id)) {
-    if (!was_queued) add_event("ExecutionQueued", {{"key", key}, {"limit", limit}});
+    if (!was_queued) add_event(history::ExecutionQueued{key, limit});
     co_await park(INT64_MAX, [&] { return cancel_requested_ || engine_.admit(slot, limit, rec_.id); });
     if (!engine_.admit(slot, limit, rec_.id)) {  // cancelled while queued
       engine_.release(slot, rec_.id);
-      state_.erase("queued");
-      throw make_error("cancelled", "the execution was cancelled while it waited for a concurrency slot");
+      state_.queued.reset();
+      throw make_error(Kind::cancelled, "the execution was cancelled while it waited for a concurrency slot");
     }
-    add_event("ExecutionAdmitted", {{"key", key}, {"limit", limit}});
+    add_event(history::ExecutionAdmitted{key, limit});
   }
-  state_.erase("queued");
-  state_["slot"] = slot;
-  state_["slot_limit"] = limit;
+  state_.queued.reset();
+  state_.slot = slot;
+  state_.slot_limit = limit;
 }
 
 // The flow's clock starts when it runs (after any concurrency queue): `options.timeout` becomes a
 // deadline kept in the snapshot and a durable timer, so a waiting execution is woken to time out.
 void Execution::start_clock(Thread& t) {
   const ir::Flow& f = *flow_->flow;
-  state_["started_at"] = now();
+  state_.started_at = now();
   if (!f.options.timeout) return;
   json::value d = eval(f.options.timeout, t, "$options.timeout");
   if (!d.is_number()) return;
   deadline_ = now() + std::max<int64_t>(0, to_ms(d, 0));
-  state_["deadline"] = deadline_;
+  state_.deadline = deadline_;
   pending_.add_timers.push_back(store::Timer{store::TimerKey{deadline_, rec_.id, "$deadline"}, ""});
 }
 
@@ -344,7 +342,7 @@ awaitable<void> Execution::main() {
     assign(t, p.slot, std::move(v));
   }
   active_ = 1;
-  if (auto* dl = state_.if_contains("deadline"); dl && dl->is_int64()) deadline_ = dl->get_int64();
+  if (state_.deadline) deadline_ = *state_.deadline;
   std::optional<FlowError> failure;
   json::value output = nullptr;
   bool returned = false;
@@ -352,14 +350,12 @@ awaitable<void> Execution::main() {
     for (const auto& p : f.params) {
       // Validate the input against the declared parameter types.
       auto problem = eval::validate(p.type, t.frame.slots[p.slot], *flow_->module, p.name);
-      if (problem) throw make_error("validation_error", *problem, {{"path", p.name}});
+      if (problem) throw validation_error(*problem, p.name);
     }
-    if (f.options.concurrency_limit && !state_.contains("slot")) co_await admission(t);
-    if (!state_.contains("started_at")) start_clock(t);
-    co_await run_region(f.entry, t);
-    returned = true;
-  } catch (ReturnSignal& r) {
-    output = std::move(r.value);
+    if (f.options.concurrency_limit && !state_.slot) co_await admission(t);
+    if (!state_.started_at) start_clock(t);
+    Exit x = co_await run_region(f.entry, t);
+    if (x.kind == Exit::Kind::returned) output = std::move(x.value);
     returned = true;
   } catch (FlowError& e) {
     failure = std::move(e);
@@ -368,31 +364,29 @@ awaitable<void> Execution::main() {
   }
   if (returned && f.result) {
     if (auto problem = eval::validate(*f.result, output, *flow_->module, "output")) {
-      failure = make_error("validation_error", *problem, {{"path", "output"}});
+      failure = validation_error(*problem, "output");
       returned = false;
     }
   }
   try {
     if (returned) {
-      co_await finish(store::ExecutionStatus::completed, std::move(output), nullptr);
+      co_await finish(store::ExecutionStatus::completed, std::move(output), std::nullopt);
       co_return;
     }
     co_await compensate();
-    bool cancelled = kind_of(failure->error) == "cancelled" && cancel_requested_;
+    bool cancelled = failure->kind() == Kind::cancelled && cancel_requested_;
     co_await finish(cancelled ? store::ExecutionStatus::cancelled : store::ExecutionStatus::failed, nullptr,
-                    json::value(failure->error));
+                    failure->value());
   } catch (UnloadSignal&) {
   }
 }
 
-awaitable<void> Execution::finish(store::ExecutionStatus status, json::value output, json::value error) {
-  const char* type = status == store::ExecutionStatus::completed ? "ExecutionCompleted"
-                     : status == store::ExecutionStatus::cancelled ? "ExecutionCancelled"
-                                                                   : "ExecutionFailed";
-  json::object data;
-  if (status == store::ExecutionStatus::completed) data["output"] = output;
-  else data["error"] = error;
-  add_event(type, std::move(data));
+awaitable<void> Execution::finish(store::ExecutionStatus status, json::value output,
+                                  std::optional<errors::Error> failure) {
+  json::value error = failure ? json::value(errors::to_json(*failure)) : json::value(nullptr);
+  if (status == store::ExecutionStatus::completed) add_event(history::ExecutionCompleted{output});
+  else if (status == store::ExecutionStatus::cancelled) add_event(history::ExecutionCancelled{*failure});
+  else add_event(history::ExecutionFailed{*failure});
   pending_.status = status;
   pending_.output = output;
   pending_.error = error;
@@ -400,29 +394,30 @@ awaitable<void> Execution::finish(store::ExecutionStatus status, json::value out
     if (s.name == "$cancel") pending_.consume_signals.push_back(s.seq);
   // Timers still pending (a wait or retry ended by a failure, the deadline) leave the index.
   if (deadline_ != INT64_MAX) pending_.remove_timers.push_back(store::TimerKey{deadline_, rec_.id, "$deadline"});
-  for (const auto& [k, due] : sub(state_, "timers"))
-    pending_.remove_timers.push_back(store::TimerKey{to_ms(due, 0), rec_.id, std::string(k)});
-  for (const auto& [k, due] : sub(state_, "retry_at"))
-    pending_.remove_timers.push_back(store::TimerKey{to_ms(due, 0), rec_.id, "retry:" + std::string(k)});
+  for (const auto& [k, due] : state_.timers) pending_.remove_timers.push_back(store::TimerKey{due, rec_.id, k});
+  for (const auto& [k, due] : state_.retry_at)
+    pending_.remove_timers.push_back(store::TimerKey{due, rec_.id, "retry:" + k});
   co_await flush();
-  if (auto* sl = state_.if_contains("slot"); sl && sl->is_string()) engine_.release(std::string(sl->get_string()), rec_.id);
+  if (state_.slot) engine_.release(*state_.slot, rec_.id);
   rec_.status = status;
   rec_.output = std::move(output);
   rec_.error = std::move(error);
   engine_.terminal(rec_);
 }
 
-awaitable<void> Execution::run_region(std::string entry, Thread& t) {
+awaitable<Execution::Exit> Execution::run_region(std::string entry, Thread& t) {
   std::string id = std::move(entry);
   while (!id.empty()) {
     const ir::Node* n = flow_->index->node(id);
-    if (!n) throw make_error("failure", "internal: no node `" + id + "` in the flow graph");
-    co_await exec(*n, t);
+    if (!n) throw make_error(Kind::failure, "internal: no node `" + id + "` in the flow graph");
+    Exit x = co_await exec(*n, t);
+    if (x.kind != Exit::Kind::end) co_return x;
     id = n->next;
   }
+  co_return Exit{};
 }
 
-awaitable<void> Execution::exec(const ir::Node& n, Thread& t) {
+awaitable<Execution::Exit> Execution::exec(const ir::Node& n, Thread& t) {
   std::string key = n.id + t.suffix;
   if (past_deadline()) throw timeout_error();
   switch (n.kind) {
@@ -439,24 +434,19 @@ awaitable<void> Execution::exec(const ir::Node& n, Thread& t) {
       if (n.subject) assign(t, n.slot, eval(n.subject, t, key));
       for (const auto& e : n.edges) {
         json::value g = eval(e.guard, t, key);
-        if (g.is_bool() && g.get_bool()) {
-          co_await run_region(e.target, t);
-          co_return;
-        }
+        if (g.is_bool() && g.get_bool()) co_return co_await run_region(e.target, t);
       }
-      if (n.otherwise) co_await run_region(*n.otherwise, t);
+      if (n.otherwise) co_return co_await run_region(*n.otherwise, t);
       break;
     }
     case ir::NodeKind::Fork:
-      co_await exec_fork(n, t);
-      break;
+      co_return co_await exec_fork(n, t);
     case ir::NodeKind::Join:
       break;
     case ir::NodeKind::Map:
-      co_await exec_map(n, t);
-      break;
+      co_return co_await exec_map(n, t);
     case ir::NodeKind::Yield:
-      throw YieldSignal{eval(n.value, t, key)};
+      co_return Exit{Exit::Kind::yielded, eval(n.value, t, key)};
     case ir::NodeKind::Timer:
       co_await exec_timer(n, t, key);
       break;
@@ -467,24 +457,22 @@ awaitable<void> Execution::exec(const ir::Node& n, Thread& t) {
       co_await exec_emit(n, t, key);
       break;
     case ir::NodeKind::Try:
-      co_await exec_try(n, t);
-      break;
+      co_return co_await exec_try(n, t);
     case ir::NodeKind::Succeed:
-      throw ReturnSignal{eval(n.value, t, key)};
+      co_return Exit{Exit::Kind::returned, eval(n.value, t, key)};
     case ir::NodeKind::Fail: {
       json::value msg = eval(n.value, t, key);
       json::value details = eval(n.details, t, key);
-      json::object e;
-      e["kind"] = "failure";
-      e["message"] = msg.is_string() ? msg : json::value(eval::to_text(msg));
+      errors::Error e = errors::make(Kind::failure, eval::to_text(msg));
       if (details.is_object()) {
         auto& d = details.get_object();
-        if (auto* c = d.if_contains("code")) e["code"] = *c;
-        if (auto* x = d.if_contains("details")) e["details"] = *x;
+        if (auto* c = d.if_contains("code"); c && !c->is_null()) e.code = eval::to_text(*c);
+        if (auto* x = d.if_contains("details")) e.details = *x;
       }
-      throw FlowError{std::move(e)};
+      throw FlowError(std::move(e));
     }
   }
+  co_return Exit{};
 }
 
 // A step that calls a connection.
@@ -499,22 +487,16 @@ awaitable<void> Execution::exec_call(const ir::Node& n, Thread& t, const std::st
     error = std::move(e);
   }
   if (error) {
-    if (kind_of(error->error) == "cancelled") throw *error;
-    record(key, {{"e", error->error}});
-    add_event("StepFailed", {{"step", key}, {"error", error->error}});
+    if (error->kind() == Kind::cancelled) throw *error;
+    record(key, Outcome::of_error(error->value()));
+    add_event(history::StepFailed{key, error->value()});
     co_await flush();
     throw *error;
   }
   // Remember what a saga needs to undo this step: the action and the values it can see.
-  if (n.compensate) {
-    json::array slots;
-    for (const auto& v : t.frame.slots) slots.push_back(v);
-    auto& comp = state_["comp"];
-    if (!comp.is_array()) comp = json::array{};
-    comp.as_array().push_back(json::object{{"node", n.id}, {"key", key}, {"slots", std::move(slots)}, {"slot", n.slot}, {"result", result}});
-  }
-  record(key, {{"v", result}});
-  add_event("StepCompleted", {{"step", key}, {"result", result}});
+  if (n.compensate) state_.comp.push_back(CompensationEntry{n.id, key, t.frame.slots, n.slot, result});
+  record(key, Outcome::of_value(result));
+  add_event(history::StepCompleted{key, result});
   rec_.current = key;
   co_await flush();
   assign(t, n.slot, std::move(result));
@@ -527,7 +509,7 @@ awaitable<json::value> Execution::call_action(const ir::Action& a, const ir::Exp
                                               const ir::ExprPtr& timeout_expr, Thread& t, const std::string& key) {
   std::string err;
   auto conn = engine_.connection(*flow_, a.connection, err);
-  if (!conn) throw make_error("failure", "connection `" + a.connection + "`: " + err, {{"code", "connection_config"}});
+  if (!conn) throw make_error(Kind::failure, "connection `" + a.connection + "`: " + err, "connection_config");
   connectors::Request req;
   req.method = a.method;
   std::transform(req.method.begin(), req.method.end(), req.method.begin(), ::toupper);
@@ -569,63 +551,59 @@ awaitable<json::value> Execution::call_action(const ir::Action& a, const ir::Exp
   if (auto* cs = engine_.connection_settings(*flow_, a.connection); cs && cs->contains("retry"))
     perr += apply_retry(cs->at("retry"), policy);
   if (retry_expr) perr += apply_retry(eval(retry_expr, t, key), policy);
-  if (!perr.empty()) throw make_error("failure", perr, {{"code", "retry_policy"}});
+  if (!perr.empty()) throw make_error(Kind::failure, perr, "retry_policy");
 
   // state_ changes across co_await (other threads record results): look the maps up afresh.
-  auto attempts_of = [this]() -> json::object& { return sub(state_, "attempts"); };
-  auto retry_at_of = [this]() -> json::object& { return sub(state_, "retry_at"); };
-  int attempt = attempts_of().contains(key) ? static_cast<int>(to_ms(attempts_of().at(key), 1)) : 1;
+  int64_t attempt = state_.attempts.count(key) ? state_.attempts.at(key) : 1;
   for (;;) {
     // A retry that was waiting when the process stopped waits out its remaining time.
-    if (auto* at = retry_at_of().if_contains(key)) {
-      int64_t due = to_ms(*at, 0);
+    if (auto at = state_.retry_at.find(key); at != state_.retry_at.end()) {
+      int64_t due = at->second;
       co_await park(due, [] { return false; });
       checkpoint(t);
-      retry_at_of().erase(key);
+      state_.retry_at.erase(key);
       pending_.remove_timers.push_back(store::TimerKey{due, rec_.id, "retry:" + key});
     }
-    attempts_of()[key] = attempt;
-    json::object scheduled{{"step", key}, {"attempt", attempt}, {"idempotency_key", *req.idempotency_key},
-                           {"method", req.method}, {"path", req.url}};
+    state_.attempts[key] = attempt;
+    history::StepScheduled scheduled{key, attempt, *req.idempotency_key, req.method, req.url, {}, {}};
     if (attempt == 1) {  // the step's input, once (retries send the same request)
-      if (!req.query.is_null()) scheduled["query"] = req.query;
-      if (req.body) scheduled["body"] = *req.body;
+      if (!req.query.is_null()) scheduled.query = req.query;
+      scheduled.body = req.body;
     }
-    add_event("StepScheduled", std::move(scheduled));
+    add_event(scheduled);
     co_await flush();
     connectors::CallResult r = co_await conn->call(req);
     checkpoint(t);
-    json::object error;
-    std::optional<int64_t> retry_after;
+    errors::Error error;
     if (r.ok()) {
       if (auto e = connectors::classify(r.response(), accept)) {
-        error = engine_.redact(connectors::to_json(*e)).as_object();
-        if (e->retry_after) retry_after = e->retry_after->count();
+        error = redacted(connectors::to_error(*e));
       } else {
         json::value resp = engine_.redact(connectors::to_json(r.response()));
         int st = r.response().status;
         if (a.response && st >= 200 && st < 300) {
           if (auto problem = eval::validate(*a.response, r.response().body, *flow_->module, "body"))
-            throw make_error("validation_error", *problem, {{"path", "body"}});
+            throw validation_error(*problem, "body");
         }
-        attempts_of().erase(key);
+        state_.attempts.erase(key);
         co_return resp;
       }
     } else {
-      error = engine_.redact(connectors::to_json(r.error())).as_object();
-      if (r.error().retry_after) retry_after = r.error().retry_after->count();
+      error = redacted(connectors::to_error(r.error()));
     }
+    error.attempt = static_cast<int>(attempt);
     if (attempt >= policy.attempts || !retryable(policy, error)) {
-      attempts_of().erase(key);
-      throw FlowError{std::move(error)};
+      state_.attempts.erase(key);
+      throw FlowError(std::move(error));
     }
-    int64_t delay = retry_delay(policy, attempt + 1, recording_->real.random(), retry_after.value_or(-1));
+    int64_t delay = retry_delay(policy, static_cast<int>(attempt) + 1, recording_->real.random(),
+                                error.retry_after_ms.value_or(-1));
     int64_t due = now() + delay;
     ++attempt;
-    attempts_of()[key] = attempt;
-    retry_at_of()[key] = due;
+    state_.attempts[key] = attempt;
+    state_.retry_at[key] = due;
     pending_.add_timers.push_back(store::Timer{store::TimerKey{due, rec_.id, "retry:" + key}, ""});
-    add_event("StepRetrying", {{"step", key}, {"next_attempt", attempt}, {"next_at", due}, {"error", error}});
+    add_event(history::StepRetrying{key, attempt, due, error});
     co_await flush();
   }
 }
@@ -635,11 +613,11 @@ awaitable<void> Execution::exec_child(const ir::Node& n, Thread& t, const std::s
   if (replay(key, t, n.slot)) co_return;
   checkpoint(t);
   std::string child_id;
-  if (auto* c = sub(state_, "children").if_contains(key)) {
-    child_id = std::string(c->as_string());
+  if (auto c = state_.children.find(key); c != state_.children.end()) {
+    child_id = c->second;
   } else {
     auto info = engine_.store().get_flow(n.action.flow);
-    if (!info) throw make_error("failure", "flow `" + n.action.flow + "` is not deployed", {{"code", "not_deployed"}});
+    if (!info) throw make_error(Kind::failure, "flow `" + n.action.flow + "` is not deployed", "not_deployed");
     store::NewExecution ne;
     ne.flow = n.action.flow;
     ne.version = info->deployed_hash;
@@ -647,9 +625,10 @@ awaitable<void> Execution::exec_child(const ir::Node& n, Thread& t, const std::s
     ne.parent_id = rec_.id;
     ne.id = store::new_id();
     child_id = ne.id;
+    ne.first_event = history::to_event(history::ExecutionStarted{ne.flow, ne.version, ne.input});
     pending_.spawn.push_back(std::move(ne));
-    sub(state_, "children")[key] = child_id;
-    add_event("ChildStarted", {{"step", key}, {"child", child_id}, {"flow", n.action.flow}});
+    state_.children[key] = child_id;
+    add_event(history::ChildStarted{key, child_id, n.action.flow});
     co_await flush();
     engine_.wake(child_id);
   }
@@ -659,49 +638,54 @@ awaitable<void> Execution::exec_child(const ir::Node& n, Thread& t, const std::s
     return !child || store::is_terminal(child->status) || cancel_requested_;
   });
   checkpoint(t);
-  if (!child) throw make_error("failure", "child execution " + child_id + " vanished");
+  if (!child) throw make_error(Kind::failure, "child execution " + child_id + " vanished");
   if (child->status == store::ExecutionStatus::completed) {
-    record(key, {{"v", child->output}});
-    add_event("StepCompleted", {{"step", key}, {"result", child->output}});
+    record(key, Outcome::of_value(child->output));
+    add_event(history::StepCompleted{key, child->output});
     co_await flush();
     assign(t, n.slot, child->output);
     co_return;
   }
-  json::object e = child->error.is_object() ? child->error.get_object() : json::object{};
-  if (!e.contains("kind")) e["kind"] = "failure";
-  record(key, {{"e", e}});
-  add_event("StepFailed", {{"step", key}, {"error", e}});
+  auto parsed = errors::from_json(child->error);
+  errors::Error e = parsed ? std::move(*parsed)
+                           : errors::make(Kind::failure, "child execution " + child_id + " ended " +
+                                                             std::string(store::status_name(child->status)));
+  record(key, Outcome::of_error(e));
+  add_event(history::StepFailed{key, e});
   co_await flush();
-  throw FlowError{e};
+  throw FlowError(std::move(e));
 }
 
 awaitable<void> Execution::exec_timer(const ir::Node& n, Thread& t, const std::string& key) {
   if (outcome(key)) co_return;
   checkpoint(t);
   int64_t due;
-  if (auto* d = sub(state_, "timers").if_contains(key)) {
-    due = to_ms(*d, 0);
+  if (auto d = state_.timers.find(key); d != state_.timers.end()) {
+    due = d->second;
   } else {
     json::value v = eval(n.value, t, key);
     if (n.until) {
-      if (!v.is_string()) throw make_error("failure", "wait until: expected a time");
+      if (!v.is_string()) throw make_error(Kind::failure, "wait until: expected a time");
       auto ms = functions::parse_rfc3339(v.get_string());
-      if (!ms) throw make_error("failure", "wait until: `" + std::string(v.get_string()) + "` is not an RFC 3339 time");
+      if (!ms) throw make_error(Kind::failure, "wait until: `" + std::string(v.get_string()) + "` is not an RFC 3339 time");
       due = *ms;
     } else {
       due = now() + std::max<int64_t>(0, to_ms(v, 0));
     }
-    sub(state_, "timers")[key] = due;
+    state_.timers[key] = due;
     pending_.add_timers.push_back(store::Timer{store::TimerKey{due, rec_.id, key}, ""});
-    add_event("TimerStarted", {{"timer", key}, {"due", due}});
+    add_event(history::TimerStarted{key, due, std::nullopt});
     co_await flush();
   }
   co_await park(due, [&] { return cancel_requested_ || (t.group && t.group->cancelled); });
   checkpoint(t);
-  record(key, {{"fired", now()}});
-  sub(state_, "timers").erase(key);
+  Outcome fired;
+  fired.type = Outcome::Type::fired;
+  fired.fired_at = now();
+  record(key, std::move(fired));
+  state_.timers.erase(key);
   pending_.remove_timers.push_back(store::TimerKey{due, rec_.id, key});
-  add_event("TimerFired", {{"timer", key}});
+  add_event(history::TimerFired{key, std::nullopt});
   co_await flush();
 }
 
@@ -709,41 +693,41 @@ awaitable<void> Execution::exec_signal(const ir::Node& n, Thread& t, const std::
   if (replay(key, t, n.slot)) co_return;
   checkpoint(t);
   int64_t due = INT64_MAX;
-  if (auto* d = sub(state_, "timers").if_contains(key)) {
-    due = to_ms(*d, INT64_MAX);
+  if (auto d = state_.timers.find(key); d != state_.timers.end()) {
+    due = d->second;
   } else if (n.timeout) {
     due = now() + std::max<int64_t>(0, to_ms(eval(n.timeout, t, key), 0));
-    sub(state_, "timers")[key] = due;
+    state_.timers[key] = due;
     pending_.add_timers.push_back(store::Timer{store::TimerKey{due, rec_.id, key}, ""});
-    add_event("TimerStarted", {{"timer", key}, {"due", due}, {"signal", n.name}});
+    add_event(history::TimerStarted{key, due, n.name});
     co_await flush();
   }
   const store::Signal* got = nullptr;
   auto find = [&] {
     got = nullptr;
     for (const auto& s : signals_)
-      if (s.name == n.name && !sub(state_, "consumed").contains(std::to_string(s.seq))) return (got = &s), true;
+      if (s.name == n.name && !state_.consumed.count(s.seq)) return (got = &s), true;
     return cancel_requested_;
   };
   co_await park(due, find);
   find();
   checkpoint(t);
   if (due != INT64_MAX) {
-    sub(state_, "timers").erase(key);
+    state_.timers.erase(key);
     pending_.remove_timers.push_back(store::TimerKey{due, rec_.id, key});
   }
   if (!got) {
-    json::object e{{"kind", "timeout"}, {"message", "no signal `" + n.name + "` arrived in time"}};
-    record(key, {{"e", e}});
-    add_event("TimerFired", {{"timer", key}, {"signal", n.name}});
+    errors::Error e = errors::make(Kind::timeout, "no signal `" + n.name + "` arrived in time");
+    record(key, Outcome::of_error(e));
+    add_event(history::TimerFired{key, n.name});
     co_await flush();
-    throw FlowError{e};
+    throw FlowError(std::move(e));
   }
   json::value payload = got->payload;
-  sub(state_, "consumed")[std::to_string(got->seq)] = true;
+  state_.consumed.insert(got->seq);
   pending_.consume_signals.push_back(got->seq);
-  record(key, {{"v", payload}});
-  add_event("SignalReceived", {{"signal", n.name}, {"seq", got->seq}, {"payload", payload}, {"node", key}});
+  record(key, Outcome::of_value(payload));
+  add_event(history::SignalReceived{n.name, got->seq, payload, key});
   co_await flush();
   assign(t, n.slot, std::move(payload));
 }
@@ -752,43 +736,44 @@ awaitable<void> Execution::exec_emit(const ir::Node& n, Thread& t, const std::st
   if (outcome(key)) co_return;
   checkpoint(t);
   json::value data = eval(n.value, t, key);
-  record(key, {{"emitted", true}});
+  Outcome emitted;
+  emitted.type = Outcome::Type::emitted;
+  record(key, std::move(emitted));
   pending_.publish.push_back(store::NewEvent{n.name, data});
-  add_event("EventEmitted", {{"event", n.name}, {"data", data}, {"node", key}});
+  add_event(history::EventEmitted{n.name, data, key});
   co_await flush();
   engine_.events_published();
 }
 
-awaitable<void> Execution::exec_try(const ir::Node& n, Thread& t) {
+awaitable<Execution::Exit> Execution::exec_try(const ir::Node& n, Thread& t) {
   std::optional<FlowError> caught;
   try {
-    co_await run_region(n.body, t);
-    co_return;
+    co_return co_await run_region(n.body, t);
   } catch (FlowError& e) {
     caught = std::move(e);
   }
-  std::string kind = kind_of(caught->error);
+  Kind kind = caught->kind();
   // Cancellation and the flow's own timeout are not caught by the flow.
-  if (kind == "cancelled" || past_deadline()) throw *caught;
+  if (kind == Kind::cancelled || past_deadline()) throw *caught;
   for (const auto& c : n.catches) {
-    if (!c.kind.empty() && c.kind != kind) continue;
-    if (c.slot >= 0) assign(t, c.slot, json::value(caught->error));
+    if (!c.kind.empty() && errors::parse_kind(c.kind) != kind) continue;
+    if (c.slot >= 0) assign(t, c.slot, json::value(errors::to_json(caught->value())));
     if (c.where) {
       json::value g = eval(c.where, t, n.id + t.suffix);
       if (!g.is_bool() || !g.get_bool()) continue;
     }
-    co_await run_region(c.entry, t);
-    co_return;
+    co_return co_await run_region(c.entry, t);
   }
   throw *caught;
 }
 
-awaitable<void> Execution::run_all(size_t count, size_t limit, std::function<awaitable<void>(size_t)> task,
-                                   std::shared_ptr<Group> group) {
-  if (count == 0) co_return;
+awaitable<Execution::Exit> Execution::run_all(size_t count, size_t limit, std::function<awaitable<Exit>(size_t)> task,
+                                              std::shared_ptr<Group> group) {
+  if (count == 0) co_return Exit{};
   struct Join {
     size_t next = 0, running = 0, done = 0;
     std::exception_ptr first;
+    std::optional<Exit> first_exit;  // a task left by return/yield before any other ended so
     bool first_is_flow_error = false;
   };
   auto join = std::make_shared<Join>();
@@ -801,11 +786,13 @@ awaitable<void> Execution::run_all(size_t count, size_t limit, std::function<awa
       size_t i = join->next++;
       ++join->running;
       ++active_;
-      asio::co_spawn(strand_, task(i), [this, join, self, group, &launch](std::exception_ptr e) {
+      asio::co_spawn(strand_, task(i), [this, join, self, group, &launch](std::exception_ptr e, Exit x) {
         --active_;
         --join->running;
         ++join->done;
-        if (e && !join->first) {
+        bool decided = join->first || join->first_exit;
+        if (!e && !decided && x.kind != Exit::Kind::end) join->first_exit = std::move(x);
+        if (e && !decided) {
           join->first = e;
           try {
             std::rethrow_exception(e);
@@ -825,28 +812,31 @@ awaitable<void> Execution::run_all(size_t count, size_t limit, std::function<awa
   while (join->running > 0) co_await sleep_until(INT64_MAX);
   active_ += 1;
   if (join->first) std::rethrow_exception(join->first);
+  co_return join->first_exit.value_or(Exit{});
 }
 
-awaitable<void> Execution::exec_fork(const ir::Node& n, Thread& t) {
+awaitable<Execution::Exit> Execution::exec_fork(const ir::Node& n, Thread& t) {
   auto group = std::make_shared<Group>();
   std::vector<Thread> branches(n.branches.size(), t);
   for (auto& b : branches) {
     b.group = group;
     std::fill(b.written.begin(), b.written.end(), 0);
   }
-  co_await run_all(
+  Exit x = co_await run_all(
       n.branches.size(), n.branches.size(),
-      [&](size_t i) -> awaitable<void> { co_await run_region(n.branches[i].entry, branches[i]); }, group);
+      [&](size_t i) -> awaitable<Exit> { co_return co_await run_region(n.branches[i].entry, branches[i]); }, group);
+  if (x.kind != Exit::Kind::end) co_return x;
   // Steps and lets of every branch are visible after the parallel block.
   for (auto& b : branches)
     for (size_t s = 0; s < b.written.size(); ++s)
       if (b.written[s]) assign(t, static_cast<int>(s), b.frame.slots[s]);
+  co_return Exit{};
 }
 
-awaitable<void> Execution::exec_map(const ir::Node& n, Thread& t) {
+awaitable<Execution::Exit> Execution::exec_map(const ir::Node& n, Thread& t) {
   std::string key = n.id + t.suffix;
   json::value list = eval(n.value, t, key);
-  if (!list.is_array()) throw make_error("failure", "for: expected a list, got " + std::string(eval::to_text(list)));
+  if (!list.is_array()) throw make_error(Kind::failure, "for: expected a list, got " + std::string(eval::to_text(list)));
   const json::array items = list.get_array();
   size_t limit = 1;
   if (n.concurrency) {
@@ -856,56 +846,54 @@ awaitable<void> Execution::exec_map(const ir::Node& n, Thread& t) {
   auto group = std::make_shared<Group>();
   std::vector<json::value> results(items.size());
   std::vector<std::unique_ptr<Thread>> iters(items.size());
-  co_await run_all(
+  Exit x = co_await run_all(
       items.size(), limit,
-      [&](size_t i) -> awaitable<void> {
+      [&](size_t i) -> awaitable<Exit> {
         iters[i] = std::make_unique<Thread>(t);
         Thread& it = *iters[i];
         it.group = group;
         it.suffix = t.suffix + "[" + std::to_string(i) + "]";
         assign(it, n.item_slot, items[i]);
         assign(it, n.index_slot, static_cast<int64_t>(i));
-        try {
-          co_await run_region(n.body, it);
-        } catch (YieldSignal& y) {
-          results[i] = std::move(y.value);
-        }
+        Exit y = co_await run_region(n.body, it);
+        if (y.kind == Exit::Kind::returned) co_return y;  // `return` inside the loop leaves the flow
+        if (y.kind == Exit::Kind::yielded) results[i] = std::move(y.value);
         iters[i].reset();
+        co_return Exit{};
       },
       group);
+  if (x.kind != Exit::Kind::end) co_return x;
   if (n.into_slot >= 0) assign(t, n.into_slot, json::value(json::array(results.begin(), results.end())));
+  co_return Exit{};
 }
 
 // Saga: undo completed steps in reverse order of completion; each undo is a durable, retried call.
 awaitable<void> Execution::compensate() {
-  auto* comp = state_.if_contains("comp");
-  if (!comp || !comp->is_array() || comp->get_array().empty()) co_return;
-  json::array entries = comp->get_array();
+  if (state_.comp.empty()) co_return;
+  const std::vector<CompensationEntry> entries = state_.comp;
   compensating_ = true;  // compensations run even after the flow's deadline
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-    const json::object& e = it->as_object();
-    std::string step_key(e.at("key").as_string());
-    std::string ckey = "compensate:" + step_key;
+    const CompensationEntry& e = *it;
+    std::string ckey = "compensate:" + e.key;
     if (outcome(ckey)) continue;
-    const ir::Node* n = flow_->index->node(std::string(e.at("node").as_string()));
+    const ir::Node* n = flow_->index->node(e.node);
     if (!n || !n->compensate) continue;
     Thread t;
-    for (const auto& v : e.at("slots").as_array()) t.frame.slots.push_back(v);
+    t.frame.slots = e.slots;
     t.frame.names = &flow_->flow->slots;
     t.written.resize(t.frame.slots.size(), 0);
     // The compensation may use the step's own result.
-    if (auto* sl = e.if_contains("slot"); sl && sl->is_int64() && sl->get_int64() >= 0)
-      if (auto* r = e.if_contains("result")) assign(t, static_cast<int>(sl->get_int64()), *r);
+    if (e.slot >= 0) assign(t, static_cast<int>(e.slot), e.result);
     bool was_cancel = cancel_requested_;
     cancel_requested_ = false;  // compensations run even when the execution was cancelled
-    add_event("CompensationStarted", {{"step", step_key}});
+    add_event(history::CompensationStarted{e.key});
     try {
       json::value r = co_await call_action(*n->compensate, n->retry, n->timeout, t, ckey);
-      record(ckey, {{"v", r}});
-      add_event("CompensationCompleted", {{"step", step_key}, {"result", r}});
+      record(ckey, Outcome::of_value(r));
+      add_event(history::CompensationCompleted{e.key, r});
     } catch (FlowError& fe) {
-      record(ckey, {{"e", fe.error}});
-      add_event("CompensationFailed", {{"step", step_key}, {"error", fe.error}});
+      record(ckey, Outcome::of_error(fe.value()));
+      add_event(history::CompensationFailed{e.key, fe.value()});
     }
     cancel_requested_ = was_cancel;
     co_await flush();

@@ -16,19 +16,20 @@
 #include <boost/json.hpp>
 
 #include "engine/eval/eval.h"
+#include "engine/history/history.h"
 #include "engine/runtime/engine.h"
+#include "engine/runtime/state.h"
+#include "stdlib/errors/error.h"
 
 namespace weft::runtime {
 
-/// The language's error value travelling up the graph: {kind, message, ...details}.
-struct FlowError {
-  boost::json::object error;
-};
+/// The language's error value travelling up the graph (thrown).
+using FlowError = errors::Raised;
 
 class Execution : public std::enable_shared_from_this<Execution> {
  public:
   Execution(Engine& engine, store::ExecutionRecord record, std::shared_ptr<LoadedFlow> flow,
-            boost::json::object state);
+            ExecutionState state);
   ~Execution();
   /// Starts (or resumes) walking the graph.
   void run();
@@ -50,8 +51,17 @@ class Execution : public std::enable_shared_from_this<Execution> {
   struct Recording;  // functions::Context recording non-deterministic values
 
   boost::asio::awaitable<void> main();
-  boost::asio::awaitable<void> run_region(std::string entry, Thread& t);
-  boost::asio::awaitable<void> exec(const ir::Node& n, Thread& t);
+  /// How a region ended when it did not throw: at its end, or left by `return` / `yield`
+  /// (errors travel as FlowError, unloading as an exception from the durable points).
+  struct Exit {
+    enum class Kind { end, returned, yielded };
+    Kind kind = Kind::end;       ///< which
+    boost::json::value value;    ///< returned/yielded: the value
+  };
+  /// Runs the nodes from `entry` along their `next` links until the region ends or is left.
+  boost::asio::awaitable<Exit> run_region(std::string entry, Thread& t);
+  /// Runs one node (a compound node runs its regions).
+  boost::asio::awaitable<Exit> exec(const ir::Node& n, Thread& t);
   boost::asio::awaitable<void> exec_call(const ir::Node& n, Thread& t, const std::string& key);
   boost::asio::awaitable<boost::json::value> call_action(const ir::Action& a, const ir::ExprPtr& retry,
                                                          const ir::ExprPtr& timeout, Thread& t,
@@ -60,9 +70,9 @@ class Execution : public std::enable_shared_from_this<Execution> {
   boost::asio::awaitable<void> exec_timer(const ir::Node& n, Thread& t, const std::string& key);
   boost::asio::awaitable<void> exec_signal(const ir::Node& n, Thread& t, const std::string& key);
   boost::asio::awaitable<void> exec_emit(const ir::Node& n, Thread& t, const std::string& key);
-  boost::asio::awaitable<void> exec_try(const ir::Node& n, Thread& t);
-  boost::asio::awaitable<void> exec_fork(const ir::Node& n, Thread& t);
-  boost::asio::awaitable<void> exec_map(const ir::Node& n, Thread& t);
+  boost::asio::awaitable<Exit> exec_try(const ir::Node& n, Thread& t);
+  boost::asio::awaitable<Exit> exec_fork(const ir::Node& n, Thread& t);
+  boost::asio::awaitable<Exit> exec_map(const ir::Node& n, Thread& t);
   boost::asio::awaitable<void> compensate();
   /// Waits (durably queued) for a concurrency slot of the flow's options.
   boost::asio::awaitable<void> admission(Thread& t);
@@ -72,12 +82,15 @@ class Execution : public std::enable_shared_from_this<Execution> {
   bool past_deadline() const;
   /// The error a flow that exceeded options.timeout fails with.
   FlowError timeout_error() const;
+  /// Records the terminal event and status: `output` when completed, else `error`.
   boost::asio::awaitable<void> finish(store::ExecutionStatus status, boost::json::value output,
-                                      boost::json::value error);
+                                      std::optional<errors::Error> error);
 
-  /// Runs tasks concurrently (at most `limit` at once), waits for all, rethrows the first error.
-  boost::asio::awaitable<void> run_all(size_t count, size_t limit,
-                                       std::function<boost::asio::awaitable<void>(size_t)> task,
+  /// Runs tasks concurrently (at most `limit` at once) and waits for all. The first task (in
+  /// completion order) that threw or left by return/yield decides: its error is rethrown or its
+  /// Exit returned. A FlowError also cancels the group and stops launching new tasks.
+  boost::asio::awaitable<Exit> run_all(size_t count, size_t limit,
+                                       std::function<boost::asio::awaitable<Exit>(size_t)> task,
                                        std::shared_ptr<Group> group);
   /// Waits until `ready()` or `due_ms` (INT64_MAX = no deadline). Unloads the execution when
   /// every live thread waits long.
@@ -90,9 +103,14 @@ class Execution : public std::enable_shared_from_this<Execution> {
   /// Evaluates an expression for the node `key` (non-determinism recorded under it).
   boost::json::value eval(const ir::ExprPtr& e, Thread& t, const std::string& key);
   void assign(Thread& t, int slot, boost::json::value v);
-  void add_event(std::string type, boost::json::object data);
-  const boost::json::object* outcome(const std::string& key) const;
-  void record(const std::string& key, boost::json::object outcome);
+  /// Appends a history event (redacted) to the pending transition.
+  void add_event(const history::Payload& payload);
+  /// `e` with every secret the engine knows replaced by "***".
+  errors::Error redacted(const errors::Error& e) const;
+  /// The recorded outcome of node `key`, or null.
+  const Outcome* outcome(const std::string& key) const;
+  /// Records the outcome of node `key` in the snapshot.
+  void record(const std::string& key, Outcome outcome);
   /// When `key` has a recorded outcome: assigns its value to `slot` and returns true, or rethrows
   /// its error. False when the node has not run yet.
   bool replay(const std::string& key, Thread& t, int slot);
@@ -104,7 +122,7 @@ class Execution : public std::enable_shared_from_this<Execution> {
   Engine& engine_;
   store::ExecutionRecord rec_;
   std::shared_ptr<LoadedFlow> flow_;
-  boost::json::object state_;
+  ExecutionState state_;
   /// The engine runs every execution on one io_context thread, which serialises them like a strand.
   boost::asio::io_context::executor_type strand_;
   std::unique_ptr<Recording> recording_;

@@ -52,10 +52,11 @@ std::string apply_retry(const json::value& v, RetryPolicy& p) {
       if (!val.is_array()) return "retry.on: expected a list of error kinds";
       p.on.clear();
       for (const auto& e : val.get_array()) {
-        if (e.is_string()) p.on.emplace_back(e.get_string());
-        else if (e.is_object() && e.get_object().contains("kind") && e.get_object().at("kind").is_string())
-          p.on.emplace_back(e.get_object().at("kind").get_string());
-        else return "retry.on: expected error kind names";
+        const json::value* name = &e;
+        if (e.is_object() && e.get_object().contains("kind")) name = &e.get_object().at("kind");
+        auto kind = name->is_string() ? errors::parse_kind(name->get_string()) : std::nullopt;
+        if (!kind) return "retry.on: expected error kind names";
+        p.on.push_back(*kind);
       }
     } else {
       return "retry: unknown field `" + std::string(k) + "`";
@@ -64,17 +65,12 @@ std::string apply_retry(const json::value& v, RetryPolicy& p) {
   return "";
 }
 
-bool retryable(const RetryPolicy& p, const json::value& error) {
-  if (!error.is_object()) return false;
-  const auto& o = error.get_object();
-  std::string kind = o.contains("kind") && o.at("kind").is_string() ? std::string(o.at("kind").get_string()) : "";
-  if (kind == "cancelled") return false;
-  if (!p.on.empty()) return std::find(p.on.begin(), p.on.end(), kind) != p.on.end();
-  if (kind == "timeout" || kind == "connection_error") return true;
-  if (kind == "http_error") {
-    int64_t st = o.contains("status") && o.at("status").is_int64() ? o.at("status").get_int64() : 0;
-    return st == 408 || st == 429 || st >= 500;
-  }
+bool retryable(const RetryPolicy& p, const errors::Error& error) {
+  using errors::Kind;
+  if (error.kind == Kind::cancelled) return false;
+  if (!p.on.empty()) return std::find(p.on.begin(), p.on.end(), error.kind) != p.on.end();
+  if (error.kind == Kind::timeout || error.kind == Kind::connection_error) return true;
+  if (error.kind == Kind::http_error) return error.status == 408 || error.status == 429 || error.status >= 500;
   return false;
 }
 

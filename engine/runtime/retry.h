@@ -8,6 +8,8 @@
 
 #include <boost/json/value.hpp>
 
+#include "stdlib/errors/error.h"
+
 namespace weft::runtime {
 
 struct RetryPolicy {
@@ -17,16 +19,16 @@ struct RetryPolicy {
   double factor = 2.0;            ///< growth per attempt (exponential)
   int64_t max_ms = 60000;         ///< cap of one delay
   bool jitter = false;            ///< randomise each delay in [delay/2, delay]
-  std::vector<std::string> on;    ///< error kinds retried; empty = the §6 defaults
+  std::vector<errors::Kind> on;   ///< error kinds retried; empty = the §6 defaults
 };
 
 /// Applies the fields present in `v` (an evaluated retry object, or null) over `base`.
 /// Returns an error message for a malformed policy, else "".
 std::string apply_retry(const boost::json::value& v, RetryPolicy& base);
 
-/// Whether `error` (the language's error value: {kind, status?, ...}) is retried by `p`.
+/// Whether `error` is retried by `p` (cancelled never is).
 /// With `on` empty: timeout, connection_error, http_error 408/429/5xx.
-bool retryable(const RetryPolicy& p, const boost::json::value& error);
+bool retryable(const RetryPolicy& p, const errors::Error& error);
 
 /// The delay before attempt `next_attempt` (2 = the first retry); `random01` in [0,1) for jitter;
 /// `retry_after_ms` (≥ 0 when the server said Retry-After) is honoured as a lower bound.

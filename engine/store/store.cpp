@@ -503,7 +503,11 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& opts) {
   namespace fs = std::filesystem;
   if (opts.path.empty()) return Status(Errc::invalid_argument, "no data directory given");
   std::error_code ec;
-  fs::create_directories(opts.path, ec);
+  // Owner only: the directory 0700 when we create it, its files 0600 (history holds step inputs).
+  if (!fs::exists(opts.path, ec)) {
+    fs::create_directories(opts.path, ec);
+    if (!ec) fs::permissions(opts.path, fs::perms::owner_all, fs::perm_options::replace, ec);
+  }
   if (ec) return Status(Errc::io, "cannot create data directory " + opts.path + ": " + ec.message());
   auto canonical = fs::canonical(opts.path, ec);
   if (ec || !fs::is_directory(canonical))
@@ -527,7 +531,10 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& opts) {
     lmdb::check(mdb_env_set_mapsize(env, std::max<std::size_t>(opts.initial_map_size, 1u << 16)),
                 "mdb_env_set_mapsize");
     unsigned flags = MDB_NOTLS | (opts.sync ? 0u : MDB_NOSYNC);
-    lmdb::check(mdb_env_open(env, impl->canonical_path.c_str(), flags, 0644), "mdb_env_open");
+    lmdb::check(mdb_env_open(env, impl->canonical_path.c_str(), flags, 0600), "mdb_env_open");
+    // Files an earlier version created 0644 are made private too.
+    for (const char* f : {"data.mdb", "lock.mdb"})
+      fs::permissions(canonical / f, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace, ec);
     impl->refresh_map_size();
     impl->open_databases();
   } catch (const lmdb::Error& e) {

@@ -99,7 +99,7 @@ class StoreError : public std::runtime_error {
 
 /// How to open a store.
 struct StoreOptions {
-  std::string path;                                 ///< the data directory (created if absent)
+  std::string path;                                 ///< the data directory (created 0700 if absent; files 0600)
   bool sync = true;                                 ///< fsync on every commit (false: tests only)
   std::size_t initial_map_size = 64u << 20;         ///< initial LMDB map size in bytes
   std::size_t max_map_size = std::size_t{1} << 40;  ///< the map grows (doubling) up to this

@@ -8,18 +8,6 @@
 
 namespace weft::connectors {
 
-std::string_view to_string(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::http_error: return "http_error";
-    case ErrorKind::timeout: return "timeout";
-    case ErrorKind::connection_error: return "connection_error";
-    case ErrorKind::validation_error: return "validation_error";
-    case ErrorKind::failure: return "failure";
-    case ErrorKind::cancelled: return "cancelled";
-  }
-  return "failure";
-}
-
 std::string_view to_string(ErrorReason reason) {
   switch (reason) {
     case ErrorReason::none: return "none";
@@ -74,19 +62,19 @@ boost::json::value to_json(const Response& response) {
   return boost::json::object{{"status", response.status}, {"headers", std::move(headers)}, {"body", response.body}};
 }
 
-boost::json::value to_json(const CallError& error) {
-  boost::json::object o{{"kind", to_string(error.kind)}, {"message", error.message}};
+errors::Error to_error(const CallError& error) {
+  errors::Error e = errors::make(error.kind, error.message);
   if (error.kind == ErrorKind::http_error) {
-    boost::json::object headers;
-    for (const auto& [k, v] : error.headers) headers[k] = v;
-    o["status"] = error.status;
-    o["body"] = error.body;
-    o["headers"] = std::move(headers);
+    e.status = error.status;
+    e.body = error.body;
+    e.headers = error.headers;
   }
-  if (error.reason != ErrorReason::none) o["reason"] = to_string(error.reason);
-  if (error.retry_after) o["retry_after_ms"] = error.retry_after->count();
-  return o;
+  if (error.reason != ErrorReason::none) e.reason = to_string(error.reason);
+  if (error.retry_after) e.retry_after_ms = error.retry_after->count();
+  return e;
 }
+
+boost::json::value to_json(const CallError& error) { return errors::to_json(to_error(error)); }
 
 std::optional<Millis> parse_retry_after(std::string_view value, std::chrono::system_clock::time_point now) {
   while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) value.remove_prefix(1);

@@ -14,6 +14,9 @@
 #include <variant>
 #include <vector>
 
+#include "stdlib/connectors/redactor.h"
+#include "stdlib/errors/error.h"
+
 namespace weft::connectors {
 
 /// Durations used throughout the connectors (millisecond resolution).
@@ -45,9 +48,10 @@ struct Response {
   std::optional<Millis> retry_after;    ///< from a `Retry-After` header (seconds or HTTP date)
 };
 
-/// The error kinds of docs/design-language.md §6 (the connectors produce connection_error, timeout,
-/// http_error and failure; the others exist so that the runtime can share the enum).
-enum class ErrorKind { http_error, timeout, connection_error, validation_error, failure, cancelled };
+/// The error kinds of docs/design-language.md §6: the one enum of stdlib/errors (the connectors
+/// produce connection_error, timeout, http_error and failure).
+using ErrorKind = errors::Kind;
+using errors::to_string;
 
 /// What precisely went wrong, beyond the kind (for messages, metrics and tests).
 enum class ErrorReason {
@@ -70,7 +74,7 @@ enum class ErrorReason {
   aborted,            ///< cancelled: the operation was cancelled by the caller
 };
 
-/// An error of one call.
+/// An error of one call (what to_error turns into the language's error value).
 struct CallError {
   ErrorKind kind = ErrorKind::failure;  ///< §6 kind
   ErrorReason reason = ErrorReason::none;  ///< finer detail
@@ -112,10 +116,11 @@ class Connection {
   virtual ~Connection() = default;
   /// Makes one attempt of `request`; never throws for bad input or network failures.
   virtual boost::asio::awaitable<CallResult> call(Request request) = 0;
+  /// The secret values this connection holds or fetched (auth values, tokens), which whoever
+  /// records its calls must mask; null when it has none.
+  virtual const Redactor* secrets() const { return nullptr; }
 };
 
-/// The §6 name of a kind ("http_error", "timeout", ...).
-std::string_view to_string(ErrorKind kind);
 /// A short name of a reason ("refused", "circuit_open", ...).
 std::string_view to_string(ErrorReason reason);
 
@@ -129,7 +134,10 @@ bool is_retryable(const CallError& error);
 
 /// `{status, headers, body}` as the language's Response<T> value.
 boost::json::value to_json(const Response& response);
-/// `{kind, message, status?, body?, headers?}` as the language's error value.
+/// The language's error value of a call error (status, body and headers for http_error; reason
+/// and retry_after_ms when known).
+errors::Error to_error(const CallError& error);
+/// to_json(to_error(error)): the shape of stdlib/errors/error.h.
 boost::json::value to_json(const CallError& error);
 
 /// Parses a Retry-After value: delta-seconds or an HTTP date (IMF-fixdate, RFC 850, asctime),

@@ -73,6 +73,8 @@ class HttpConnection : public Connection {
   BreakerState breaker_state() const;
   /// The secrets of this connection (auth values, fetched tokens): for the history writer.
   const Redactor& redactor() const;
+  /// &redactor().
+  const Redactor* secrets() const override { return &redactor(); }
   /// The configuration.
   const HttpConfig& config() const;
   /// Closes every idle pooled connection.

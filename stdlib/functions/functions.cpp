@@ -22,17 +22,8 @@ namespace json = boost::json;
 FunctionError::FunctionError(std::string function, const std::string& message)
     : std::runtime_error(function + ": " + message), function_(std::move(function)) {}
 
-namespace {
-
-// ---- value kinds ----
-
 bool is_int(const json::value& v) {
   return v.is_int64() || (v.is_uint64() && v.get_uint64() <= uint64_t(INT64_MAX));
-}
-bool is_number(const json::value& v) { return v.is_number(); }
-int64_t as_int(const json::value& v) { return v.is_int64() ? v.get_int64() : int64_t(v.get_uint64()); }
-double as_double(const json::value& v) {
-  return v.is_double() ? v.get_double() : v.is_int64() ? double(v.get_int64()) : double(v.get_uint64());
 }
 
 std::string kind_name(const json::value& v) {
@@ -47,6 +38,16 @@ std::string kind_name(const json::value& v) {
     case json::kind::object: return "object";
   }
   return "value";
+}
+
+namespace {
+
+// ---- value kinds ----
+
+bool is_number(const json::value& v) { return v.is_number(); }
+int64_t as_int(const json::value& v) { return v.is_int64() ? v.get_int64() : int64_t(v.get_uint64()); }
+double as_double(const json::value& v) {
+  return v.is_double() ? v.get_double() : v.is_int64() ? double(v.get_int64()) : double(v.get_uint64());
 }
 
 // ---- arguments ----

@@ -138,6 +138,11 @@ std::string to_json_text(const boost::json::value& v, FloatStyle style = FloatSt
 /// to_json_text, appended to `out`.
 void append_json_text(const boost::json::value& v, std::string& out, FloatStyle style = FloatStyle::json);
 
+/// True for a JSON int the language treats as `int`: an int64, or a uint64 up to INT64_MAX.
+bool is_int(const boost::json::value& v);
+/// The language's name of a value's kind, for messages: null, bool, int, float, string, list, object.
+std::string kind_name(const boost::json::value& v);
+
 /// Deep equality used by contains/index_of/unique: numbers compare by value (1 == 1.0),
 /// objects ignore key order.
 bool values_equal(const boost::json::value& a, const boost::json::value& b);

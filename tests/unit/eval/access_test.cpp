@@ -31,7 +31,7 @@ TEST_F(Access, MemberOfNullFailsNamingThePath) {
   frame.names = &names;
   frame.slots[0] = P(R"({"customer": null})");
   Error e = err(M(M(S(0), "customer"), "email"));
-  EXPECT_EQ(e.kind(), "failure");
+  EXPECT_EQ(e.kind(), weft::errors::Kind::failure);
   EXPECT_EQ(e.details().at("code"), "null_access");
   EXPECT_STREQ(e.what(), "cannot read field `email` of null at `order.customer`");
   frame.names = nullptr;

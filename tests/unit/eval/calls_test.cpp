@@ -31,7 +31,7 @@ TEST_F(Calls, StandardLibraryPositional) {
 
 TEST_F(Calls, FunctionErrorsBecomeFailures) {
   Error e = err(Call("parse_json", {C("{nope")}));
-  EXPECT_EQ(e.kind(), "failure");
+  EXPECT_EQ(e.kind(), weft::errors::Kind::failure);
   EXPECT_EQ(e.details().at("code"), "function_error");
   EXPECT_EQ(e.details().at("details").at("function"), "parse_json");
   EXPECT_EQ(std::string(e.what()).rfind("parse_json: ", 0), 0u) << e.what();
@@ -138,7 +138,7 @@ TEST_F(Calls, BadNamedArguments) {
 TEST_F(Calls, SecretsResolveThroughEnv) {
   EXPECT_EQ(ev(Call("secret", {C("api_key")})), json::value("s3cr3t"));
   Error e = err(Call("secret", {C("nope")}));
-  EXPECT_EQ(e.kind(), "failure");
+  EXPECT_EQ(e.kind(), weft::errors::Kind::failure);
   EXPECT_EQ(e.details().at("code"), "missing_secret");
   EXPECT_NE(std::string(e.what()).find("`nope`"), std::string::npos);
   // A secret feeds crypto functions and string concatenation.

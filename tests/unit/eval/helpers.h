@@ -66,7 +66,7 @@ struct Fixture {
     } catch (const std::exception& x) {
       ADD_FAILURE() << "a non-eval exception escaped: " << x.what();
     }
-    return Error("none", "no error");
+    return Error(errors::make(errors::Kind::failure, "no error", "none"));
   }
 };
 

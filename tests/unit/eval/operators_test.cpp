@@ -45,7 +45,7 @@ TEST_F(Operators, IntOverflowIsAFailure) {
   for (auto [op, a, b] : {std::tuple{"+", max, int64_t(1)}, {"-", min, int64_t(1)}, {"*", max, int64_t(2)},
                           {"/", min, int64_t(-1)}}) {
     Error e = bin_err(op, a, b);
-    EXPECT_EQ(e.kind(), "failure") << op;
+    EXPECT_EQ(e.kind(), weft::errors::Kind::failure) << op;
     EXPECT_EQ(e.details().at("code"), "overflow") << op;
   }
   EXPECT_EQ(bin("%", min, -1), json::value(0));
@@ -64,7 +64,7 @@ TEST_F(Operators, DivisionByZeroIsAFailure) {
     EXPECT_EQ(bin_err(op, 1, 0.0).details().at("code"), "division_by_zero");
   }
   Error e = bin_err("/", 1, 0);
-  EXPECT_EQ(e.kind(), "failure");
+  EXPECT_EQ(e.kind(), weft::errors::Kind::failure);
   EXPECT_EQ(e.details().at("kind"), "failure");
   EXPECT_EQ(e.details().at("message"), "division by zero");
 }

@@ -169,7 +169,7 @@ TEST_F(Validate, VeryDeepValuesDoNotOverflowTheStack) {
 TEST_F(Validate, CheckRaisesValidationError) {
   frame.ctx["body"] = P(R"({"id": "o1", "status": "new", "items": [{"sku": "A", "qty": 1}, {"sku": "B"}]})");
   Error e = err(ir::check(ir::ref("Order"), ir::ctx("body"), "body"));
-  EXPECT_EQ(e.kind(), "validation_error");
+  EXPECT_EQ(e.kind(), weft::errors::Kind::validation_error);
   EXPECT_STREQ(e.what(), "body.items[1].qty: missing required field of type int");
   EXPECT_EQ(e.details().at("kind"), "validation_error");
   EXPECT_EQ(e.details().at("path"), "body.items[1].qty");
@@ -185,7 +185,7 @@ TEST_F(Validate, CheckRaisesValidationError) {
 
 TEST_F(Validate, CheckWithoutAModuleStillValidatesScalars) {
   env.module = nullptr;
-  EXPECT_EQ(err(ir::check(sc(K::Int), C("x"), "n")).kind(), "validation_error");
+  EXPECT_EQ(err(ir::check(sc(K::Int), C("x"), "n")).kind(), weft::errors::Kind::validation_error);
   EXPECT_EQ(err(ir::check(ir::ref("Item"), C(1), "n")).details().at("message"), "unknown type `Item`");
 }
 

@@ -10,6 +10,8 @@ namespace json = boost::json;
 
 namespace {
 json::value parse(const char* s) { return json::parse(s); }
+// The error value of its JSON form.
+weft::errors::Error err(const json::value& v) { return weft::errors::from_json(v).value(); }
 }  // namespace
 
 TEST(Retry, DefaultsAndLayering) {
@@ -38,23 +40,23 @@ TEST(Retry, MalformedPoliciesAreNamed) {
 
 TEST(Retry, DefaultRetriedKinds) {
   RetryPolicy p;
-  EXPECT_TRUE(retryable(p, parse(R"({"kind": "timeout"})")));
-  EXPECT_TRUE(retryable(p, parse(R"({"kind": "connection_error"})")));
+  EXPECT_TRUE(retryable(p, err(parse(R"({"kind": "timeout"})"))));
+  EXPECT_TRUE(retryable(p, err(parse(R"({"kind": "connection_error"})"))));
   for (int st : {408, 429, 500, 502, 503})
-    EXPECT_TRUE(retryable(p, json::object{{"kind", "http_error"}, {"status", st}})) << st;
+    EXPECT_TRUE(retryable(p, err(json::object{{"kind", "http_error"}, {"status", st}}))) << st;
   for (int st : {400, 401, 404, 409, 422})
-    EXPECT_FALSE(retryable(p, json::object{{"kind", "http_error"}, {"status", st}})) << st;
-  EXPECT_FALSE(retryable(p, parse(R"({"kind": "validation_error"})")));
-  EXPECT_FALSE(retryable(p, parse(R"({"kind": "failure"})")));
-  EXPECT_FALSE(retryable(p, parse(R"({"kind": "cancelled"})")));
+    EXPECT_FALSE(retryable(p, err(json::object{{"kind", "http_error"}, {"status", st}}))) << st;
+  EXPECT_FALSE(retryable(p, err(parse(R"({"kind": "validation_error"})"))));
+  EXPECT_FALSE(retryable(p, err(parse(R"({"kind": "failure"})"))));
+  EXPECT_FALSE(retryable(p, err(parse(R"({"kind": "cancelled"})"))));
 }
 
 TEST(Retry, OnListReplacesTheDefaults) {
   RetryPolicy p;
   ASSERT_EQ(apply_retry(parse(R"({"on": ["http_error"]})"), p), "");
-  EXPECT_TRUE(retryable(p, json::object{{"kind", "http_error"}, {"status", 404}}));
-  EXPECT_FALSE(retryable(p, parse(R"({"kind": "timeout"})")));
-  EXPECT_FALSE(retryable(p, parse(R"({"kind": "cancelled"})")));  // never retried
+  EXPECT_TRUE(retryable(p, err(json::object{{"kind", "http_error"}, {"status", 404}})));
+  EXPECT_FALSE(retryable(p, err(parse(R"({"kind": "timeout"})"))));
+  EXPECT_FALSE(retryable(p, err(parse(R"({"kind": "cancelled"})"))));  // never retried
 }
 
 TEST(Retry, ExponentialBackoffGrowsToItsCap) {

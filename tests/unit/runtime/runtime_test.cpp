@@ -737,3 +737,53 @@ flow f() -> string {
   EXPECT_EQ(h.fake("crm")->calls("POST", "/a").size(), 4u);  // the engine default (3) would have failed
   EXPECT_EQ(h.fake("crm")->calls("POST", "/b").size(), 1u);  // attempts: 1 = no retry
 }
+
+TEST(Runtime, ReturnAndYieldLeaveNestedRegions) {
+  Harness h;
+  h.fake("crm")->on("GET", "/x/*", {ok(200, {{"ok", true}})});
+  h.deploy(src(R"(
+flow first_big(xs: [int]) -> int {
+  for x in xs {
+    step look = crm.get("/x/${x}")
+    if x > 2 { return x * 100 }
+  }
+  return 0
+}
+
+flow nested(xs: [int]) -> [int] {
+  for x in xs into out {
+    parallel {
+      branch a { yield x + 1 }
+    }
+  }
+  return out
+}
+
+flow in_try(n: int) -> int {
+  try {
+    if n > 0 { return n }
+    fail "not positive"
+  } catch failure {
+    return -1
+  }
+  return 0
+}
+
+flow in_branch() -> int {
+  parallel {
+    branch a { return 7 }
+  }
+  return 0
+}
+)"));
+  auto rec = h.run("first_big", {{"xs", {1, 3, 4}}});
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  EXPECT_EQ(rec.output, 300);
+  EXPECT_EQ(h.run("first_big", {{"xs", {1}}}).output, 0);
+  rec = h.run("nested", {{"xs", {1, 2}}});
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  EXPECT_EQ(rec.output, (json::value{2, 3}));
+  EXPECT_EQ(h.run("in_try", {{"n", 4}}).output, 4);
+  EXPECT_EQ(h.run("in_try", {{"n", 0}}).output, -1);
+  EXPECT_EQ(h.run("in_branch", json::object{}).output, 7);
+}
