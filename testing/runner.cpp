@@ -12,9 +12,11 @@
 #include <boost/json.hpp>
 
 #include "engine/eval/eval.h"
+#include "engine/history/history.h"
+#include "stdlib/connectors/redactor.h"
+#include "stdlib/errors/error.h"
 #include "engine/runtime/engine.h"
 #include "testing/counting_store.h"
-#include "testing/history_text.h"
 #include "testing/mock_connection.h"
 #include "testing/test_clock.h"
 
@@ -130,12 +132,17 @@ class TestRun {
 
     env_.module = module_.get();
     env_.fctx = &fctx_;
-    env_.secret = [](std::string_view name) -> std::optional<std::string> { return secret_value(name); };
+    // Secrets need no values in tests: each resolves to a marker, redacted wherever it shows up.
+    env_.secret = [red = redactor_](std::string_view name) -> std::optional<std::string> {
+      std::string v = "weft-test-secret:" + std::string(name);
+      red->add(v);
+      return v;
+    };
     env_.env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
 
     runtime::EngineOptions eo2;
     eo2.owner = "weft-test";
-    book_ = std::make_shared<MockBook>(env_, [this](const json::value& v) { return engine_ ? engine_->redact(v) : v; });
+    book_ = std::make_shared<MockBook>(env_, [red = redactor_](const json::value& v) { return red->redact_json(v); });
     eo2.connections = [book = book_](const ir::Connection& c, const json::value&, std::string&) {
       return std::static_pointer_cast<connectors::Connection>(std::make_shared<MockConnection>(c.name, book));
     };
@@ -151,11 +158,6 @@ class TestRun {
     frame_.slots.resize(tc_.slots.size());
     frame_.names = &tc_.slots;
     drive([] { return false; }, false);
-  }
-
-  /// Secrets need no values in tests: each resolves to a marker the engine then redacts.
-  static std::optional<std::string> secret_value(std::string_view name) {
-    return "weft-test-secret:" + std::string(name);
   }
 
   // ---------------------------------------------------------------- driving the engine
@@ -214,11 +216,8 @@ class TestRun {
   }
 
   static std::string error_text(const json::object& e) {
-    std::string s;
-    if (auto* k = e.if_contains("kind"); k && k->is_string()) s = std::string(k->get_string());
-    if (auto* m = e.if_contains("message"); m && m->is_string()) s += (s.empty() ? "" : ": ") + std::string(m->get_string());
-    if (auto* c = e.if_contains("code"); c && !c->is_null()) s += " (code " + short_json(*c) + ")";
-    return s.empty() ? short_json(e) : s;
+    if (auto v = errors::from_json(e)) return errors::to_text(*v);
+    return short_json(e);
   }
 
   // ---------------------------------------------------------------- statements
@@ -236,7 +235,7 @@ class TestRun {
     try {
       return eval::evaluate(*e, frame_, env_);
     } catch (const eval::Error& err) {
-      throw TestFailure{std::string(err.kind()) + ": " + err.what(), line_};
+      throw TestFailure{errors::to_text(err.value()), line_};
     }
   }
 
@@ -399,7 +398,7 @@ class TestRun {
     std::reverse(items.begin(), items.end());  // oldest first
     for (const auto& rec : items) {
       out += "history of " + rec.flow + " (" + std::string(store::status_name(rec.status)) + "):\n";
-      out += history_text(store_->history(rec.id), kEpochMs);
+      for (const auto& e : store_->history(rec.id)) out += history::render_text(e) + "\n";
     }
     return out;
   }
@@ -414,6 +413,7 @@ class TestRun {
   TestContext fctx_;
   std::unique_ptr<CountingStore> store_;
   std::shared_ptr<MockBook> book_;
+  std::shared_ptr<connectors::Redactor> redactor_ = std::make_shared<connectors::Redactor>();
   std::unique_ptr<runtime::Engine> engine_;
   eval::Env env_;
   eval::Frame frame_;
