@@ -171,7 +171,7 @@ class TestRun {
       if (io_.stopped()) io_.restart();
       if (io_.poll() > 0) continue;
       if (store_->in_flight() > 0) {
-        io_.run_one();
+        io_.run_one();  // a write is on the store's writer thread; its completion comes back here
         continue;
       }
       if (done()) return true;
@@ -443,10 +443,6 @@ std::vector<TestOutcome> run_tests(const std::vector<TestJob>& jobs, const RunOp
   auto worker = [&] {
     for (size_t i; (i = next++) < jobs.size();) out[i] = run_test(jobs[i], options);
   };
-  if (threads <= 1) {
-    worker();
-    return out;
-  }
   std::vector<std::thread> pool;
   for (size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
