@@ -76,7 +76,7 @@ std::atomic<uint64_t> g_run_counter{0};
 class TestRun {
  public:
   TestRun(const TestJob& job, const RunOptions& options)
-      : module_(job.module), tc_(*job.test), clock_(kEpochMs), fctx_(clock_) {
+      : module_(job.module), tc_(*job.test), keep_history_(options.keep_history), clock_(kEpochMs), fctx_(clock_) {
     fs::path base = options.temp_dir.empty() ? fs::temp_directory_path() : fs::path(options.temp_dir);
     dir_ = base / ("weft-test-" + std::to_string(::getpid()) + "-" + std::to_string(++g_run_counter));
     fs::create_directories(dir_);
@@ -111,7 +111,7 @@ class TestRun {
       out.message = std::string("internal error: ") + e.what();
       out.failure_line = line_;
     }
-    if (!out.passed && store_) out.history = histories();
+    if ((!out.passed || keep_history_) && store_) out.history = histories();
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return out;
   }
@@ -405,6 +405,7 @@ class TestRun {
 
   std::shared_ptr<const ir::Module> module_;
   const lower::TestCase& tc_;
+  bool keep_history_ = false;
   fs::path dir_;
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{

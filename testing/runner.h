@@ -23,6 +23,7 @@ struct RunOptions {
   std::string filter;    ///< only tests whose name contains this (empty: all)
   int jobs = 0;          ///< tests at once (0: the machine's hardware threads)
   std::string temp_dir;  ///< parent of the throwaway stores (empty: the system's temp directory)
+  bool keep_history = false;  ///< fill TestOutcome::history for passing tests too
 };
 
 /// The outcome of one test.
@@ -33,7 +34,7 @@ struct TestOutcome {
   bool passed = false;       ///< every expectation held
   std::string message;       ///< why it failed (the expectation and its operands, an unmatched call, ...)
   int failure_line = 0;      ///< line of the statement that failed (0: none)
-  std::string history;       ///< failed tests: the history of the flows it ran, up to the failure
+  std::string history;       ///< failed tests (all with keep_history): the history of the flows it ran
   double seconds = 0;        ///< wall time
 };
 
