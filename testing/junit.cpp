@@ -67,8 +67,7 @@ std::string junit_xml(const std::vector<TestOutcome>& outcomes, double total_sec
       std::string body = (o->failure_line ? file + ":" + std::to_string(o->failure_line) + ": " : std::string()) + o->message;
       if (!o->history.empty()) body += "\n" + o->history;
       // Character data: newlines stay readable.
-      std::string esc;
-      for (char c : xml_escape(body)) esc += c;
+      std::string esc = xml_escape(body);
       size_t pos = 0;
       while ((pos = esc.find("&#10;", pos)) != std::string::npos) esc.replace(pos, 5, "\n");
       out += esc + "</failure>\n    </testcase>\n";

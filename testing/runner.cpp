@@ -255,40 +255,30 @@ class TestRun {
     if (book_->unmatched().size() > unmatched_seen_) throw TestFailure{book_->unmatched()[unmatched_seen_], line_};
   }
 
+  /// await() into `slot`; an unmatched call explains a flow failure better than the failure itself.
+  void await_into(int slot, const std::string& id) {
+    json::value out;
+    try {
+      out = await(id);
+    } catch (const FlowFailed&) {
+      check_unmatched();
+      throw;
+    }
+    assign(slot, std::move(out));
+  }
+
   void exec(const lower::TestStmt& s) {
     line_ = s.line;
     switch (s.kind) {
       case TS::Let: assign(s.slot, eval(s.value)); break;
-      case TS::Run: {
-        std::string id = start(s.flow, eval(s.value));
-        json::value out;
-        try {
-          out = await(id);
-        } catch (const FlowFailed&) {
-          check_unmatched();
-          throw;
-        }
-        assign(s.slot, std::move(out));
-        break;
-      }
+      case TS::Run: await_into(s.slot, start(s.flow, eval(s.value))); break;
       case TS::Start: {
         std::string id = start(s.flow, eval(s.value));
         drive([] { return false; }, false);
         assign(s.slot, json::object{{"execution", id}, {"flow", s.flow}});
         break;
       }
-      case TS::Await: {
-        std::string id = handle_id(eval(s.value));
-        json::value out;
-        try {
-          out = await(id);
-        } catch (const FlowFailed&) {
-          check_unmatched();
-          throw;
-        }
-        assign(s.slot, std::move(out));
-        break;
-      }
+      case TS::Await: await_into(s.slot, handle_id(eval(s.value))); break;
       case TS::Signal: {
         std::string id = handle_id(eval(s.value));
         json::value payload = eval(s.payload);
