@@ -241,6 +241,7 @@ std::vector<CompletionEntry> complete(const Analysis& a, uint32_t offset, const 
       case BlockKind::Retry: add_facts(out, retry_fields(), EntryKind::Field, ": "); return out;
       case BlockKind::RateLimit: add_facts(out, rate_limit_fields(), EntryKind::Field, ": "); return out;
       case BlockKind::Concurrency: add_facts(out, concurrency_fields(), EntryKind::Field, ": "); return out;
+      case BlockKind::Breaker: add_facts(out, breaker_fields(), EntryKind::Field, ": "); return out;
       case BlockKind::Record: return out;  // a new field name: nothing to suggest
       case BlockKind::Object: break;       // keys of an expected record come from the checker
       default: break;
@@ -271,6 +272,18 @@ std::vector<CompletionEntry> complete(const Analysis& a, uint32_t offset, const 
     out.push_back({"\"sync\"", EntryKind::Value, "respond", "Wait for the result.", {}, false, "0b"});
     return out;
   }
+  // A setting whose type is a union of string literals (`on_exhausted: "fail" | "pause"`): its values.
+  if (f && !ctx.key.empty())
+    if (auto block = settings_block(*f))
+      if (const auto* s = settings::find_setting(*block, ctx.key); s && s->type.find('"') != std::string_view::npos) {
+        std::string_view t = s->type;
+        for (size_t b = t.find('"'), e; b != std::string_view::npos && (e = t.find('"', b + 1)) != std::string_view::npos;
+             b = t.find('"', e + 1)) {
+          std::string value(t.substr(b, e - b + 1));
+          out.push_back({value, EntryKind::Value, std::string(s->name), std::string(s->doc), {}, false, "0" + value});
+        }
+        return out;
+      }
   bool in_on_list = f && f->kind == BlockKind::Bracket && f->detail == "on";
   if (ctx.prev_word == "catch" || in_on_list) {
     add_facts(out, error_kinds(), EntryKind::Value);

@@ -45,6 +45,8 @@ struct Walker {
         std::string_view key = c.at(prev - 1);
         if (key == "retry") return BlockKind::Retry;
         if (key == "rate_limit") return BlockKind::RateLimit;
+        if (key == "breaker" && !frames.empty() && frames.back().kind == BlockKind::Connection)
+          return BlockKind::Breaker;
         if (key == "concurrency" && !frames.empty() && frames.back().kind == BlockKind::Options)
           return BlockKind::Concurrency;
         if (!frames.empty() && frames.back().kind == BlockKind::Record) return BlockKind::Record;
@@ -153,6 +155,21 @@ Place place_of(const std::vector<Frame>& frames) {
 
 }  // namespace
 
+std::optional<settings::Block> settings_block(const Frame& f) {
+  switch (f.kind) {
+    case BlockKind::Connection: return settings::Block::Connection;
+    case BlockKind::Options: return settings::Block::Options;
+    case BlockKind::Retry: return settings::Block::Retry;
+    case BlockKind::RateLimit: return settings::Block::RateLimit;
+    case BlockKind::Concurrency: return settings::Block::Concurrency;
+    case BlockKind::Breaker: return settings::Block::Breaker;
+    case BlockKind::Trigger:
+      if (const auto* t = settings::find_trigger(f.detail)) return t->block;
+      return std::nullopt;
+    default: return std::nullopt;
+  }
+}
+
 const Frame* CursorContext::innermost_block() const { return frames.empty() ? nullptr : &frames.back(); }
 
 CursorContext context_at(std::string_view text, const std::vector<Token>& toks, uint32_t offset) {
@@ -225,7 +242,8 @@ CursorContext context_at(std::string_view text, const std::vector<Token>& toks, 
     if (f && entry_start && !ctx.after_dot) {
       switch (f->kind) {
         case BlockKind::Record: case BlockKind::Connection: case BlockKind::Trigger: case BlockKind::Options:
-        case BlockKind::Retry: case BlockKind::RateLimit: case BlockKind::Concurrency: case BlockKind::Object:
+        case BlockKind::Retry: case BlockKind::RateLimit: case BlockKind::Concurrency: case BlockKind::Breaker:
+        case BlockKind::Object:
           ctx.key_position = true;
           break;
         case BlockKind::Flow: case BlockKind::Fn: case BlockKind::Test: case BlockKind::Statement:

@@ -1,12 +1,14 @@
 // Lexical context at a cursor, computed from the tolerant lexer's tokens so that completion,
 // signature help and hover-on-keywords work while the file is being typed and does not parse.
 #pragma once
+#include <optional>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "lsp/knowledge.h"
+#include "stdlib/settings/settings.h"
 #include "lsp/lexer.h"
 
 namespace weft::lsp {
@@ -24,6 +26,7 @@ enum class BlockKind {
   Retry,        ///< `retry { ... }` or `retry: { ... }`
   RateLimit,    ///< `rate_limit: { ... }`
   Concurrency,  ///< `concurrency: { ... }` in options
+  Breaker,      ///< `breaker: { ... }` in a connection
   Object,       ///< an object literal
   Paren,        ///< `(` (detail = the callee name when it is a call, e.g. "get", "lower")
   Bracket,      ///< `[` (detail = the key before `:` when it is `on: [`)
@@ -67,6 +70,10 @@ struct CursorContext {
   /// The innermost frame of one of these kinds, or nullptr.
   const Frame* innermost_block() const;
 };
+
+/// The settings-table block a brace frame holds the settings of (connection, trigger, options, retry,
+/// rate_limit, concurrency, breaker); nullopt for any other frame.
+std::optional<settings::Block> settings_block(const Frame& f);
 
 /// Computes the context at a byte offset of `text` (tokens must be lex(text)).
 CursorContext context_at(std::string_view text, const std::vector<Token>& tokens, uint32_t offset);

@@ -1,5 +1,9 @@
 #include "lsp/knowledge.h"
 
+#include <deque>
+#include <map>
+#include <string>
+
 namespace weft::lsp {
 
 namespace {
@@ -107,37 +111,6 @@ constexpr Snippet kFnBody[] = {
     {"if", "if ${1:cond} {\n\t$0\n}", "Conditional."},
 };
 
-constexpr Fact kConnectionFields[] = {
-    {"base_url", "base_url: string", "Prefix of every relative path."},
-    {"auth", "auth: none() | basic(...) | bearer(...) | api_key(...) | oauth2_client_credentials(...)", "How requests authenticate."},
-    {"headers", "headers: map<string>", "Headers sent with every request (secrets allowed)."},
-    {"timeout", "timeout: duration", "Per-request time limit."},
-    {"retry", "retry: { attempts, backoff, jitter, on }", "Default retry policy of calls on this connection."},
-    {"rate_limit", "rate_limit: { requests: int, per: duration }", "Client-side rate limit."},
-    {"idempotency_header", "idempotency_header: string | none", "Header carrying the step's idempotency key (default \"Idempotency-Key\")."},
-    {"allow_hosts", "allow_hosts: [string]", "Hosts allowed for absolute URLs."},
-};
-
-constexpr Fact kWebhookFields[] = {
-    {"method", "method: string", "HTTP method accepted (default POST)."},
-    {"verify", "verify: hmac_sha256(...) | standard_webhooks(...) | bearer(...)", "Request verification; failures answer 401 and start nothing."},
-    {"input", "input: { ... }", "The flow's arguments, built from the request."},
-    {"respond", "respond: \"async\" | \"sync\"", "Answer 202 with the execution id (async, default) or wait for the result (sync)."},
-};
-constexpr Fact kScheduleFields[] = {
-    {"timezone", "timezone: string", "IANA time zone of the cron expression (default UTC)."},
-    {"input", "input: { ... }", "The flow's arguments."},
-};
-constexpr Fact kPollFields[] = {
-    {"items", "items: [T]", "The new items in the poll response."},
-    {"key", "key: string", "Deduplicates items across polls."},
-    {"cursor", "cursor: json", "The next cursor, stored durably between polls."},
-    {"input", "input: { ... }", "The flow's arguments for one item."},
-};
-constexpr Fact kEventFields[] = {
-    {"where", "where: bool", "Only events for which this holds start the flow."},
-    {"input", "input: { ... }", "The flow's arguments, built from the event."},
-};
 constexpr Fact kWebhookScope[] = {
     {"body", "body: json", "The parsed JSON body of the request."},
     {"headers", "headers: map<string>", "The request headers."},
@@ -151,41 +124,6 @@ constexpr Fact kPollScope[] = {
 };
 constexpr Fact kEventScope[] = {
     {"event", "event: json", "The event's data."},
-};
-constexpr Fact kOptionsFields[] = {
-    {"timeout", "timeout: duration", "Time limit of the whole execution."},
-    {"retry", "retry: { attempts, backoff, jitter, on }", "Default retry policy of the flow's steps."},
-    {"concurrency", "concurrency: { limit: int, key: string }", "At most `limit` executions at once per key."},
-};
-constexpr Fact kRetryFields[] = {
-    {"attempts", "attempts: int", "Tries in all, the first included (1 means no retry)."},
-    {"backoff", "backoff: exponential(initial, factor, max) | fixed(d)", "Delay between tries."},
-    {"jitter", "jitter: bool", "Randomises delays."},
-    {"on", "on: [kinds]", "Error kinds retried (bare names: `on: [timeout, http_error]`)."},
-};
-constexpr Fact kRateLimitFields[] = {
-    {"requests", "requests: int", "Requests allowed per window."},
-    {"per", "per: duration", "The window."},
-};
-constexpr Fact kConcurrencyFields[] = {
-    {"limit", "limit: int", "Executions allowed at once."},
-    {"key", "key: string", "Executions sharing a key share the limit."},
-};
-constexpr Fact kAuth[] = {
-    {"none", "none()", "No authentication."},
-    {"basic", "basic(user: string, password: string | secret)", "HTTP basic authentication."},
-    {"bearer", "bearer(token: string | secret)", "`Authorization: Bearer <token>`."},
-    {"api_key", "api_key(header: string | query: string, value: string | secret)", "An API key in a header or a query parameter."},
-    {"oauth2_client_credentials", "oauth2_client_credentials(token_url: string, client_id: string, client_secret: string | secret, scopes: [string])", "OAuth2 client credentials; tokens are cached and refreshed by the engine."},
-};
-constexpr Fact kVerify[] = {
-    {"hmac_sha256", "hmac_sha256(header: string, secret: secret, prefix?: string, encoding?: \"hex\" | \"base64\")", "Checks an HMAC-SHA256 signature header."},
-    {"standard_webhooks", "standard_webhooks(secret: secret)", "Standard Webhooks signatures (webhook-id/-timestamp/-signature, 5-minute tolerance)."},
-    {"bearer", "bearer(secret: secret)", "Requires `Authorization: Bearer <secret>`."},
-};
-constexpr Fact kBackoff[] = {
-    {"exponential", "exponential(initial: duration, factor: float, max: duration)", "Delays growing by `factor`, capped at `max`."},
-    {"fixed", "fixed(d: duration)", "The same delay between tries."},
 };
 constexpr Fact kMethods[] = {
     {"get", "get<T>(path: string, query?: map<string>, headers?: map<string>, accept_status?: [int]) -> Response<T>", "HTTP GET; the body is checked against T for 2xx statuses."},
@@ -222,6 +160,39 @@ constexpr Fact kTypes[] = {
     {"Response", "Response<T>", "`{ status: int, headers: map<string>, body: T }`, what an HTTP call returns."},
 };
 
+
+/// Facts generated from the settings table; the labels are owned here.
+struct SettingFacts {
+  std::deque<std::string> text;
+  std::map<settings::Block, std::vector<Fact>> blocks;
+  std::map<settings::Group, std::vector<Fact>> groups;
+  std::string_view keep(std::string s) { return text.emplace_back(std::move(s)); }
+};
+
+const SettingFacts& setting_table() {
+  static const SettingFacts table = [] {
+    SettingFacts t;
+    for (const auto& s : settings::settings())
+      t.blocks[s.block].push_back({s.name, t.keep(std::string(s.name) + ": " + settings::display_type(s)), s.doc});
+    for (const auto& c : settings::constructors())
+      t.groups[c.group].push_back({c.name, t.keep(settings::signature_text(c)), c.doc});
+    return t;
+  }();
+  return table;
+}
+
+std::span<const Fact> block_facts(settings::Block b) {
+  const auto& m = setting_table().blocks;
+  auto it = m.find(b);
+  return it == m.end() ? std::span<const Fact>{} : std::span<const Fact>(it->second);
+}
+
+std::span<const Fact> group_facts(settings::Group g) {
+  const auto& m = setting_table().groups;
+  auto it = m.find(g);
+  return it == m.end() ? std::span<const Fact>{} : std::span<const Fact>(it->second);
+}
+
 }  // namespace
 
 std::span<const Fact> keyword_facts() { return kKeywords; }
@@ -236,14 +207,12 @@ std::span<const Snippet> snippets(Place place) {
   return {};
 }
 
-std::span<const Fact> connection_fields() { return kConnectionFields; }
+std::span<const Fact> setting_facts(settings::Block block) { return block_facts(block); }
+std::span<const Fact> connection_fields() { return block_facts(settings::Block::Connection); }
 
 std::span<const Fact> trigger_fields(std::string_view kind) {
-  if (kind == "webhook") return kWebhookFields;
-  if (kind == "schedule") return kScheduleFields;
-  if (kind == "poll") return kPollFields;
-  if (kind == "event") return kEventFields;
-  return {};
+  const settings::TriggerKind* t = settings::find_trigger(kind);
+  return t ? block_facts(t->block) : std::span<const Fact>{};
 }
 
 std::span<const Fact> trigger_scope(std::string_view kind) {
@@ -253,13 +222,14 @@ std::span<const Fact> trigger_scope(std::string_view kind) {
   return {};
 }
 
-std::span<const Fact> options_fields() { return kOptionsFields; }
-std::span<const Fact> retry_fields() { return kRetryFields; }
-std::span<const Fact> rate_limit_fields() { return kRateLimitFields; }
-std::span<const Fact> concurrency_fields() { return kConcurrencyFields; }
-std::span<const Fact> auth_constructors() { return kAuth; }
-std::span<const Fact> verify_forms() { return kVerify; }
-std::span<const Fact> backoff_constructors() { return kBackoff; }
+std::span<const Fact> options_fields() { return block_facts(settings::Block::Options); }
+std::span<const Fact> retry_fields() { return block_facts(settings::Block::Retry); }
+std::span<const Fact> rate_limit_fields() { return block_facts(settings::Block::RateLimit); }
+std::span<const Fact> concurrency_fields() { return block_facts(settings::Block::Concurrency); }
+std::span<const Fact> breaker_fields() { return block_facts(settings::Block::Breaker); }
+std::span<const Fact> auth_constructors() { return group_facts(settings::Group::Auth); }
+std::span<const Fact> verify_forms() { return group_facts(settings::Group::Verify); }
+std::span<const Fact> backoff_constructors() { return group_facts(settings::Group::Backoff); }
 std::span<const Fact> connection_methods() { return kMethods; }
 std::span<const Fact> builtin_functions() { return kBuiltins; }
 std::span<const Fact> error_kinds() { return kErrorKinds; }

@@ -1,10 +1,13 @@
 // Static facts about the language the editor features need (docs/design-language.md): keywords with their
 // meaning, snippets, the fields of connection/trigger/options/retry blocks, constructors, the
-// connection methods, and the standard library (stdlib/functions/signatures.h).
+// connection methods, and the standard library (stdlib/functions/signatures.h). Setting names, their
+// labels and docs and the constructors come from the settings table (stdlib/settings/settings.h).
 #pragma once
 #include <span>
 #include <string_view>
 #include <vector>
+
+#include "stdlib/settings/settings.h"
 
 namespace weft::lsp {
 
@@ -29,6 +32,8 @@ enum class Place { TopLevel, Flow, Test, FnBody };
 std::span<const Fact> keyword_facts();
 /// The keywords and statement snippets for a place.
 std::span<const Snippet> snippets(Place place);
+/// The settings of a block of the settings table as facts (`timeout: duration` and its doc).
+std::span<const Fact> setting_facts(settings::Block block);
 /// Fields of a `connection name = http { ... }` block.
 std::span<const Fact> connection_fields();
 /// Fields of a trigger block by kind ("webhook", "schedule", "poll", "event").
@@ -42,6 +47,8 @@ std::span<const Fact> retry_fields();
 /// Fields of `rate_limit: { ... }` and `concurrency: { ... }`.
 std::span<const Fact> rate_limit_fields();
 std::span<const Fact> concurrency_fields();
+/// Fields of `breaker: { ... }` of a connection.
+std::span<const Fact> breaker_fields();
 /// Auth constructors (`none basic bearer api_key oauth2_client_credentials`).
 std::span<const Fact> auth_constructors();
 /// Webhook `verify` forms.

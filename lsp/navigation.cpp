@@ -4,6 +4,7 @@
 
 #include "compiler/sema/stdlib.h"
 #include "lsp/ast_walk.h"
+#include "lsp/context.h"
 #include "lsp/features.h"
 #include "lsp/knowledge.h"
 
@@ -113,6 +114,20 @@ std::optional<HoverResult> hover(const Analysis& a, uint32_t offset) {
       if (const Fact* f = find_fact(keyword_facts(), tok_text(*tok)))
         return HoverResult{code_block(std::string(f->label)) + "\n\n" + std::string(f->doc), tok->begin, tok->end};
   }
+  // A setting name (`timeout:` in a connection, trigger, options or retry block): the settings table's entry.
+  if (tok && (tok->kind == Token::Kind::Ident || tok->kind == Token::Kind::Keyword)) {
+    size_t i = static_cast<size_t>(tok - a.tokens().data());
+    bool before_colon = i + 1 < a.tokens().size() && tok_text(a.tokens()[i + 1]) == ":";
+    CursorContext ctx = before_colon ? context_at(text, a.tokens(), tok->begin) : CursorContext{};
+    const Frame* f = ctx.innermost_block();
+    if (auto block = f ? settings_block(*f) : std::nullopt)
+      if (const auto* s = settings::find_setting(*block, tok_text(*tok))) {
+        const Fact* fact = find_fact(setting_facts(*block), s->name);
+        std::string md = code_block(std::string(fact ? fact->label : s->type)) + "\n\n" + std::string(s->doc);
+        if (!s->example.empty()) md += "\n\n" + code_block(std::string(s->example));
+        return HoverResult{md, tok->begin, tok->end};
+      }
+  }
   if (a.unit) {
     const auto& checked = a.unit->checked;
     auto chain = exprs_at(a.unit->ast, offset);
@@ -148,7 +163,8 @@ std::optional<HoverResult> hover(const Analysis& a, uint32_t offset) {
     // Built-in type names and constructors.
     if (tok && tok->kind == Token::Kind::Ident) {
       std::string_view w = tok_text(*tok);
-      for (auto table : {builtin_types(), builtin_functions(), auth_constructors(), backoff_constructors(), error_kinds()})
+      for (auto table : {builtin_types(), builtin_functions(), auth_constructors(), verify_forms(), backoff_constructors(),
+                         error_kinds()})
         if (const Fact* f = find_fact(table, w))
           return HoverResult{code_block(std::string(f->label)) + "\n\n" + std::string(f->doc), tok->begin, tok->end};
     }

@@ -220,12 +220,14 @@ class FlowDumper {
       out_ += " " + settings_text(t.settings, p_) + "\n";
     }
     const auto& o = f_.options;
-    if (o.timeout || o.retry || o.concurrency_limit || o.concurrency_key) {
+    if (o.timeout || o.retry || o.concurrency_limit || o.concurrency_key || o.retention || o.on_exhausted) {
       out_ += "  options";
       if (o.timeout) out_ += " timeout: " + duration_or_expr(o.timeout, f_.slots);
       if (o.retry) out_ += " retry: " + p_.expr(o.retry);
       if (o.concurrency_limit) out_ += " concurrency.limit: " + p_.expr(o.concurrency_limit);
       if (o.concurrency_key) out_ += " concurrency.key: " + p_.expr(o.concurrency_key);
+      if (o.retention) out_ += " retention: " + duration_or_expr(o.retention, f_.slots);
+      if (o.on_exhausted) out_ += " on_exhausted: " + p_.expr(o.on_exhausted);
       out_ += "\n";
     }
     region(f_.entry, 1);

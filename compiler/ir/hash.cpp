@@ -64,7 +64,7 @@ struct Collector {
       for (const auto& s : t.settings) expr(s.value);
     }
     for (const auto* e : {&f.options.timeout, &f.options.retry, &f.options.concurrency_limit,
-                          &f.options.concurrency_key})
+                          &f.options.concurrency_key, &f.options.retention, &f.options.on_exhausted})
       expr(*e);
     for (const auto& n : f.nodes) {
       if (n.kind == NodeKind::Call || n.kind == NodeKind::ChildFlow) action(n.action);

@@ -240,9 +240,11 @@ struct Trigger {
   std::vector<Setting> settings;
 };
 
-/// `options { timeout, retry, concurrency: { limit, key } }`; absent = engine defaults.
+/// `options { timeout, retry, concurrency: { limit, key }, retention, on_exhausted }`; absent = engine
+/// defaults. `retention` (a duration) and `on_exhausted` ("fail" | "pause") are read by the server and replay.
 struct Options {
   ExprPtr timeout, retry, concurrency_limit, concurrency_key;
+  ExprPtr retention, on_exhausted;
 };
 
 /// A guarded edge of a choice: taken when guard is true (first match wins).

@@ -276,6 +276,8 @@ json::value to_json(const Flow& f) {
   put_expr(opts, "retry", f.options.retry);
   put_expr(opts, "concurrency_limit", f.options.concurrency_limit);
   put_expr(opts, "concurrency_key", f.options.concurrency_key);
+  put_expr(opts, "retention", f.options.retention);        // absent when unset: older hashes stay
+  put_expr(opts, "on_exhausted", f.options.on_exhausted);
   o["options"] = std::move(opts);
   o["slots"] = slots_json(f.slots);
   o["entry"] = f.entry;
@@ -876,11 +878,13 @@ class Reader {
     }
     {
       auto s = at("options");
-      const auto& oo = obj(req(o, "options"), {"timeout", "retry", "concurrency_limit", "concurrency_key"});
+      const auto& oo = obj(req(o, "options"), {"timeout", "retry", "concurrency_limit", "concurrency_key", "retention", "on_exhausted"});
       f.options.timeout = expr_at(oo, "timeout");
       f.options.retry = expr_at(oo, "retry");
       f.options.concurrency_limit = expr_at(oo, "concurrency_limit");
       f.options.concurrency_key = expr_at(oo, "concurrency_key");
+      f.options.retention = expr_at(oo, "retention");
+      f.options.on_exhausted = expr_at(oo, "on_exhausted");
     }
     f.slots = slots(o);
     f.entry = str_at(o, "entry");

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "compiler/ir/dump.h"
+#include "stdlib/settings/settings.h"
 
 namespace weft::lower {
 
@@ -25,27 +26,13 @@ using TK = sema::Type::Kind;
 /// Which constructor table applies to calls at this position.
 enum class Ctor { None, Auth, Verify, Backoff, Retry };
 
-struct CtorDef {
-  const char* name;
-  std::vector<const char*> params;
-};
-
-const std::vector<CtorDef>& ctor_table(Ctor c) {
-  static const std::vector<CtorDef> auth = {{"none", {}},
-                                            {"basic", {"user", "password"}},
-                                            {"bearer", {"token"}},
-                                            {"api_key", {"header", "query", "value"}},
-                                            {"oauth2_client_credentials", {"token_url", "client_id", "client_secret", "scopes"}}};
-  static const std::vector<CtorDef> verify = {{"hmac_sha256", {"header", "secret", "prefix", "encoding"}},
-                                              {"standard_webhooks", {"secret"}},
-                                              {"bearer", {"secret"}}};
-  static const std::vector<CtorDef> backoff = {{"exponential", {"initial", "factor", "max"}}, {"fixed", {"delay"}}};
-  static const std::vector<CtorDef> none;
+/// The constructors of a setting position; names and parameters from the settings table.
+std::vector<const settings::Constructor*> ctor_table(Ctor c) {
   switch (c) {
-    case Ctor::Auth: return auth;
-    case Ctor::Verify: return verify;
-    case Ctor::Backoff: return backoff;
-    default: return none;
+    case Ctor::Auth: return settings::constructors_in(settings::Group::Auth);
+    case Ctor::Verify: return settings::constructors_in(settings::Group::Verify);
+    case Ctor::Backoff: return settings::constructors_in(settings::Group::Backoff);
+    default: return {};
   }
 }
 
@@ -490,11 +477,12 @@ class Lowerer {
     // Constructors in settings.
     if (ctx == Ctor::Auth || ctx == Ctor::Verify || ctx == Ctor::Backoff) {
       if (callee.kind == EK::Name)
-        for (const auto& c : ctor_table(ctx))
-          if (callee.name == c.name) {
-            std::vector<std::string> names(c.params.begin(), c.params.end());
+        for (const auto* c : ctor_table(ctx))
+          if (callee.name == c->name) {
+            std::vector<std::string> names;
+            for (const auto& p : c->params) names.emplace_back(p.name);
             auto args = place_args(e, nullptr, names, -1, sc);
-            std::vector<Expr::Entry> entries = {{"kind", false, constant(c.name)}};
+            std::vector<Expr::Entry> entries = {{"kind", false, constant(json::string(c->name))}};
             for (size_t i = 0; i < names.size(); ++i)
               if (args[i]) entries.push_back({names[i], false, args[i]});
             return fold(object(std::move(entries)));
@@ -1180,6 +1168,10 @@ void Lowerer::lower_flow(const sema::Symbol* s) {
       } else {
         f.options.concurrency_limit = expr(*st.value, sc);
       }
+    } else if (n == "retention") {
+      f.options.retention = expr(*st.value, sc);
+    } else if (n == "on_exhausted") {
+      f.options.on_exhausted = expr(*st.value, sc);
     } else {
       error(st.range, "unknown flow option `" + n + "`");
     }

@@ -1,6 +1,7 @@
 // Internal: the checker of one module. Split across check_decls.cpp, check_expr.cpp and
 // check_stmt.cpp; only check_module() (check.h) is public.
 #pragma once
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "compiler/sema/check.h"
+#include "stdlib/settings/settings.h"
 
 namespace weft::sema::detail {
 
@@ -34,6 +36,7 @@ struct Sig {
 struct Ctor {
   const char* name;
   std::vector<FnParam> params;
+  const settings::Constructor* entry = nullptr;  ///< its settings-table entry (literal checks)
 };
 
 class Checker {
@@ -86,10 +89,28 @@ class Checker {
   void check_trigger(const ast::Trigger& t, FlowInfo& info, const ast::Decl& flow);
   void check_trigger_input(const ast::Setting& s, const ast::Decl& flow);
   void check_options(const ast::Decl& flow, FlowInfo& info);
-  /// Checks a constructor call (`bearer(...)`) against `ctors`; returns its name or "".
-  std::string check_ctor(const ast::Expr& e, const std::vector<Ctor>& ctors, Code unknown, const char* what);
+  // ---- settings (check_settings.cpp; names, types and checks from stdlib/settings/settings.h)
+  /// The constructors of a settings group with their parameter types.
+  std::vector<Ctor> ctors_of(settings::Group group);
+  /// Checks a constructor call (`bearer(...)`) against its group; returns its name or "".
+  std::string check_ctor(const ast::Expr& e, settings::Group group, Code unknown);
   /// Checks a retry policy object; returns the literal `attempts` or 0.
   int check_retry(const ast::Expr& e);
+  /// Checks a retry policy's `on: [kinds]`.
+  void check_error_kinds(const ast::Expr& v);
+  /// Checks one setting's value as the table says: its type, shape and literal check.
+  void check_setting(const settings::Setting& s, const ast::Expr& v);
+  /// Checks an object of a record setting (`rate_limit`, `concurrency`, `breaker`) field by field.
+  void check_record(const settings::Setting& s, const ast::Expr& v);
+  /// Applies a literal check to a literal value; reports at the value (nothing for non-literals).
+  void check_literal(settings::Check check, const ast::Expr& v, const std::string& name);
+  /// The table name `st` stands for: its own when in `known`; else reports `code` with a did-you-mean
+  /// and returns the suggestion unless `taken`; nullopt (value checked loosely) when there is none.
+  std::optional<std::string> setting_name(const ast::Setting& st, const std::vector<std::string>& known,
+                                          const std::function<bool(const std::string&)>& taken, Code code,
+                                          std::string message, std::string label, const std::string& note);
+  /// A type in the signature syntax; unknown when it does not parse.
+  TypeRef setting_type(std::string_view text);
   void finish_locals();
 
   // ---- expressions (check_expr.cpp)
@@ -170,6 +191,7 @@ class Checker {
   int flow_retry_attempts_ = 0;
 
   Where where_ = Where::Top;
+  std::unordered_map<std::string_view, TypeRef> setting_types_;  ///< settings-table types, parsed once
   const Symbol* owner_ = nullptr;
   TypeRef result_ = nullptr;  // declared result of the fn/flow being checked
   FlowInfo* flow_ = nullptr;

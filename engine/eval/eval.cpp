@@ -10,6 +10,7 @@
 #include "compiler/ir/dump.h"
 #include "stdlib/functions/civil.h"
 #include "stdlib/functions/signatures.h"
+#include "stdlib/settings/settings.h"
 
 namespace weft::eval {
 namespace json = boost::json;
@@ -245,18 +246,22 @@ struct Ctor {
   std::vector<std::string_view> params;
 };
 
+// Setting constructors called as plain calls: parameter names from the settings table. `bearer` is
+// both an auth constructor (token) and a verify rule (secret); the auth form comes first.
 const std::vector<Ctor>& ctors() {
-  static const std::vector<Ctor> table = {
-      {"none", {}},
-      {"basic", {"user", "password"}},
-      {"bearer", {"token"}},
-      {"api_key", {"header", "query", "value"}},
-      {"oauth2_client_credentials", {"token_url", "client_id", "client_secret", "scopes"}},
-      {"exponential", {"initial", "factor", "max"}},
-      {"fixed", {"delay"}},
-      {"standard_webhooks", {"secret"}},
-      {"hmac_sha256", {"header", "secret", "prefix", "encoding"}},
-  };
+  static const std::vector<Ctor> table = [] {
+    std::vector<Ctor> out;
+    for (auto group : {settings::Group::Auth, settings::Group::Backoff, settings::Group::Verify})
+      for (const auto* c : settings::constructors_in(group)) {
+        bool seen = false;
+        for (const auto& o : out) seen = seen || o.name == c->name;
+        if (seen) continue;
+        Ctor ctor{c->name, {}};
+        for (const auto& p : c->params) ctor.params.push_back(p.name);
+        out.push_back(std::move(ctor));
+      }
+    return out;
+  }();
   return table;
 }
 

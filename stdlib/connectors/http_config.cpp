@@ -3,8 +3,12 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cctype>
+#include <map>
 #include <set>
+
+#include "stdlib/settings/settings.h"
 
 namespace weft::connectors {
 
@@ -37,6 +41,14 @@ bool parse_duration_text(std::string_view s, Millis& out) {
   }
   out = Millis(total);
   return true;
+}
+
+/// The fields of a lowered auth constructor: `kind` and its parameters in the settings table.
+std::set<std::string_view> auth_fields(std::string_view kind) {
+  std::set<std::string_view> out = {"kind"};
+  if (const auto* c = settings::find_constructor(settings::Group::Auth, kind))
+    for (const auto& p : c->params) out.insert(p.name);
+  return out;
 }
 
 struct Reader {
@@ -72,6 +84,12 @@ struct Reader {
     if (out < 0) return fail(path, "must not be negative");
     return true;
   }
+  bool size(const json::value& v, const std::string& path, std::size_t& out) {
+    std::int64_t n = 0;
+    if (!integer(v, path, n)) return false;
+    out = static_cast<std::size_t>(n);
+    return true;
+  }
   bool only(const json::object& o, const std::string& path, std::set<std::string_view> allowed) {
     for (const auto& [k, v] : o)
       if (!allowed.count(k)) return fail(path, "unknown field '" + std::string(k) + "'");
@@ -94,24 +112,24 @@ struct Reader {
     const std::string k(kind->get_string());
     if (k == "none") {
       out = NoAuth{};
-      return only(o, "auth", {"kind"});
+      return only(o, "auth", auth_fields(k));
     }
     if (k == "basic") {
       BasicAuth a;
-      if (!only(o, "auth", {"kind", "user", "password"}) || !get("user", a.user) || !get("password", a.password))
+      if (!only(o, "auth", auth_fields(k)) || !get("user", a.user) || !get("password", a.password))
         return false;
       out = a;
       return true;
     }
     if (k == "bearer") {
       BearerAuth a;
-      if (!only(o, "auth", {"kind", "token"}) || !get("token", a.token)) return false;
+      if (!only(o, "auth", auth_fields(k)) || !get("token", a.token)) return false;
       out = a;
       return true;
     }
     if (k == "api_key") {
       ApiKeyAuth a;
-      if (!only(o, "auth", {"kind", "header", "query", "value"}) || !get("value", a.value)) return false;
+      if (!only(o, "auth", auth_fields(k)) || !get("value", a.value)) return false;
       if (o.contains("header") && !get("header", a.header)) return false;
       if (o.contains("query") && !get("query", a.query)) return false;
       if (a.header.empty() == a.query.empty()) return fail("auth", "api_key needs exactly one of header or query");
@@ -120,7 +138,7 @@ struct Reader {
     }
     if (k == "oauth2_client_credentials") {
       OAuth2ClientCredentials a;
-      if (!only(o, "auth", {"kind", "token_url", "client_id", "client_secret", "scopes", "client_auth"}) ||
+      if (!only(o, "auth", auth_fields(k)) ||
           !get("token_url", a.token_url) || !get("client_id", a.client_id) || !get("client_secret", a.client_secret))
         return false;
       if (const auto* s = o.if_contains("scopes"); s && !s->is_null()) {
@@ -145,81 +163,127 @@ struct Reader {
   }
 };
 
+/// The names of a block of the settings table, as `Reader::only` takes them.
+std::set<std::string_view> table_names(settings::Block block) {
+  std::set<std::string_view> out;
+  for (const auto* s : settings::settings_in(block)) out.insert(s->name);
+  return out;
+}
+
+using Handler = bool (*)(Reader& r, const std::string& key, const json::value& v, HttpConfig& c);
+
+// One handler per key the connector implements. The keys a block may hold come from the settings
+// table (stdlib/settings/settings.h); tests/unit/settings checks that the two name the same settings.
+const std::map<std::string_view, Handler>& handlers() {
+  static const std::map<std::string_view, Handler> table = {
+      {"name", [](Reader& r, const std::string& key, const json::value& v, HttpConfig& c) { return r.str(v, key, c.name); }},
+      {"base_url",
+       [](Reader& r, const std::string& key, const json::value& v, HttpConfig& c) {
+         return v.is_null() || r.str(v, key, c.base_url);
+       }},
+      {"auth", [](Reader& r, const std::string&, const json::value& v, HttpConfig& c) { return r.auth(v, c.auth); }},
+      {"headers",
+       [](Reader& r, const std::string& key, const json::value& v, HttpConfig& c) {
+         if (v.is_null()) return true;
+         if (!v.is_object()) return r.fail(key, "expected an object of strings");
+         for (const auto& [hk, hv] : v.get_object()) {
+           std::string text;
+           if (!r.str(hv, "headers." + std::string(hk), text)) return false;
+           c.headers.emplace_back(std::string(hk), text);
+         }
+         return true;
+       }},
+      {"timeout",
+       [](Reader& r, const std::string& key, const json::value& v, HttpConfig& c) {
+         if (!r.duration(v, key, c.timeout)) return false;
+         return c.timeout.count() != 0 || r.fail(key, "must be positive");
+       }},
+      {"retry", [](Reader&, const std::string&, const json::value&, HttpConfig&) { return true; }},  // the runtime's
+      {"rate_limit",
+       [](Reader& r, const std::string& key, const json::value& v, HttpConfig& c) {
+         if (v.is_null()) return true;
+         if (!v.is_object()) return r.fail(key, "expected { requests, per }");
+         if (!r.only(v.get_object(), key, table_names(settings::Block::RateLimit))) return false;
+         std::int64_t n = 0;
+         const auto* req = v.get_object().if_contains("requests");
+         if (!req) return r.fail("rate_limit.requests", "missing");
+         if (!r.integer(*req, "rate_limit.requests", n)) return false;
+         if (n == 0 || n > 1000000) return r.fail("rate_limit.requests", "must be between 1 and 1000000");
+         c.rate_limit.requests = static_cast<int>(n);
+         if (const auto* per = v.get_object().if_contains("per")) {
+           if (!r.duration(*per, "rate_limit.per", c.rate_limit.per)) return false;
+           if (c.rate_limit.per.count() == 0) return r.fail("rate_limit.per", "must be positive");
+         }
+         return true;
+       }},
+      {"idempotency_header",
+       [](Reader& r, const std::string& key, const json::value& v, HttpConfig& c) {
+         if (v.is_null()) c.idempotency_header.clear();
+         else if (!r.str(v, key, c.idempotency_header)) return false;
+         if (c.idempotency_header == "none") c.idempotency_header.clear();
+         return true;
+       }},
+      {"allow_hosts",
+       [](Reader& r, const std::string& key, const json::value& v, HttpConfig& c) {
+         if (!v.is_array()) return r.fail(key, "expected a list of host names");
+         for (const auto& h : v.get_array()) {
+           std::string host;
+           if (!r.str(h, key, host)) return false;
+           c.allow_hosts.push_back(host);
+         }
+         return true;
+       }},
+      {"max_response_bytes",
+       [](Reader& r, const std::string& key, const json::value& v, HttpConfig& c) {
+         return r.size(v, key, c.max_response_bytes);
+       }},
+      {"max_request_bytes",
+       [](Reader& r, const std::string& key, const json::value& v, HttpConfig& c) {
+         return r.size(v, key, c.max_request_bytes);
+       }},
+      {"ca_file",
+       [](Reader& r, const std::string& key, const json::value& v, HttpConfig& c) {
+         return v.is_null() || r.str(v, key, c.ca_file);
+       }},
+      {"breaker",
+       [](Reader& r, const std::string& key, const json::value& v, HttpConfig& c) {
+         if (!v.is_object()) return r.fail(key, "expected { failure_threshold, cool_down }");
+         if (!r.only(v.get_object(), key, table_names(settings::Block::Breaker))) return false;
+         if (const auto* t = v.get_object().if_contains("failure_threshold")) {
+           std::int64_t n = 0;
+           if (!r.integer(*t, "breaker.failure_threshold", n)) return false;
+           c.breaker.failure_threshold = static_cast<int>(std::min<std::int64_t>(n, 1000000));
+         }
+         if (const auto* d = v.get_object().if_contains("cool_down"))
+           if (!r.duration(*d, "breaker.cool_down", c.breaker.cool_down)) return false;
+         return true;
+       }},
+  };
+  return table;
+}
+
 }  // namespace
+
+std::vector<std::string> http_config_keys() {
+  std::vector<std::string> out;
+  for (const auto& [k, h] : handlers()) out.emplace_back(k);
+  return out;
+}
 
 bool http_config_from_json(const json::value& value, HttpConfig& out, std::string& error) {
   error.clear();
   Reader r{error};
   if (!value.is_object()) return r.fail("connection", "expected an object");
   const auto& o = value.get_object();
-  if (!r.only(o, "connection",
-              {"name", "base_url", "auth", "headers", "timeout", "retry", "rate_limit", "idempotency_header",
-               "allow_hosts", "max_response_bytes", "max_request_bytes", "ca_file", "breaker"}))
-    return false;
+  std::set<std::string_view> allowed = table_names(settings::Block::Connection);
+  allowed.insert("name");
+  if (!r.only(o, "connection", allowed)) return false;
   HttpConfig c;
   for (const auto& [k, v] : o) {
     const std::string key(k);
-    if (key == "name") {
-      if (!r.str(v, key, c.name)) return false;
-    } else if (key == "base_url") {
-      if (!v.is_null() && !r.str(v, key, c.base_url)) return false;
-    } else if (key == "auth") {
-      if (!r.auth(v, c.auth)) return false;
-    } else if (key == "headers") {
-      if (v.is_null()) continue;
-      if (!v.is_object()) return r.fail(key, "expected an object of strings");
-      for (const auto& [hk, hv] : v.get_object()) {
-        std::string text;
-        if (!r.str(hv, "headers." + std::string(hk), text)) return false;
-        c.headers.emplace_back(std::string(hk), text);
-      }
-    } else if (key == "timeout") {
-      if (!r.duration(v, key, c.timeout)) return false;
-      if (c.timeout.count() == 0) return r.fail(key, "must be positive");
-    } else if (key == "retry") {
-      continue;  // owned by the runtime
-    } else if (key == "rate_limit") {
-      if (v.is_null()) continue;
-      if (!v.is_object()) return r.fail(key, "expected { requests, per }");
-      if (!r.only(v.get_object(), key, {"requests", "per"})) return false;
-      std::int64_t n = 0;
-      const auto* req = v.get_object().if_contains("requests");
-      if (!req) return r.fail("rate_limit.requests", "missing");
-      if (!r.integer(*req, "rate_limit.requests", n)) return false;
-      if (n == 0 || n > 1000000) return r.fail("rate_limit.requests", "must be between 1 and 1000000");
-      c.rate_limit.requests = static_cast<int>(n);
-      if (const auto* per = v.get_object().if_contains("per")) {
-        if (!r.duration(*per, "rate_limit.per", c.rate_limit.per)) return false;
-        if (c.rate_limit.per.count() == 0) return r.fail("rate_limit.per", "must be positive");
-      }
-    } else if (key == "idempotency_header") {
-      if (v.is_null()) c.idempotency_header.clear();
-      else if (!r.str(v, key, c.idempotency_header)) return false;
-      if (c.idempotency_header == "none") c.idempotency_header.clear();
-    } else if (key == "allow_hosts") {
-      if (!v.is_array()) return r.fail(key, "expected a list of host names");
-      for (const auto& h : v.get_array()) {
-        std::string host;
-        if (!r.str(h, key, host)) return false;
-        c.allow_hosts.push_back(host);
-      }
-    } else if (key == "max_response_bytes" || key == "max_request_bytes") {
-      std::int64_t n = 0;
-      if (!r.integer(v, key, n)) return false;
-      (key == "max_response_bytes" ? c.max_response_bytes : c.max_request_bytes) = static_cast<std::size_t>(n);
-    } else if (key == "ca_file") {
-      if (!v.is_null() && !r.str(v, key, c.ca_file)) return false;
-    } else if (key == "breaker") {
-      if (!v.is_object()) return r.fail(key, "expected { failure_threshold, cool_down }");
-      if (!r.only(v.get_object(), key, {"failure_threshold", "cool_down"})) return false;
-      if (const auto* t = v.get_object().if_contains("failure_threshold")) {
-        std::int64_t n = 0;
-        if (!r.integer(*t, "breaker.failure_threshold", n)) return false;
-        c.breaker.failure_threshold = static_cast<int>(std::min<std::int64_t>(n, 1000000));
-      }
-      if (const auto* d = v.get_object().if_contains("cool_down"))
-        if (!r.duration(*d, "breaker.cool_down", c.breaker.cool_down)) return false;
-    }
+    auto h = handlers().find(key);
+    if (h == handlers().end()) return r.fail(key, "not implemented by the http connector");
+    if (!h->second(r, key, v, c)) return false;
   }
   out = std::move(c);
   return true;

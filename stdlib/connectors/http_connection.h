@@ -38,13 +38,13 @@ struct HttpConfig {
   Millis idle_timeout{30000};          ///< idle connections older than this are closed, not reused
 };
 
-/// Builds a config from the evaluated `http { ... }` block as JSON: `base_url`, `auth`
-/// (`{kind: "none"|"basic"|"bearer"|"api_key"|"oauth2_client_credentials", ...fields}`),
-/// `headers` (object), `timeout`/`rate_limit.per`/`idle_timeout` (milliseconds), `rate_limit.requests`,
-/// `idempotency_header` (string or null = none), `allow_hosts`, `max_response_bytes`, `ca_file`,
-/// `breaker: {failure_threshold, cool_down}`. Unknown fields are errors. Returns false and sets `error`
-/// on bad input.
+/// Builds a config from the evaluated `http { ... }` block as JSON: the connection settings of
+/// stdlib/settings/settings.h plus `name`; `auth` is `{kind, ...the constructor's parameters}`, durations
+/// are milliseconds or "10s", `idempotency_header` null means none. Unknown fields are errors. Returns
+/// false and sets `error` on bad input.
 bool http_config_from_json(const boost::json::value& json, HttpConfig& out, std::string& error);
+/// The keys http_config_from_json implements (the table's connection settings plus `name`).
+std::vector<std::string> http_config_keys();
 
 /// Counters for metrics (monotonic).
 struct HttpStats {

@@ -2,11 +2,10 @@
 // markers. This test fails when they differ; run it with WEFT_UPDATE_DOCS=1 to rewrite the section.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <set>
 
 #include "helpers.h"
+#include "tests/unit/generated_docs.h"
 #include "stdlib/functions/signatures.h"
 
 using namespace weft::functions;
@@ -67,18 +66,6 @@ TEST(Docs, CategoriesCoverTheTableExactly) {
 }
 
 TEST(Docs, StdlibMarkdownMatchesTheTable) {
-  const std::string path = std::string(WEFT_SOURCE_DIR) + "/docs/stdlib.md";
-  std::string doc = read_source_file("docs/stdlib.md");
-  std::size_t b = doc.find(kBegin), e = doc.find(kEnd);
-  ASSERT_NE(b, std::string::npos) << "docs/stdlib.md lacks the begin marker";
-  ASSERT_NE(e, std::string::npos) << "docs/stdlib.md lacks the end marker";
-  ASSERT_LT(b, e);
-  std::string current = doc.substr(b + kBegin.size(), e - b - kBegin.size());
-  std::string wanted = generate();
-  if (current != wanted && std::getenv("WEFT_UPDATE_DOCS")) {
-    std::ofstream(path, std::ios::binary) << doc.substr(0, b + kBegin.size()) << wanted << doc.substr(e);
-    current = wanted;
-  }
-  EXPECT_EQ(current, wanted) << "docs/stdlib.md is out of date: run WEFT_UPDATE_DOCS=1 "
-                                "build/tests/unit_functions --gtest_filter=Docs.*";
+  weft::docs_testing::expect_generated_section("docs/stdlib.md", kBegin, kEnd, generate(),
+                                          "WEFT_UPDATE_DOCS=1 build/tests/unit_functions --gtest_filter=Docs.*");
 }
