@@ -8,6 +8,7 @@ const std::vector<Command>& commands() {
       {"compile", "compile a module's flows to state-machine graphs (.wfc)", run_compile},
       {"graph", "draw a flow's state machine (dot, mermaid, svg)", run_graph},
       {"fmt", "rewrite files in the canonical formatting (--check: list files that would change)", run_fmt},
+      {"test", "run the files' test blocks with mocks and a test clock (--filter, --format junit)", run_test},
       {"run", "run one execution in-process on the embedded store", run_run},
       {"secret", "store secrets encrypted (set NAME from stdin, ls, rm)", run_secret},
       {"backup", "copy a data directory consistently while it is in use (--to DIR)", run_backup},

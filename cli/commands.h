@@ -23,6 +23,8 @@ int run_compile(int argc, char** argv);
 int run_graph(int argc, char** argv);
 /// `weft run FILE --flow NAME --input JSON` / `weft run --resume` (cli/run.cpp).
 int run_run(int argc, char** argv);
+/// `weft test [FILE|DIR...] [--filter NAME] [--format text|junit] [--jobs N]` (cli/test.cpp).
+int run_test(int argc, char** argv);
 /// `weft secret set|ls|rm` (cli/secret.cpp).
 int run_secret(int argc, char** argv);
 /// `weft backup --to DIR [--data DIR]`: a consistent copy of a live data directory (cli/backup.cpp).

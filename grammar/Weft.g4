@@ -97,7 +97,7 @@ errorKind    : ID | KW_TIMEOUT ;
 failStmt     : KW_FAIL expr ( KW_WITH expr )? ;
 returnStmt   : KW_RETURN expr? ;
 yieldStmt    : KW_YIELD expr ;
-mockStmt     : KW_MOCK opExpr FATARROW expr ;
+mockStmt     : KW_MOCK opExpr ( KW_WHERE opExpr )? FATARROW ( KW_TIMEOUT | expr ) ;
 expectStmt   : KW_EXPECT expr ;
 signalStmt   : KW_SIGNAL opExpr STRING expr? ;
 advanceStmt  : KW_ADVANCE expr ;

@@ -37,6 +37,7 @@ struct Walker {
     expr(s.compensate);
     expr(s.concurrency);
     expr(s.with);
+    expr(s.where);
     block(s.then);
     if (s.else_block) block(*s.else_block);
     for (const auto& c : s.cases) {

@@ -136,6 +136,7 @@ constexpr Fact kBuiltins[] = {
     {"secret", "secret(name: string) -> secret", "A stored secret; may flow only into auth, headers, verify and crypto functions."},
     {"env", "env(name: string) -> string?", "An environment variable, read when the flow is deployed."},
     {"calls", "calls(conn.method) -> [{ method, path, query, headers, body }]", "In tests: the calls a flow sent, retries included."},
+    {"emitted", "emitted(name: string) -> [json]", "In tests: the payloads of the events the flows emitted under that name, in order."},
 };
 constexpr Fact kErrorKinds[] = {
     {"http_error", "http_error { status, body, headers }", "A non-2xx response not named in accept_status."},

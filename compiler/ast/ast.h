@@ -174,7 +174,8 @@ struct Stmt {
     Yield,     ///< `yield value`
     ExprStmt,  ///< a bare expression (e.g. `run flow(x)` in a test)
     // test statements
-    Mock,      ///< `mock target(args) => value` : target = conn.method call (value = the response)
+    Mock,      ///< `mock target(args) [where where] => value` : target = conn.method call; value = the
+               ///< response(s), or a Name `timeout` / `connection_error` for a failing call
     Expect,    ///< `expect value`
     Signal,    ///< `signal target event_name [value]`
     Advance,   ///< `advance value`
@@ -192,6 +193,7 @@ struct Stmt {
   ExprPtr compensate;      ///< Step: compensation action
   ExprPtr concurrency;     ///< For
   ExprPtr with;            ///< Fail: details object
+  ExprPtr where;           ///< Mock: the request condition (`where body.email == "x"`)
   std::string event_name;  ///< Emit/Signal: the event or signal name
   Range event_name_range;
   Block then;              ///< If: then; For: body; Try: body; Parallel: unused

@@ -371,6 +371,7 @@ struct Printer {
         expr(s.target.get());
         out += ' ';
         expr(s.value.get());
+        sub("where", s.where.get());
         out += ')';
         return;
       case K::Expect: open("expect"); out += ' '; expr(s.value.get()); out += ')'; return;

@@ -879,6 +879,10 @@ class Printer {
       case SK::Mock:
         write("mock ");
         ex(s.target, kCond);
+        if (s.where) {
+          write(" where ");
+          ex(s.where, kCond);
+        }
         write(" => ");
         ex(s.value, kLambda);
         return;

@@ -130,12 +130,15 @@ class Lowerer {
         default: break;
       }
     }
+    for (const auto& d : decls)
+      if (d.kind == ast::Decl::Kind::Test) lower_test(d);
     while (!pending_flows_.empty()) {
       const sema::Symbol* s = pending_flows_.front();
       pending_flows_.pop_front();
       lower_flow(s);
     }
     r.module = std::move(out_);
+    r.tests = std::move(tests_);
     r.errors = std::move(errors_);
     return r;
   }
@@ -528,6 +531,16 @@ class Lowerer {
         if (!a) a = constant(nullptr);
       return fold(call(sf->name, std::move(args)));
     }
+    if (callee.kind == EK::Name && !fs && e.args.size() == 1 && e.args[0].value) {
+      // Test builtins: the runner keeps the recorded calls and events in ctx.
+      const ast::Expr& a = *e.args[0].value;
+      if (callee.name == "calls" && a.kind == EK::Member) {
+        const sema::Symbol* cs = cm.symbol_of(&a);
+        std::string conn = cs && cs->kind == SymK::Connection ? ensure_connection(cs) : "";
+        return binary("??", index(ir::ctx("$calls"), constant(json::string(conn + "." + a.name))), list({}));
+      }
+      if (callee.name == "emitted") return binary("??", index(ir::ctx("$emitted"), expr(a, sc)), list({}));
+    }
     error(e.range, "cannot lower this call");
     return constant(nullptr);
   }
@@ -600,6 +613,12 @@ class Lowerer {
           if (x) items.push_back(expr(*x, sc));
         return fold(list(std::move(items)));
       }
+      case EK::Run:
+      case EK::Start:
+      case EK::Await:
+        if (hoist_) return durable_in_test(e, sc);
+        error(e.range, "this expression is only allowed as a statement's action");
+        return constant(nullptr);
       default:
         error(e.range, "this expression is only allowed as a statement's action");
         return constant(nullptr);
@@ -608,26 +627,33 @@ class Lowerer {
 
   // ------------------------------------------------------------ actions
 
+  /// `run f(args)` / `start f(args)`: the flow's name and its input object into `a`.
+  bool flow_run(const ast::Expr& e, Scope& sc, Action& a) {
+    const sema::CheckedModule& cm = sc.unit->cm();
+    const ast::Expr* c = !e.operands.empty() && e.operands[0] && e.operands[0]->kind == EK::Call ? e.operands[0].get() : nullptr;
+    const sema::Symbol* fs = !c || c->operands.empty() ? nullptr : cm.symbol_of(c->operands[0].get());
+    if (!fs || fs->kind != SymK::Flow) {
+      error(e.range, "`run` of something that is not a flow");
+      return false;
+    }
+    a.kind = Action::Kind::ChildFlow;
+    a.flow = ensure_flow(fs);
+    std::vector<std::string> names;
+    if (fs->decl)
+      for (const auto& p : fs->decl->params) names.push_back(p.name.name);
+    auto args = place_args(*c, nullptr, names, -1, sc);
+    std::vector<Expr::Entry> entries;
+    for (size_t i = 0; i < names.size(); ++i)
+      if (args[i]) entries.push_back({names[i], false, args[i]});
+    a.input = fold(object(std::move(entries)));
+    return true;
+  }
+
   std::optional<Action> action(const ast::Expr& e, Scope& sc) {
     const sema::CheckedModule& cm = sc.unit->cm();
     Action a;
-    if (e.kind == EK::Run && !e.operands.empty() && e.operands[0] && e.operands[0]->kind == EK::Call) {
-      const ast::Expr& c = *e.operands[0];
-      const sema::Symbol* fs = c.operands.empty() ? nullptr : cm.symbol_of(c.operands[0].get());
-      if (!fs || fs->kind != SymK::Flow) {
-        error(e.range, "`run` of something that is not a flow");
-        return std::nullopt;
-      }
-      a.kind = Action::Kind::ChildFlow;
-      a.flow = ensure_flow(fs);
-      std::vector<std::string> names;
-      if (fs->decl)
-        for (const auto& p : fs->decl->params) names.push_back(p.name.name);
-      auto args = place_args(c, nullptr, names, -1, sc);
-      std::vector<Expr::Entry> entries;
-      for (size_t i = 0; i < names.size(); ++i)
-        if (args[i]) entries.push_back({names[i], false, args[i]});
-      a.input = fold(object(std::move(entries)));
+    if (e.kind == EK::Run) {
+      if (!flow_run(e, sc, a)) return std::nullopt;
       return a;
     }
     if (e.kind == EK::Call && !e.operands.empty() && e.operands[0] && e.operands[0]->kind == EK::Member) {
@@ -668,6 +694,200 @@ class Lowerer {
     return std::nullopt;
   }
 
+  // ------------------------------------------------------------ tests
+
+  static std::string source_text(const ast::Expr& e) {
+    if (!e.range.file || e.range.end < e.range.begin) return "";
+    return std::string(std::string_view(e.range.file->text()).substr(e.range.begin, e.range.end - e.range.begin));
+  }
+
+  static TestStmt test_node(TestStmt::Kind k, const diagnostics::Range& r) {
+    TestStmt t;
+    t.kind = k;
+    if (r.file) {
+      auto lc = r.file->line_col(r.begin);
+      t.line = static_cast<int>(lc.line);
+      t.column = static_cast<int>(lc.column);
+    }
+    return t;
+  }
+
+  void lower_test(const ast::Decl& d) {
+    TestCase tc;
+    tc.name = d.name.name;
+    if (d.range.file) {
+      tc.file = d.range.file->path();
+      tc.line = static_cast<int>(d.range.file->line_col(d.range.begin).line);
+    }
+    Scope sc{&tc.slots, &units_.front(), {}};
+    if (d.body) test_block(*d.body, sc, tc.body);
+    tests_.push_back(std::move(tc));
+  }
+
+  void test_block(const ast::Block& b, Scope& sc, std::vector<TestStmt>& out) {
+    for (const auto& s : b.stmts)
+      if (s) test_stmt(*s, sc, out);
+  }
+
+  /// Lowers `e`; the `run`/`start`/`await` inside it become statements appended to `out` first.
+  ExprPtr test_expr(const ast::Expr& e, Scope& sc, std::vector<TestStmt>& out) {
+    auto* saved = hoist_;
+    hoist_ = &out;
+    ExprPtr r = expr(e, sc);
+    hoist_ = saved;
+    return r;
+  }
+
+  ExprPtr durable_in_test(const ast::Expr& e, Scope& sc) {
+    std::vector<TestStmt>* out = hoist_;
+    TestStmt t = test_node(e.kind == EK::Run ? TestStmt::Kind::Run : e.kind == EK::Start ? TestStmt::Kind::Start
+                                                                                     : TestStmt::Kind::Await,
+                           e.range);
+    if (e.kind == EK::Await) {
+      t.value = !e.operands.empty() && e.operands[0] ? expr(*e.operands[0], sc) : constant(nullptr);
+    } else {
+      Action a;
+      if (flow_run(e, sc, a)) {
+        t.flow = a.flow;
+        t.value = a.input;
+      }
+    }
+    t.slot = slot_for(sc, nullptr, Slot::Kind::Temp, "$" + std::to_string(sc.slots->size()));
+    int slot = t.slot;
+    out->push_back(std::move(t));
+    return slot_ref(slot);
+  }
+
+  /// The operands an `expect` shows when it fails: both sides of comparisons (through `&&`/`||`),
+  /// the operand of `!`, a call's arguments, or the whole condition; literals are left out.
+  void expect_operands(const ast::Expr& e, Scope& sc, TestStmt& t) {
+    auto add = [&](const ast::Expr& x) {
+      switch (x.kind) {
+        case EK::Int: case EK::Float: case EK::Bool: case EK::Null: case EK::Duration: return;
+        case EK::String:
+          if (x.parts.size() <= 1 && (x.parts.empty() || !x.parts[0].expr)) return;
+          break;
+        default: break;
+      }
+      std::vector<TestStmt> again;  // a `run` inside an operand is not run a second time
+      ExprPtr v = test_expr(x, sc, again);
+      if (again.empty()) t.operands.emplace_back(source_text(x), std::move(v));
+    };
+    if (e.kind == EK::Binary && (e.name == "&&" || e.name == "||")) {
+      for (const auto& o : e.operands)
+        if (o) expect_operands(*o, sc, t);
+    } else if (e.kind == EK::Binary || e.kind == EK::Unary) {
+      for (const auto& o : e.operands)
+        if (o) add(*o);
+    } else if (e.kind == EK::Call) {
+      if (!e.operands.empty() && e.operands[0] && e.operands[0]->kind == EK::Member && !e.operands[0]->operands.empty())
+        add(*e.operands[0]->operands[0]);
+      for (const auto& a : e.args)
+        if (a.value) add(*a.value);
+    } else {
+      add(e);
+    }
+  }
+
+  void test_stmt(const ast::Stmt& s, Scope& sc, std::vector<TestStmt>& out) {
+    using TS = TestStmt::Kind;
+    switch (s.kind) {
+      case SK::Let: {
+        ExprPtr v = s.value ? test_expr(*s.value, sc, out) : constant(nullptr);
+        TestStmt t = test_node(TS::Let, s.range);
+        t.slot = slot_for(sc, s.name, Slot::Kind::Let);
+        t.value = std::move(v);
+        out.push_back(std::move(t));
+        return;
+      }
+      case SK::ExprStmt: {
+        if (!s.value) return;
+        ExprPtr v = test_expr(*s.value, sc, out);
+        if (v->op == Expr::Op::Slot) return;  // a bare `run f(x)`: already a statement
+        TestStmt t = test_node(TS::Let, s.range);
+        t.value = std::move(v);
+        out.push_back(std::move(t));
+        return;
+      }
+      case SK::Mock: {
+        TestStmt t = test_node(TS::Mock, s.range);
+        const ast::Expr* call = s.target && s.target->kind == EK::Call ? s.target.get() : nullptr;
+        const ast::Expr* callee = call && !call->operands.empty() ? call->operands[0].get() : nullptr;
+        const sema::Symbol* cs = callee ? sc.unit->cm().symbol_of(callee) : nullptr;
+        if (!cs || cs->kind != SymK::Connection) {
+          error(s.range, "`mock` of something that is not a connection call");
+          return;
+        }
+        t.name = ensure_connection(cs);
+        t.method = callee->name;
+        for (const auto& a : call->args)
+          if (a.value && !a.name && !t.path) t.path = expr(*a.value, sc);
+        if (!t.path) t.path = constant("*");
+        if (s.where) t.where = expr(*s.where, sc);
+        if (s.value && s.value->kind == EK::Name && (s.value->name == "timeout" || s.value->name == "connection_error"))
+          t.fails_with = s.value->name;
+        else if (s.value)
+          t.response = expr(*s.value, sc);
+        out.push_back(std::move(t));
+        return;
+      }
+      case SK::Expect: {
+        if (!s.value) return;
+        ExprPtr v = test_expr(*s.value, sc, out);
+        TestStmt t = test_node(TS::Expect, s.range);
+        t.value = std::move(v);
+        t.text = source_text(*s.value);
+        expect_operands(*s.value, sc, t);
+        out.push_back(std::move(t));
+        return;
+      }
+      case SK::Signal: {
+        ExprPtr h = s.target ? test_expr(*s.target, sc, out) : constant(nullptr);
+        ExprPtr p = s.value ? test_expr(*s.value, sc, out) : constant(nullptr);
+        TestStmt t = test_node(TS::Signal, s.range);
+        t.value = std::move(h);
+        t.payload = std::move(p);
+        t.name = s.event_name;
+        out.push_back(std::move(t));
+        return;
+      }
+      case SK::Advance:
+      case SK::Fail: {
+        ExprPtr v = s.value ? test_expr(*s.value, sc, out) : constant(nullptr);
+        TestStmt t = test_node(s.kind == SK::Advance ? TS::Advance : TS::Fail, s.range);
+        t.value = std::move(v);
+        out.push_back(std::move(t));
+        return;
+      }
+      case SK::Try: {
+        TestStmt t = test_node(TS::Try, s.range);
+        test_block(s.then, sc, t.body);
+        for (const auto& c : s.catches) {
+          TestCatch tc;
+          if (c.kind) tc.kind = c.kind->name;
+          if (c.as) tc.slot = slot_for(sc, *c.as, Slot::Kind::Catch);
+          if (c.where) tc.where = expr(*c.where, sc);
+          test_block(c.body, sc, tc.body);
+          t.catches.push_back(std::move(tc));
+        }
+        out.push_back(std::move(t));
+        return;
+      }
+      case SK::If: {
+        ExprPtr c = s.value ? test_expr(*s.value, sc, out) : constant(false);
+        TestStmt t = test_node(TS::If, s.range);
+        t.value = std::move(c);
+        test_block(s.then, sc, t.body);
+        if (s.else_block) test_block(*s.else_block, sc, t.else_body);
+        out.push_back(std::move(t));
+        return;
+      }
+      default:
+        error(s.range, "this statement is not supported in a test");
+        return;
+    }
+  }
+
   // ------------------------------------------------------------ flows
 
   class FlowBuilder;
@@ -683,6 +903,8 @@ class Lowerer {
   std::unordered_map<const sema::Symbol*, ExprPtr> consts_;
   std::set<const sema::Symbol*> in_progress_, fns_done_, conns_done_, flows_seen_;
   std::deque<const sema::Symbol*> pending_flows_;
+  std::vector<TestCase> tests_;
+  std::vector<TestStmt>* hoist_ = nullptr;  ///< where `run`/`start`/`await` go while lowering a test
 };
 
 /// Lowers one flow's statements into nodes with stable ids (see ir.h for the id scheme).

@@ -988,6 +988,7 @@ TypeRef Checker::call(const ast::Expr& e) {
       return call_sig(e, callee.name, sigs, nullptr, nullptr);
     }
     if (!s && callee.name == "calls") return calls_builtin(e);
+    if (!s && callee.name == "emitted") return emitted_builtin(e);
     m_.expr_types[&callee] = TypeStore::unknown();
     if (s) {
       use(&callee, r, s);
@@ -1252,6 +1253,20 @@ TypeRef Checker::calls_builtin(const ast::Expr& e) {
   if (conn) m_.expr_symbols[&a] = conn;
   m_.expr_types[&a] = TypeStore::unknown();
   return ts_.list(rec);
+}
+
+TypeRef Checker::emitted_builtin(const ast::Expr& e) {
+  m_.expr_types[e.operands[0].get()] = TypeStore::unknown();
+  if (where_ != Where::Test)
+    report(Code::E0408, e.operands[0]->range, "`emitted(...)` is only available in a test", "not in a test");
+  if (e.args.size() != 1 || !e.args[0].value || e.args[0].name) {
+    report(Code::E0203, e.range, "`emitted` takes one argument, the event name such as \"order.shipped\"",
+           "expected an event name");
+    check_args_loosely(e);
+  } else {
+    expect(*e.args[0].value, TypeStore::string(), "`emitted`");
+  }
+  return ts_.list(TypeStore::json());
 }
 
 void Checker::unknown_connection(const ast::Expr& cn) {

@@ -162,7 +162,9 @@ bool Checker::allowed(const ast::Stmt& s) {
       else
         report(Code::E0404, r, "`" + kw + "` is not allowed in a test", "not allowed in a test");
       return false;
-    case SKind::Return: case SKind::Try: case SKind::Fail:
+    case SKind::Try: case SKind::Fail:  // a test expects a flow's failure with try/catch; `fail` fails the test
+      return true;
+    case SKind::Return:
       if (where_ != Where::Test) return true;
       report(Code::E0404, r, "`" + kw + "` is not allowed in a test", "not allowed in a test");
       return false;
@@ -551,7 +553,25 @@ void Checker::test_stmt(const ast::Stmt& s) {
           report(Code::E0406, t.range, "`mock` takes a connection call such as `crm.get(\"/path\")`", "not a connection call");
         }
       }
-      if (s.value) {
+      if (s.where) {
+        // The condition sees the request: `body`, `query` and `headers`.
+        push_scope();
+        auto var = [&](const char* n, TypeRef type) {
+          Symbol& v = new_symbol(SK::TriggerVar, n, s.where->range);
+          v.type = type;
+          v.scope = s.where->range;
+          v.decl = owner_ ? owner_->decl : nullptr;
+          visible_.push_back(&v);
+        };
+        var("body", TypeStore::json());
+        var("query", TypeStore::json());
+        var("headers", ts_.map(TypeStore::string()));
+        condition(*s.where);
+        pop_scope();
+      }
+      if (s.value && s.value->kind == EK::Name && (s.value->name == "timeout" || s.value->name == "connection_error")) {
+        m_.expr_types[s.value.get()] = TypeStore::unknown();  // a call that fails with that kind
+      } else if (s.value) {
         TypeRef resp = ts_.record({make_field("status", TypeStore::int_(), true), make_field("body", TypeStore::json(), true),
                                    make_field("headers", ts_.map(TypeStore::string()), true)},
                                   "MockResponse");

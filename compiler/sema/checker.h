@@ -135,6 +135,8 @@ class Checker {
   TypeRef conn_call(const ast::Expr& e, const Symbol* conn, bool as_action);
   TypeRef run_expr(const ast::Expr& e, bool as_action);
   TypeRef calls_builtin(const ast::Expr& e);
+  /// `emitted("name")` in a test: the payloads of the events emitted under that name.
+  TypeRef emitted_builtin(const ast::Expr& e);
   void check_args_loosely(const ast::Expr& e, size_t first = 0);
   Sig fn_sig(const Symbol* fn);
   Sig flow_sig(const Symbol* flow);

@@ -764,11 +764,20 @@ class Builder {
     }
     if (auto* x = c->mockStmt()) {
       auto s = snode(K::Mock, r);
-      s->target = op(x->opExpr());
+      s->target = op(x->opExpr(0));
       if (s->target->kind != ast::Expr::Kind::Call)
         cx_.diags->add(Code::E0001, s->target->range, "expected a call to mock, like `mock crm.get(\"/path\") => ...`",
                        "not a call");
-      s->value = expr(x->expr());
+      if (x->opExpr().size() > 1) s->where = op(x->opExpr(1));
+      if (x->KW_TIMEOUT()) {
+        s->value = std::make_unique<ast::Expr>();
+        s->value->kind = ast::Expr::Kind::Name;
+        s->value->name = "timeout";
+        s->value->range = range(x->KW_TIMEOUT());
+        s->value->name_range = s->value->range;
+      } else {
+        s->value = expr(x->expr());
+      }
       return s;
     }
     if (auto* x = c->expectStmt()) {

@@ -65,6 +65,13 @@ struct EngineOptions {
   int64_t unload_after_ms = 2000;
   /// Clock in ms since the epoch; default: the system clock.
   std::function<int64_t()> clock;
+  /// Test clocks (`weft test`): arms `timer` so that its waiter wakes when `clock` reaches `due_ms`
+  /// (INT64_MAX: never). Unset: a real timer, expiring after due_ms - clock(). A test clock arms it
+  /// at time_point::max and cancels it once it has moved its time to `due_ms`; every wait of the
+  /// engine reads the clock again when it wakes, so how a timer expired never matters.
+  std::function<void(boost::asio::steady_timer& timer, int64_t due_ms)> arm_timer;
+  /// Test clocks: the wait on a timer armed through arm_timer is over (the timer may go away).
+  std::function<void(boost::asio::steady_timer& timer)> timer_done;
   /// Called (on the io_context) when an execution reaches a terminal status.
   std::function<void(const store::ExecutionRecord&)> on_terminal;
   /// Called (on the io_context) with each completed step: execution id, step key.
@@ -158,6 +165,10 @@ class Engine {
   void wake(const std::string& id);
   /// A durable timer due at `due_ms` was added: re-arms the scheduler when it is the earliest.
   void timer_added(int64_t due_ms);
+  /// Arms `t` for due_ms of the engine's clock (through EngineOptions::arm_timer when set).
+  void arm_timer(boost::asio::steady_timer& t, int64_t due_ms);
+  /// The wait on `t` is over (EngineOptions::timer_done).
+  void timer_done(boost::asio::steady_timer& t);
 
   /// Loads execution `id` and runs it (notifies it when already loaded).
   void load(const std::string& id);

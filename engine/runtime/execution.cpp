@@ -207,14 +207,12 @@ awaitable<void> Execution::flush() {
 
 awaitable<void> Execution::sleep_until(int64_t due_ms) {
   asio::steady_timer t(strand_);
-  if (due_ms == INT64_MAX)
-    t.expires_at(asio::steady_timer::time_point::max());
-  else
-    t.expires_after(std::chrono::milliseconds(std::max<int64_t>(0, due_ms - now())));
+  engine_.arm_timer(t, due_ms);
   waiters_.insert(&t);
   boost::system::error_code ec;
   co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
   waiters_.erase(&t);
+  engine_.timer_done(t);
 }
 
 awaitable<void> Execution::park(int64_t due_ms, std::function<bool()> ready) {

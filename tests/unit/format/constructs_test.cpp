@@ -290,3 +290,10 @@ TEST(Comments, BlockCommentsAfterEveryOpeningBracketAndComma) {
       "connection c = http { /*o*/ base_url: env( /*p*/ \"U\") ?? \"u\", /*k*/ timeout: 1s }\n"
       "flow f( /*p*/ a: int, /*k*/ b: int) -> { /*o*/ x: int } {\n  return { /*o*/ x: a + b }\n}\n");
 }
+
+TEST(Statements, MockWhereAndFailingResponses) {
+  expect_format("test \"t\" {\n  mock crm.post(\"/c\")   where body.x==1   =>  { status: 201 }\n  mock crm.get(\"/d\") =>timeout\n"
+                "  mock crm.get(\"/e\") => connection_error\n}\n",
+                "test \"t\" {\n  mock crm.post(\"/c\") where body.x == 1 => { status: 201 }\n  mock crm.get(\"/d\") => timeout\n"
+                "  mock crm.get(\"/e\") => connection_error\n}\n");
+}

@@ -367,3 +367,45 @@ flow sync_contact(contact: Contact) -> { subscriber_id: string } {
     EXPECT_EQ(d.range.file->line_col(d.range.begin).line, static_cast<uint32_t>(v.line)) << why;
   }
 }
+
+namespace weft::sema {
+namespace {
+
+// v1.1 tests: mocks with `where` (request names in scope) and failing responses, `emitted`,
+// `try`/`fail` in a test.
+TEST(SemaChecker, TestBlocksV11) {
+  const std::string base = R"(connection crm = http { base_url: "http://x" }
+flow f(x: int) -> int {
+  step r = crm.post<json>("/a", body: { x: x })
+  emit "done" { x: x }
+  return x
+}
+)";
+  auto ok = check(base + R"(test "t" {
+  mock crm.post("/a/*") where body.x == 1 && query.y == null && headers["X-A"] == "b" => { status: 200 }
+  mock crm.get("/b") => timeout
+  mock crm.get("/c") => connection_error
+  try {
+    run f(1)
+    fail "should fail"
+  } catch failure as e {
+    expect e.message != ""
+  }
+  expect len(emitted("done")) == 1
+}
+)");
+  EXPECT_EQ(codes(ok), "") << dump(ok);
+  // `where` names exist only in the condition; `emitted` only in tests and with a name.
+  auto bad = check(base + R"(test "t" {
+  mock crm.post("/a") where nope == 1 => { status: 200 }
+  expect emitted() == []
+}
+flow g() -> int {
+  return len(emitted("done"))
+}
+)");
+  EXPECT_EQ(codes(bad), "E0101 E0203 E0408") << dump(bad);
+}
+
+}  // namespace
+}  // namespace weft::sema
