@@ -8,6 +8,8 @@
 #      so wrk's requests/s are executions/s end to end.
 #
 #   bench/server_bench.sh [BUILD_DIR] [SECONDS] [CONNECTIONS]     (needs wrk: apt-get install wrk)
+# WEFT_BENCH_NO_BUILD=1 skips the build; WEFT_BENCH_WEFT=PATH measures another `weft` binary (a
+# build of another commit, for before/after comparisons in one run).
 set -eu
 build=${1:-build}
 seconds=${2:-10}
@@ -15,7 +17,7 @@ conns=${3:-32}
 here=$(cd "$(dirname "$0")" && pwd)
 command -v wrk >/dev/null || { echo "server_bench: wrk is needed (apt-get install wrk)" >&2; exit 2; }
 if [ -z "${WEFT_BENCH_NO_BUILD:-}" ]; then cmake --build "$build" -j2 --target weft weft-standin >/dev/null; fi
-weft=$(cd "$build" && pwd)/weft
+weft=${WEFT_BENCH_WEFT:-$(cd "$build" && pwd)/weft}
 standin=$(cd "$build" && pwd)/weft-standin
 
 dir=$(mktemp -d /tmp/weft-srvbench.XXXXXX)
