@@ -99,36 +99,18 @@ bool eventually(const std::function<bool()>& done, int ms) {
   return done();
 }
 
-class ServeCrashE2E : public ::testing::Test {
+class ServeCrashE2E : public ServeFixture {
  protected:
-  void SetUp() override {
-    dir_ = make_temp_dir("serve-crash");
-    auto r = run({weft_binary(), "token", "create", "--name", "e2e", "--data", dir_ + "/data"}, {}, "", dir_ + "/token");
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    token_ = r.out.substr(0, r.out.find('\n'));
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
-  Raw api(uint16_t port, const std::string& method, const std::string& target, const std::string& body = "") {
-    std::string r = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Bearer " +
-                    token_ + "\r\n";
-    if (!body.empty()) r += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
-    return parse_raw(send_raw(port, r + "\r\n" + body));
-  }
-
   /// Starts `flow` with `{"n": n}`; its execution id ("" on failure).
   std::string start(uint16_t port, const std::string& flow, int n) {
-    auto r = api(port, "POST", "/v1/flows/" + flow + "/executions", R"({"input":{"n":)" + std::to_string(n) + "}}");
+    auto r = req(port, "POST", "/v1/flows/" + flow + "/executions", R"({"input":{"n":)" + std::to_string(n) + "}}");
     if (r.status != 201) return "";
     return std::string(json::parse(r.body).at("id").as_string());
   }
 
   /// The execution as the API shows it (null when it cannot be read).
   json::value execution(uint16_t port, const std::string& id) {
-    auto r = api(port, "GET", "/v1/executions/" + id);
+    auto r = req(port, "GET", "/v1/executions/" + id);
     boost::system::error_code ec;
     auto v = json::parse(r.body, ec);
     return r.status == 200 && !ec ? v : json::value(nullptr);
@@ -136,7 +118,7 @@ class ServeCrashE2E : public ::testing::Test {
 
   /// How many history events of `type` the execution has.
   int events(uint16_t port, const std::string& id, const std::string& type) {
-    auto r = api(port, "GET", "/v1/executions/" + id + "/history");
+    auto r = req(port, "GET", "/v1/executions/" + id + "/history");
     boost::system::error_code ec;
     auto v = json::parse(r.body, ec);
     if (r.status != 200 || ec) return -1;
@@ -155,7 +137,7 @@ class ServeCrashE2E : public ::testing::Test {
     std::vector<json::object> out;
     std::string cursor;
     for (;;) {
-      auto r = api(port, "GET", "/v1/executions?flow=" + flow + "&limit=1000" + (cursor.empty() ? "" : "&cursor=" + cursor));
+      auto r = req(port, "GET", "/v1/executions?flow=" + flow + "&limit=1000" + (cursor.empty() ? "" : "&cursor=" + cursor));
       if (r.status != 200) return out;
       auto page = json::parse(r.body);
       for (const auto& e : page.at("items").as_array()) out.push_back(e.as_object());
@@ -164,7 +146,6 @@ class ServeCrashE2E : public ::testing::Test {
     }
   }
 
-  std::string dir_, token_;
 };
 
 TEST_F(ServeCrashE2E, SigkillWithExecutionsInEveryStateThenRestartLosesNothingAndRunsNothingTwice) {
@@ -183,7 +164,7 @@ TEST_F(ServeCrashE2E, SigkillWithExecutionsInEveryStateThenRestartLosesNothingAn
     Server s(dir_, {}, env);
     ASSERT_TRUE(s.running()) << s.log();
     uint16_t p = s.port();
-    ASSERT_EQ(api(p, "POST", "/v1/modules", json::serialize(json::object{{"source", kStatesFlow}})).status, 200);
+    ASSERT_EQ(req(p, "POST", "/v1/modules", json::serialize(json::object{{"source", kStatesFlow}})).status, 200);
     on_timer = start(p, "on_timer", 1);
     on_signal = start(p, "on_signal", 2);
     for (int i = 0; i < 3; ++i) {
@@ -215,7 +196,7 @@ TEST_F(ServeCrashE2E, SigkillWithExecutionsInEveryStateThenRestartLosesNothingAn
   EXPECT_TRUE(eventually([&] { return status_is(p, on_timer, "completed"); }, 15000)) << execution(p, on_timer);
   // The signal waiter waits until the signal comes.
   EXPECT_TRUE(status_is(p, on_signal, "running"));
-  EXPECT_EQ(api(p, "POST", "/v1/executions/" + on_signal + "/signals/go", R"({"payload":{"v":42}})").status, 202);
+  EXPECT_EQ(req(p, "POST", "/v1/executions/" + on_signal + "/signals/go", R"({"payload":{"v":42}})").status, 202);
   EXPECT_TRUE(eventually([&] { return status_is(p, on_signal, "completed"); }, 10000)) << execution(p, on_signal);
   EXPECT_EQ(execution(p, on_signal).at("output").at("v"), 42);
   // The queue survived: the slot holder and then each queued execution in turn; a queued one
@@ -224,7 +205,7 @@ TEST_F(ServeCrashE2E, SigkillWithExecutionsInEveryStateThenRestartLosesNothingAn
     ASSERT_TRUE(eventually([&] { return events(p, limited[i], "StepCompleted") == 1; }, 10000)) << i;
     EXPECT_EQ(api_server.requests("/before").size(), 3 + i);
     EXPECT_TRUE(status_is(p, limited[i], "running"));
-    EXPECT_EQ(api(p, "POST", "/v1/executions/" + limited[i] + "/signals/release", "{}").status, 202);
+    EXPECT_EQ(req(p, "POST", "/v1/executions/" + limited[i] + "/signals/release", "{}").status, 202);
     EXPECT_TRUE(eventually([&] { return status_is(p, limited[i], "completed"); }, 10000)) << execution(p, limited[i]);
   }
 
@@ -278,8 +259,8 @@ TEST_F(ServeCrashE2E, SigkillDuringWebhookLoadEveryAcceptedExecutionCompletesExa
     Server s(dir_, {}, env);
     ASSERT_TRUE(s.running()) << s.log();
     uint16_t p = s.port();
-    ASSERT_EQ(api(p, "PUT", "/v1/secrets/hook", json::serialize(json::object{{"value", secret}})).status, 204);
-    ASSERT_EQ(api(p, "POST", "/v1/modules", json::serialize(json::object{{"source", kHookFlow}})).status, 200);
+    ASSERT_EQ(req(p, "PUT", "/v1/secrets/hook", json::serialize(json::object{{"value", secret}})).status, 204);
+    ASSERT_EQ(req(p, "POST", "/v1/modules", json::serialize(json::object{{"source", kHookFlow}})).status, 200);
     // Eight clients on loopback for at most ~2 s; the server is SIGKILLed after ~1 s, mid-load.
     std::atomic<bool> stop{false};
     std::vector<std::thread> clients;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cstdlib>
 #include <thread>
 
@@ -98,6 +99,27 @@ void Server::kill9() {
 int Server::exit_code() {
   if (exit_code_ == kRunning) exit_code_ = wait(proc_, 10000).exit_code;
   return exit_code_;
+}
+
+void ServeFixture::SetUp() {
+  dir_ = make_temp_dir("serve");
+  auto r = run({weft_binary(), "token", "create", "--name", "e2e", "--data", dir_ + "/data"}, {}, "", dir_ + "/token");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  token_ = r.out.substr(0, r.out.find('\n'));
+  ASSERT_EQ(token_.rfind("weft_", 0), 0u);
+}
+
+void ServeFixture::TearDown() {
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+Raw ServeFixture::req(uint16_t port, const std::string& method, const std::string& target, const std::string& body,
+                      bool auth) {
+  std::string r = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  if (auth) r += "Authorization: Bearer " + token_ + "\r\n";
+  if (!body.empty()) r += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  return parse_raw(send_raw(port, r + "\r\n" + body));
 }
 
 namespace {

@@ -1,6 +1,8 @@
 // The real `weft serve` for the end-to-end tests: started on 127.0.0.1 with a free port (read from
 // its log), raw HTTP over sockets, and the HMAC helper the webhook tests sign with.
 #pragma once
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -52,6 +54,21 @@ class Server {
   Proc proc_;
   uint16_t port_ = 0;
   int exit_code_ = kRunning;
+};
+
+/// A test with a fresh directory (removed afterwards) whose data directory holds one API token.
+class ServeFixture : public ::testing::Test {
+ protected:
+  /// Makes the directory and the token (`weft token create`).
+  void SetUp() override;
+  /// Removes the directory.
+  void TearDown() override;
+  /// One request on its own connection (`Connection: close`), with the token unless `auth` is false.
+  Raw req(uint16_t port, const std::string& method, const std::string& target, const std::string& body = "",
+          bool auth = true);
+
+  std::string dir_;    ///< the test's directory; the server's data is dir_/data
+  std::string token_;  ///< a valid API token
 };
 
 /// The lower-case hex HMAC-SHA256 of `msg` under `key`.

@@ -36,28 +36,8 @@ flow waiter(id: string) -> json {
 }
 )";
 
-class ServeE2E : public ::testing::Test {
+class ServeE2E : public ServeFixture {
  protected:
-  void SetUp() override {
-    dir_ = make_temp_dir("serve");
-    auto r = run({weft_binary(), "token", "create", "--name", "e2e", "--data", dir_ + "/data"}, {}, "", dir_ + "/token");
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    token_ = r.out.substr(0, r.out.find('\n'));
-    ASSERT_EQ(token_.rfind("weft_", 0), 0u);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  Raw req(uint16_t port, const std::string& method, const std::string& target, const std::string& body = "",
-          bool auth = true) {
-    std::string r = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-    if (auth) r += "Authorization: Bearer " + token_ + "\r\n";
-    if (!body.empty()) r += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
-    return parse_raw(send_raw(port, r + "\r\n" + body));
-  }
-
   ProcResult client(uint16_t port, std::vector<std::string> args) {
     args.insert(args.begin(), weft_binary());
     return run(args, {{"WEFT_SERVER", "http://127.0.0.1:" + std::to_string(port)}, {"WEFT_TOKEN", token_}}, "",
@@ -70,8 +50,6 @@ class ServeE2E : public ::testing::Test {
     return !ec && v.is_object() && v.as_object().contains("error") && v.at("error").as_object().contains("code") &&
            v.at("error").as_object().contains("message");
   }
-
-  std::string dir_, token_;
 };
 
 TEST_F(ServeE2E, EveryEndpointThroughTheRealBinary) {
