@@ -2,7 +2,8 @@
 // - with executions in every state (running a step against a slow receiver, waiting on a timer,
 //   waiting for a signal, queued behind a concurrency limit): each completes after the signal is
 //   sent / the timer fires / the slot frees, and no step whose completion was recorded is sent again;
-// - during signed webhook load (Standard Webhooks, distinct delivery ids): every execution that
+// - during signed webhook load (Standard Webhooks, distinct delivery ids; the flow waits 300 ms
+//   before its step, so the kill finds accepted executions unfinished): every execution that
 //   got a 202 completes exactly once, and a redelivery of an unanswered request starts nothing new
 //   when its start had been recorded.
 // The receiving servers count requests per Idempotency-Key (the engine's `<execution>/<step>` key).
@@ -78,6 +79,7 @@ flow hooked(d: string) -> json {
     input: { d: body.d }
     respond: "async"
   }
+  wait 300ms
   step effect = api.post("/effect", body: { d: d })
   return { d: d, effect: effect.body.id }
 }
@@ -291,6 +293,8 @@ TEST_F(ServeCrashE2E, SigkillDuringWebhookLoadEveryAcceptedExecutionCompletesExa
     }
   ASSERT_GT(accepted, 20u) << "the load did not get going before the kill";
   ASSERT_LT(accepted, all.size()) << "the kill did not land mid-load";
+  // The flow waits 300 ms before its step: the executions accepted last were still running.
+  EXPECT_LT(effects_at_kill, accepted);
   std::cout << "[ load     ] " << all.size() << " deliveries sent, " << accepted << " accepted before the kill, "
             << effects_at_kill << " steps had reached the receiver\n";
 
