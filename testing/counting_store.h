@@ -36,6 +36,8 @@ class CountingStore final : public store::ExecutionStore {
   /// Forwarded to the wrapped store.
   store::Status backup(const std::string& dir) override { return inner_->backup(dir); }
   /// Forwarded to the wrapped store.
+  store::Status delete_execution(std::string_view id) override { return inner_->delete_execution(id); }
+  /// Forwarded to the wrapped store.
   store::Status deploy(const std::vector<store::FlowDeployment>& flows) override { return inner_->deploy(flows); }
   /// Forwarded to the wrapped store.
   std::optional<std::string> get_version(std::string_view hash) override { return inner_->get_version(hash); }

@@ -12,11 +12,16 @@ namespace {
 constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 constexpr std::int64_t kMaxMs = (std::int64_t{1} << 48) - 1;
 
-int decode_char(char c) {
-  for (int i = 0; i < 32; ++i)
-    if (kAlphabet[i] == c) return i;
-  return -1;
-}
+// Character → its 5-bit value, -1 outside the alphabet: a table, as ids are validated on every
+// store read and write (a linear search over the alphabet showed in the server's profile).
+constexpr std::array<signed char, 256> kDecode = [] {
+  std::array<signed char, 256> t{};
+  t.fill(-1);
+  for (int i = 0; i < 32; ++i) t[static_cast<unsigned char>(kAlphabet[i])] = static_cast<signed char>(i);
+  return t;
+}();
+
+int decode_char(char c) { return kDecode[static_cast<unsigned char>(c)]; }
 
 // 128 bits as 16 bytes, big-endian: 6 bytes time, 10 bytes random.
 using Bytes = std::array<unsigned char, 16>;

@@ -4,9 +4,7 @@
 // refusals, graceful SIGTERM, and a bounded malformed-HTTP fuzz run that must not crash it.
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -17,10 +15,9 @@
 #include <thread>
 
 #include <boost/json.hpp>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "tests/e2e/engine/process.h"
+#include "tests/e2e/server/server_harness.h"
 
 namespace weft::e2e {
 namespace {
@@ -39,125 +36,8 @@ flow waiter(id: string) -> json {
 }
 )";
 
-/// A raw answer: status and body (0 when the connection gave nothing).
-struct Raw {
-  int status = 0;
-  std::string head, body;
-};
-
-/// Sends `bytes` to 127.0.0.1:port and reads until the peer closes (or `timeout_ms`).
-std::string send_raw(uint16_t port, const std::string& bytes, int timeout_ms = 5000) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "";
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-    size_t sent = 0;
-    while (sent < bytes.size()) {
-      ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) break;
-      sent += static_cast<size_t>(n);
-    }
-    ::shutdown(fd, SHUT_WR);
-    char buf[65536];
-    ssize_t n;
-    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
-
-Raw parse_raw(const std::string& text) {
-  Raw r;
-  auto end = text.find("\r\n\r\n");
-  if (text.rfind("HTTP/1.1 ", 0) != 0 || end == std::string::npos) return r;
-  r.status = std::atoi(text.c_str() + 9);
-  r.head = text.substr(0, end);
-  r.body = text.substr(end + 4);
-  return r;
-}
-
-/// A running `weft serve`; stopped with SIGTERM by the destructor.
-class Server {
- public:
-  Server(const std::string& dir, std::vector<std::string> extra, std::map<std::string, std::string> env = {})
-      : dir_(dir) {
-    std::vector<std::string> argv = {weft_binary(), "serve", "--data", dir + "/data", "--listen", "127.0.0.1:0"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    proc_ = spawn(argv, env, "", dir + "/serve" + std::to_string(++count_));
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::string log = read_all(proc_.err_path);
-      auto at = log.find("listening on http");
-      if (at != std::string::npos) {
-        auto colon = log.find(':', log.find("127.0.0.1", at));
-        port_ = static_cast<uint16_t>(std::atoi(log.c_str() + colon + 1));
-        if (port_) break;
-      }
-      int code = 0;
-      if (exited(proc_, code)) {
-        exit_code_ = code;
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
-  ~Server() {
-    if (running()) stop();
-  }
-  bool running() { return port_ != 0 && exit_code_ == kRunning; }
-  uint16_t port() const { return port_; }
-  std::string log() const { return read_all(proc_.err_path); }
-  /// SIGTERM, then the exit code.
-  int stop() {
-    ::kill(proc_.pid, SIGTERM);
-    auto r = wait(proc_, 20000);
-    exit_code_ = r.exit_code;
-    return r.exit_code;
-  }
-  /// Waits for an early exit (refused options).
-  int exit_code() {
-    if (exit_code_ == kRunning) exit_code_ = wait(proc_, 10000).exit_code;
-    return exit_code_;
-  }
-
- private:
-  static constexpr int kRunning = -1000;
-  static inline int count_ = 0;
-  std::string dir_;
-  Proc proc_;
-  uint16_t port_ = 0;
-  int exit_code_ = kRunning;
-};
-
-class ServeE2E : public ::testing::Test {
+class ServeE2E : public ServeFixture {
  protected:
-  void SetUp() override {
-    dir_ = make_temp_dir("serve");
-    auto r = run({weft_binary(), "token", "create", "--name", "e2e", "--data", dir_ + "/data"}, {}, "", dir_ + "/token");
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    token_ = r.out.substr(0, r.out.find('\n'));
-    ASSERT_EQ(token_.rfind("weft_", 0), 0u);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  Raw req(uint16_t port, const std::string& method, const std::string& target, const std::string& body = "",
-          bool auth = true) {
-    std::string r = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-    if (auth) r += "Authorization: Bearer " + token_ + "\r\n";
-    if (!body.empty()) r += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
-    return parse_raw(send_raw(port, r + "\r\n" + body));
-  }
-
   ProcResult client(uint16_t port, std::vector<std::string> args) {
     args.insert(args.begin(), weft_binary());
     return run(args, {{"WEFT_SERVER", "http://127.0.0.1:" + std::to_string(port)}, {"WEFT_TOKEN", token_}}, "",
@@ -170,8 +50,6 @@ class ServeE2E : public ::testing::Test {
     return !ec && v.is_object() && v.as_object().contains("error") && v.at("error").as_object().contains("code") &&
            v.at("error").as_object().contains("message");
   }
-
-  std::string dir_, token_;
 };
 
 TEST_F(ServeE2E, EveryEndpointThroughTheRealBinary) {
@@ -422,17 +300,6 @@ TEST_F(ServeE2E, SigtermFinishesTheInFlightRequest) {
   // The store was flushed and closed cleanly: the data directory opens again.
   auto ls = run({weft_binary(), "ls", "--data", dir_ + "/data"}, {}, "", dir_ + "/after");
   EXPECT_EQ(ls.exit_code, 0) << ls.err;
-}
-
-std::string hmac_hex(const std::string& key, const std::string& msg) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(msg.data()),
-       msg.size(), md, &len);
-  std::string out;
-  static const char* hex = "0123456789abcdef";
-  for (unsigned i = 0; i < len; ++i) (out += hex[md[i] >> 4]) += hex[md[i] & 15];
-  return out;
 }
 
 // A signed webhook through the real server: the secret is set through the API, a valid signature

@@ -62,6 +62,9 @@ TEST(CryptoFunctions, Sha256AndHmac) {
             J(R"("f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8")"));
   EXPECT_EQ(run("hmac_sha256", R"(["", ""])"),
             J(R"("b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad")"));
+  // The per-thread HMAC context is re-keyed on every call: back from the empty key to "key".
+  EXPECT_EQ(run("hmac_sha256", R"(["key", "The quick brown fox jumps over the lazy dog"])"),
+            J(R"("f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8")"));
   EXPECT_NE(error_of("sha256", R"(["abc", "base32"])").find("argument `encoding`: expected \"hex\" or \"base64\""),
             std::string::npos);
 }
