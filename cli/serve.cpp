@@ -44,7 +44,8 @@ void serve_usage(std::ostream& out) {
          "turns that off and is refused unless HOST is a loopback address. --flows DIR deploys every\n"
          ".flow file there and redeploys a file when it changes (a file with errors is refused and the\n"
          "last good version keeps serving). --retention (default 30d; 0 = keep forever) deletes\n"
-         "finished executions older than that. --listen 127.0.0.1:0 picks a free port (see the log).\n"
+         "finished executions older than that (a flow's options { retention } overrides it).\n"
+         "--listen 127.0.0.1:0 picks a free port (see the log).\n"
          "Defaults: --data $WEFT_DATA or ./.weft, --listen 127.0.0.1:8080.\n";
 }
 

@@ -10,17 +10,20 @@
 
 #include "compiler/ir/dump.h"
 #include "engine/eval/eval.h"
+#include "engine/store/ids.h"
 #include "server/auth.h"
 #include "server/json_schema.h"
 #include "server/module_source.h"
 #include "stdlib/connectors/secrets.h"
 #include "stdlib/functions/civil.h"
-#include "stdlib/functions/functions.h"
 
 namespace weft::server {
 namespace json = boost::json;
 
 namespace {
+
+/// At most this many running executions are counted at a scrape (the gauge then reads this).
+constexpr std::size_t kRunningCountLimit = 100000;
 
 // ---------------------------------------------------------------- schemas of the route table
 
@@ -220,7 +223,13 @@ void describe_server_metrics(Metrics& m) {
   m.describe("weft_api_writes_in_flight", Metrics::Kind::gauge, "API writes submitted and not yet durable");
   m.describe("weft_events_queue_depth", Metrics::Kind::gauge, "Events waiting in the events queue");
   m.describe("weft_executions_swept_total", Metrics::Kind::counter,
-             "Finished executions deleted by the retention sweep");
+             "Finished executions deleted by the retention sweep, by flow");
+  m.describe("weft_circuit_breaker_state", Metrics::Kind::gauge,
+             "Circuit breaker of each connection by flow version: 0 closed, 1 half-open, 2 open");
+  m.describe("weft_executions_running", Metrics::Kind::gauge,
+             "Executions with status running (counted up to 100000 at each scrape)");
+  m.describe("weft_oldest_running_execution_age_seconds", Metrics::Kind::gauge,
+             "Age of the oldest running execution (0 when none)");
   m.describe("weft_deploy_failures_total", Metrics::Kind::counter, "Modules refused at deployment");
   m.describe("weft_http_connections_open", Metrics::Kind::gauge, "HTTP connections open");
   m.describe("weft_http_rejected_total", Metrics::Kind::counter,
@@ -335,8 +344,22 @@ std::string Api::deploy(std::shared_ptr<const ir::Module> module, std::map<std::
 
 void Api::healthz(RouteCall& c) { c.respond(json_response(200, json::object{{"status", "ok"}})); }
 
+void Api::refresh_gauges() {
+  for (const auto& c : engine_.connection_states()) {
+    double v = c.breaker == connectors::BreakerState::open ? 2 : c.breaker == connectors::BreakerState::half_open ? 1 : 0;
+    metrics_.set("weft_circuit_breaker_state", {{"version", c.version}, {"connection", c.name}}, v);
+  }
+  auto running = store_.count_status(store::ExecutionStatus::running, kRunningCountLimit);
+  metrics_.set("weft_executions_running", {}, static_cast<double>(running.count));
+  double age = 0;
+  if (running.oldest_id)
+    if (auto t = store::id_time_ms(*running.oldest_id)) age = std::max<double>(0, (engine_.now() - *t) / 1000.0);
+  metrics_.set("weft_oldest_running_execution_age_seconds", {}, age);
+}
+
 void Api::get_metrics(RouteCall& c) {
   HttpResponse r;
+  refresh_gauges();
   r.body = metrics_.render();
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   c.respond(std::move(r));
@@ -426,22 +449,7 @@ void Api::start_execution(RouteCall& c) {
     if (!v) {
       if (!p.default_value && p.type.kind != ir::Type::Kind::Optional)
         return c.respond(error_response(422, "invalid_input", "input." + p.name + ": required (" + ir::type_text(p.type) + ")"));
-      // A missing parameter takes its default (or null), fixed in the execution's input.
-      json::value filled = nullptr;
-      if (p.default_value) {
-        functions::SystemContext sys;
-        eval::Env env;
-        env.module = lf->module.get();
-        env.fctx = &sys;
-        eval::Frame frame;
-        try {
-          filled = eval::evaluate(*p.default_value, frame, env);
-        } catch (const std::exception& e) {
-          return c.respond(error_response(422, "invalid_input", "input." + p.name + ": its default fails: " + e.what()));
-        }
-      }
-      input.as_object()[p.name] = std::move(filled);
-      continue;
+      continue;  // the engine applies its default (or null)
     }
     if (auto err = eval::validate(p.type, *v, *lf->module, "input." + p.name))
       return c.respond(error_response(422, "invalid_input", *err));

@@ -76,6 +76,9 @@ class Api {
   static boost::json::value openapi();
   /// Writes started by the API that are not durable yet.
   std::size_t in_flight() const { return *in_flight_; }
+  /// Sets the gauges read from the engine and the store at scrape time: circuit-breaker states per
+  /// connection, running executions and the age of the oldest (GET /metrics calls it).
+  void refresh_gauges();
   /// Deploys `module` (flows of `name`); returns "" or an error (used by the API and `--flows`).
   std::string deploy(std::shared_ptr<const ir::Module> module, std::map<std::string, std::string>* versions);
 

@@ -38,6 +38,10 @@ class CountingStore final : public store::ExecutionStore {
   /// Forwarded to the wrapped store.
   store::Status delete_execution(std::string_view id) override { return inner_->delete_execution(id); }
   /// Forwarded to the wrapped store.
+  store::StatusCount count_status(store::ExecutionStatus status, std::size_t limit) override {
+    return inner_->count_status(status, limit);
+  }
+  /// Forwarded to the wrapped store.
   store::Status deploy(const std::vector<store::FlowDeployment>& flows) override { return inner_->deploy(flows); }
   /// Forwarded to the wrapped store.
   std::optional<std::string> get_version(std::string_view hash) override { return inner_->get_version(hash); }
@@ -62,7 +66,9 @@ class CountingStore final : public store::ExecutionStore {
   /// Forwarded to the wrapped store.
   std::vector<store::Timer> due_timers(std::int64_t now_ms, std::size_t limit) override { return inner_->due_timers(now_ms, limit); }
   /// Forwarded to the wrapped store.
-  std::optional<std::int64_t> next_timer_due() override { return inner_->next_timer_due(); }
+  std::optional<std::int64_t> next_timer_due(std::string_view skip_owner_prefix = {}) override {
+    return inner_->next_timer_due(skip_owner_prefix);
+  }
   /// Forwarded to the wrapped store.
   store::Status enqueue_signal_sync(std::string_view execution_id, std::string_view name, boost::json::value payload) override { return inner_->enqueue_signal_sync(execution_id, name, std::move(payload)); }
   /// Forwarded to the wrapped store.

@@ -19,6 +19,12 @@ namespace weft::runtime {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
+namespace {
+/// Timers whose owner starts with this belong to triggers (`$schedule:...`), which
+/// server/triggers fires; the engine's timer loop neither fires nor waits for them.
+constexpr std::string_view kTriggerOwnerPrefix = "$";
+}  // namespace
+
 Engine::Engine(asio::io_context& io, store::ExecutionStore& store, EngineOptions options)
     : io_(io), store_(store), opts_(std::move(options)), timer_(io), alive_(std::make_shared<bool>(true)) {
   if (!opts_.clock)
@@ -159,6 +165,17 @@ std::shared_ptr<connectors::Connection> Engine::connection(const LoadedFlow& f, 
   return conn;
 }
 
+std::vector<ConnectionState> Engine::connection_states() const {
+  std::vector<ConnectionState> out;
+  for (const auto& [key, conn] : connections_) {  // key: "version/name"
+    auto state = conn->breaker();
+    if (!state) continue;
+    auto slash = key.find('/');
+    out.push_back({key.substr(0, slash), key.substr(slash + 1), *state});
+  }
+  return out;
+}
+
 void Engine::start(const std::string& flow, json::value input, std::optional<std::string> idempotency_key,
                    std::function<void(std::string, std::string)> done) {
   auto info = store_.get_flow(flow);
@@ -283,7 +300,7 @@ void Engine::timer_done(asio::steady_timer& t) {
 
 void Engine::schedule_timers() {
   if (stopped_) return;
-  auto next = store_.next_timer_due();
+  auto next = store_.next_timer_due(kTriggerOwnerPrefix);
   if (!next) {
     timer_due_ = INT64_MAX;
     timer_.cancel();
@@ -305,10 +322,7 @@ void Engine::run_due_timers() {
   int64_t n = now();
   bool pending_live = false;
   for (const auto& t : store_.due_timers(n, 1000)) {
-    if (t.key.owner.starts_with('$')) {  // a trigger's timer ($schedule:...): server/triggers fires it
-      pending_live = true;
-      continue;
-    }
+    if (t.key.owner.starts_with(kTriggerOwnerPrefix)) continue;  // server/triggers fires it
     if (live_.count(t.key.owner)) {
       pending_live = true;  // its own in-memory wait fires it
       continue;
@@ -321,7 +335,7 @@ void Engine::run_due_timers() {
     load(t.key.owner);
     pending_live = true;
   }
-  auto next = store_.next_timer_due();
+  auto next = store_.next_timer_due(kTriggerOwnerPrefix);
   int64_t due = next ? std::max(*next, n + (pending_live ? 200 : 0)) : INT64_MAX;
   if (due == INT64_MAX) {
     timer_due_ = INT64_MAX;

@@ -31,6 +31,7 @@
 #include "compiler/ir/ir.h"
 #include "engine/runtime/state.h"
 #include "engine/store/execution_store.h"
+#include "stdlib/connectors/circuit_breaker.h"
 #include "stdlib/connectors/connection.h"
 #include "stdlib/connectors/redactor.h"
 #include "stdlib/functions/functions.h"
@@ -45,6 +46,13 @@ struct LoadedFlow {
   const ir::Flow* flow = nullptr;            ///< the flow inside `module`
   std::string version;                       ///< its version hash
   std::unique_ptr<ir::FlowIndex> index;      ///< lookups over the flow
+};
+
+/// A connection the engine has created, with its circuit breaker's state (for /metrics).
+struct ConnectionState {
+  std::string version;             ///< the module version (flow version hash) it belongs to
+  std::string name;                ///< the connection's name in the module
+  connectors::BreakerState breaker;  ///< its circuit breaker's state
 };
 
 /// Makes the Connection for `conn` of a module, given its evaluated settings (JSON as
@@ -133,6 +141,9 @@ class Engine {
   /// A connection of a module (created once per module version and connection name); also what
   /// poll triggers call.
   std::shared_ptr<connectors::Connection> connection(const LoadedFlow& f, const std::string& name, std::string& error);
+
+  /// The connections created so far that have a circuit breaker, by version then name.
+  std::vector<ConnectionState> connection_states() const;
 
   /// `v` with every secret value the engine has resolved (and every token its connections
   /// fetched) replaced by "***": applied to everything written to history, snapshots and output.

@@ -333,22 +333,20 @@ awaitable<void> Execution::main() {
   t.frame.names = &f.slots;
   t.written.resize(f.slots.size(), 0);
   refresh_signals();
-  // Bind the input to the parameters.
-  const json::value& input = rec_.input;
-  for (const auto& p : f.params) {
-    json::value v = nullptr;
-    if (input.is_object())
-      if (auto* x = input.get_object().if_contains(p.name)) v = *x;
-    assign(t, p.slot, std::move(v));
-  }
   active_ = 1;
   if (state_.deadline) deadline_ = *state_.deadline;
   std::optional<FlowError> failure;
   json::value output = nullptr;
   bool returned = false;
   try {
+    // Bind the input to the parameters, in order: a missing one takes its default (evaluated
+    // where earlier parameters are bound; now()/uuid() in it are recorded like any other), then
+    // each is validated against its declared type.
+    const json::value& input = rec_.input;
     for (const auto& p : f.params) {
-      // Validate the input against the declared parameter types.
+      const json::value* given = input.is_object() ? input.get_object().if_contains(p.name) : nullptr;
+      json::value v = given ? *given : p.default_value ? eval(p.default_value, t, "$param." + p.name) : nullptr;
+      assign(t, p.slot, std::move(v));
       auto problem = eval::validate(p.type, t.frame.slots[p.slot], *flow_->module, p.name);
       if (problem) throw validation_error(*problem, p.name);
     }

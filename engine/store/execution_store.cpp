@@ -604,6 +604,22 @@ class LmdbExecutionStore final : public ExecutionStore {
     return page;
   }
 
+  StatusCount count_status(ExecutionStatus status, std::size_t limit) override {
+    StatusCount out;
+    std::string prefix = status_key(status, "");
+    auto txn = store_.read();
+    txn.scan(Keyspace::by_status, Range::prefix(prefix), {}, [&](std::string_view k, std::string_view) {
+      if (limit && out.count == limit) {
+        out.capped = true;
+        return false;
+      }
+      if (!out.oldest_id) out.oldest_id = std::string(k.substr(prefix.size()));  // ids are time-ordered
+      ++out.count;
+      return true;
+    });
+    return out;
+  }
+
   // ---- timers ----
 
   Status update_timers(const std::vector<Timer>& add, const std::vector<TimerKey>& remove) override {
@@ -628,13 +644,14 @@ class LmdbExecutionStore final : public ExecutionStore {
     return out;
   }
 
-  std::optional<std::int64_t> next_timer_due() override {
+  std::optional<std::int64_t> next_timer_due(std::string_view skip_owner_prefix) override {
     auto txn = store_.read();
     std::optional<std::int64_t> due;
-    txn.scan(Keyspace::timers, Range::all(), ScanOptions{1, false},
+    txn.scan(Keyspace::timers, Range::all(), ScanOptions{0, false},
              [&](std::string_view k, std::string_view) {
                auto tk = parse_timer_key(k);
                if (!tk) corrupted("timer key", k);
+               if (!skip_owner_prefix.empty() && tk->owner.starts_with(skip_owner_prefix)) return true;
                due = tk->due_ms;
                return false;
              });

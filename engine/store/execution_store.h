@@ -166,6 +166,13 @@ struct ExecutionQuery {
   std::string cursor;                          ///< next_cursor of the previous page, or ""
 };
 
+/// How many executions have one status, read from the status index alone.
+struct StatusCount {
+  std::size_t count = 0;                  ///< executions counted (at most the limit asked)
+  bool capped = false;                    ///< true when more exist than were counted
+  std::optional<std::string> oldest_id;   ///< the earliest created one, when any
+};
+
 /// One page of executions, newest first.
 struct ExecutionPage {
   std::vector<ExecutionRecord> items;        ///< the executions
@@ -237,6 +244,9 @@ class ExecutionStore {
                                             std::size_t limit = 0) = 0;
   /// Executions newest first, filtered; invalid_argument for a malformed cursor.
   virtual Result<ExecutionPage> list_executions(const ExecutionQuery& q) = 0;
+  /// Counts executions with `status` (up to `limit`; 0 = all) from the by_status index, with the
+  /// oldest one's id: cheap enough for a metrics scrape.
+  virtual StatusCount count_status(ExecutionStatus status, std::size_t limit) = 0;
   /// Deletes a finished execution with its history, snapshot, indexes, signals, lease and timers
   /// (the retention sweep); not_found when absent, conflict while it is running or paused.
   virtual Status delete_execution(std::string_view id) = 0;
@@ -247,8 +257,10 @@ class ExecutionStore {
                                const std::vector<TimerKey>& remove) = 0;
   /// Timers due at or before now_ms, earliest first (limit 0 = all).
   virtual std::vector<Timer> due_timers(std::int64_t now_ms, std::size_t limit) = 0;
-  /// The earliest due time, or nullopt when there is no timer.
-  virtual std::optional<std::int64_t> next_timer_due() = 0;
+  /// The earliest due time of a timer whose owner does not start with `skip_owner_prefix`
+  /// ("" skips none), or nullopt when there is none. Cost grows with the skipped timers due
+  /// earlier (one per schedule trigger for "$").
+  virtual std::optional<std::int64_t> next_timer_due(std::string_view skip_owner_prefix = {}) = 0;
 
   // -- signals --
   /// Stores a signal for an execution; not_found for an unknown one, conflict once it ended.

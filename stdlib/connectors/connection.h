@@ -109,6 +109,9 @@ class CallResult {
   std::variant<Response, CallError> v_;
 };
 
+/// A circuit breaker's state (defined in circuit_breaker.h).
+enum class BreakerState;
+
 /// A third-party system reached by calls. Implementations must be called from coroutines on
 /// the io_context (executor) they were created with.
 class Connection {
@@ -119,6 +122,8 @@ class Connection {
   /// The secret values this connection holds or fetched (auth values, tokens), which whoever
   /// records its calls must mask; null when it has none.
   virtual const Redactor* secrets() const { return nullptr; }
+  /// The state of this connection's circuit breaker; nullopt when it has none.
+  virtual std::optional<BreakerState> breaker() const { return std::nullopt; }
 };
 
 /// A short name of a reason ("refused", "circuit_open", ...).

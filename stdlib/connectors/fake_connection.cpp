@@ -95,4 +95,14 @@ void FakeConnection::clear() {
   calls_.clear();
 }
 
+void FakeConnection::set_breaker(std::optional<BreakerState> state) {
+  std::lock_guard lock(mu_);
+  breaker_ = state;
+}
+
+std::optional<BreakerState> FakeConnection::breaker() const {
+  std::lock_guard lock(mu_);
+  return breaker_;
+}
+
 }  // namespace weft::connectors

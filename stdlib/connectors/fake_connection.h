@@ -1,6 +1,7 @@
 // A scripted Connection for tests of other components (runtime, `weft test` mocks): answers
 // calls by (method, path pattern) from a script and records every call. Thread-safe.
 #pragma once
+#include "stdlib/connectors/circuit_breaker.h"
 #include "stdlib/connectors/connection.h"
 
 #include <mutex>
@@ -29,6 +30,10 @@ class FakeConnection : public Connection {
   std::vector<Request> calls(std::string_view method, std::string_view path_pattern) const;
   /// Forgets rules and recorded calls.
   void clear();
+  /// Makes breaker() answer `state` (default: no breaker).
+  void set_breaker(std::optional<BreakerState> state);
+  /// What set_breaker() gave.
+  std::optional<BreakerState> breaker() const override;
 
  private:
   struct Rule {
@@ -41,6 +46,7 @@ class FakeConnection : public Connection {
   mutable std::mutex mu_;
   std::vector<Rule> rules_;
   std::vector<Request> calls_;
+  std::optional<BreakerState> breaker_;
 };
 
 }  // namespace weft::connectors

@@ -71,6 +71,8 @@ class HttpConnection : public Connection {
   HttpStats stats() const;
   /// Current circuit state.
   BreakerState breaker_state() const;
+  /// breaker_state().
+  std::optional<BreakerState> breaker() const override { return breaker_state(); }
   /// The secrets of this connection (auth values, fetched tokens): for the history writer.
   const Redactor& redactor() const;
   /// &redactor().

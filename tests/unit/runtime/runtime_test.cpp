@@ -1,5 +1,7 @@
 // Runtime behaviour of every statement of docs/design-language.md §6, on fake connections.
 #include "harness.h"
+#include <atomic>
+#include <chrono>
 
 using namespace weft;
 using namespace weft::runtime::testing;
@@ -786,4 +788,60 @@ flow in_branch() -> int {
   EXPECT_EQ(h.run("in_try", {{"n", 4}}).output, 4);
   EXPECT_EQ(h.run("in_try", {{"n", 0}}).output, -1);
   EXPECT_EQ(h.run("in_branch", json::object{}).output, 7);
+}
+
+// A parameter missing from the input takes its default, evaluated where the earlier parameters
+// are bound; a given value wins; a missing parameter without a default still fails validation.
+TEST(Runtime, ParameterDefaultsApplyWhenTheInputOmitsThem) {
+  Harness h;
+  h.deploy(R"(
+flow f(n: int = 2, m: int = n * 10, s: string) -> { n: int, m: int, s: string } {
+  return { n: n, m: m, s: s }
+}
+)");
+  auto rec = h.run("f", {{"s", "x"}});
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  EXPECT_EQ(rec.output, (json::value{{"n", 2}, {"m", 20}, {"s", "x"}}));
+  rec = h.run("f", {{"n", 5}, {"s", "y"}});
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  EXPECT_EQ(rec.output, (json::value{{"n", 5}, {"m", 50}, {"s", "y"}}));
+  rec = h.run("f", json::object{});
+  ASSERT_EQ(rec.status, ExecutionStatus::failed);
+  EXPECT_NE(json::serialize(rec.error).find("s: expected string, got null"), std::string::npos)
+      << json::serialize(rec.error);
+}
+
+// The engine's timer loop ignores `$`-owned timers (trigger schedules, fired by server/triggers):
+// an overdue one must not make a process without a trigger manager re-check every 200 ms.
+TEST(Runtime, TimerLoopIgnoresTriggerOwnedTimers) {
+  Harness h;
+  h.deploy(R"(
+flow f() -> int {
+  return 1
+}
+)");
+  int64_t now = h.engine().now();
+  ASSERT_TRUE(h.store().update_timers({store::Timer{{now - 1000, "$schedule:f#0", "t"}, ""}}, {}).ok());
+  EXPECT_EQ(h.store().next_timer_due(), now - 1000);
+  EXPECT_FALSE(h.store().next_timer_due("$"));
+  ASSERT_TRUE(h.store().update_timers({store::Timer{{now + 3'600'000, "exec", "t"}, ""}}, {}).ok());
+  EXPECT_EQ(h.store().next_timer_due("$"), now + 3'600'000);
+  // A fresh engine on the same store: recover() arms the timer loop; count its store reads
+  // through the engine's clock, which every run of the loop consults.
+  std::atomic<int> ticks{0};
+  runtime::EngineOptions opts;
+  opts.clock = [&] {
+    ++ticks;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch()).count();
+  };
+  boost::asio::io_context io;
+  runtime::Engine e(io, h.store(), opts);
+  e.recover();
+  io.run_for(std::chrono::milliseconds(100));
+  int before = ticks.load();
+  io.run_for(std::chrono::milliseconds(1000));
+  EXPECT_LE(ticks.load() - before, 1) << "the timer loop kept waking for a `$` timer";
+  e.shutdown();
+  io.run_for(std::chrono::milliseconds(50));
 }

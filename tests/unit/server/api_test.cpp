@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -11,9 +13,12 @@
 #include <boost/json.hpp>
 
 #include "engine/runtime/engine.h"
+#include "engine/store/ids.h"
+#include "stdlib/connectors/fake_connection.h"
 #include "server/api.h"
 #include "server/auth.h"
 #include "server/json_schema.h"
+#include "server/retention.h"
 #include "tests/unit/store/test_util.h"
 
 namespace weft::server {
@@ -348,6 +353,127 @@ TEST_F(ApiFixture, ResponsesFitTheOpenApiDescription) {
   check("GET", "/v1/openapi.json", call("GET", "/v1/openapi.json"));
   // Every route of the table is in the description.
   for (const auto& r : Api::routes()) EXPECT_TRUE(spec.at("paths").as_object().contains(r.pattern)) << r.pattern;
+}
+
+
+// The sweep honours `options { retention }` of the version an execution ran on, falls back to
+// the default for versions without it, and counts what it deleted per flow.
+TEST_F(ApiFixture, RetentionSweepHonoursEachFlowVersionsOption) {
+  constexpr const char* kRetained = R"(
+flow short_lived(n: int) -> int {
+  options { retention: 1h }
+  return n
+}
+
+flow plain(n: int) -> int {
+  return n
+}
+)";
+  auto r = call("POST", "/v1/modules", json::serialize(json::object{{"source", kRetained}, {"name", "r.flow"}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::vector<std::string> short_ids, plain_ids;
+  for (int i = 0; i < 3; ++i) {
+    auto s = call("POST", "/v1/flows/short_lived/executions", R"({"input":{"n":1}})");
+    ASSERT_EQ(s.status, 201) << s.body;
+    short_ids.emplace_back(body(s).at("id").as_string());
+    auto p = call("POST", "/v1/flows/plain/executions", R"({"input":{"n":1}})");
+    ASSERT_EQ(p.status, 201) << p.body;
+    plain_ids.emplace_back(body(p).at("id").as_string());
+  }
+  settle(300);
+  for (const auto& id : short_ids) ASSERT_EQ(store_->get_execution(id)->status, store::ExecutionStatus::completed);
+  int64_t now = engine_->now();
+  RetentionPolicy policy(*store_, 24 * 3'600'000LL);  // default: 1 day
+  auto lf = engine_->version(store_->get_flow("short_lived")->deployed_hash, "short_lived");
+  EXPECT_EQ(policy.of(lf->version, "short_lived"), 3'600'000);
+  // After 30 minutes nothing has expired.
+  std::map<std::string, std::size_t> swept;
+  EXPECT_EQ(sweep_by_policy(*store_, policy, now + 1'800'000, 1000, &swept), 0u);
+  // After 2 hours the 1h flow's executions go, the others (default 1 day) stay.
+  EXPECT_EQ(sweep_by_policy(*store_, policy, now + 2 * 3'600'000LL, 1000, &swept), 3u);
+  EXPECT_EQ(swept, (std::map<std::string, std::size_t>{{"short_lived", 3}}));
+  for (const auto& id : short_ids) EXPECT_FALSE(store_->get_execution(id));
+  for (const auto& id : plain_ids) EXPECT_TRUE(store_->get_execution(id));
+  // With no default (keep forever) the others stay for good; the sweeper thread counts by flow.
+  RetentionPolicy keep(*store_, 0);
+  EXPECT_EQ(sweep_by_policy(*store_, keep, now + 400LL * 86'400'000, 1000), 0u);
+  RetentionSweeper sweeper(*store_, metrics_, 24 * 3'600'000LL, 60000, [&] { return now + 2 * 86'400'000LL; });
+  sweeper.start();
+  for (int i = 0; i < 500 && metrics_.value("weft_executions_swept_total", {{"flow", "plain"}}) < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  sweeper.stop();
+  EXPECT_EQ(metrics_.value("weft_executions_swept_total", {{"flow", "plain"}}), 3);
+  for (const auto& id : plain_ids) EXPECT_FALSE(store_->get_execution(id));
+  EXPECT_NE(metrics_.render().find("weft_executions_swept_total{flow=\"plain\"} 3"), std::string::npos);
+}
+
+
+// /metrics reads, at scrape time, the circuit breaker of every connection the engine made (by
+// flow version and name: 0 closed, 1 half-open, 2 open), the running executions and the age of
+// the oldest one.
+TEST_F(ApiFixture, MetricsShowBreakerStatesAndRunningExecutions) {
+  auto fake = std::make_shared<connectors::FakeConnection>();
+  connectors::Response ok;
+  ok.status = 200;
+  fake->on("GET", "/ping", {ok});
+  api_.reset();
+  engine_->shutdown();
+  io_.restart();
+  io_.poll();
+  runtime::EngineOptions eo;
+  eo.connections = [fake](const ir::Connection&, const json::value&, std::string&) {
+    return std::static_pointer_cast<connectors::Connection>(fake);
+  };
+  // The engine's clock runs an hour ahead of the wall clock that stamps execution ids.
+  eo.clock = [] { return store::now_ms() + 3'600'000; };
+  engine_ = std::make_unique<runtime::Engine>(io_, *store_, eo);
+  engine_->recover();
+  ApiOptions o;
+  o.data_dir = dir_.str();
+  api_ = std::make_unique<Api>(*engine_, metrics_, o);
+  constexpr const char* kCalls = R"(
+connection crm = http { base_url: "http://127.0.0.1:1" }
+
+flow pinger(n: int) -> json {
+  step p = crm.get("/ping")
+  let got = wait signal "go"
+  return got
+}
+)";
+  auto d = call("POST", "/v1/modules", json::serialize(json::object{{"source", kCalls}, {"name", "c.flow"}}));
+  ASSERT_EQ(d.status, 200) << d.body;
+  auto text = call("GET", "/metrics").body;
+  EXPECT_NE(text.find("weft_executions_running 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("weft_oldest_running_execution_age_seconds 0\n"), std::string::npos) << text;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2; ++i) {
+    auto r = call("POST", "/v1/flows/pinger/executions", R"({"input":{"n":1}})");
+    ASSERT_EQ(r.status, 201) << r.body;
+    ids.emplace_back(body(r).at("id").as_string());
+  }
+  settle(300);
+  ASSERT_EQ(fake->calls().size(), 2u);
+  std::string version = store_->get_flow("pinger")->deployed_hash;
+  Labels crm{{"version", version}, {"connection", "crm"}};
+  fake->set_breaker(connectors::BreakerState::open);
+  text = call("GET", "/metrics").body;
+  EXPECT_NE(text.find("weft_circuit_breaker_state{version=\"" + version + "\",connection=\"crm\"} 2"),
+            std::string::npos) << text;
+  fake->set_breaker(connectors::BreakerState::half_open);
+  call("GET", "/metrics");
+  EXPECT_EQ(metrics_.value("weft_circuit_breaker_state", crm), 1);
+  fake->set_breaker(connectors::BreakerState::closed);
+  call("GET", "/metrics");
+  EXPECT_EQ(metrics_.value("weft_circuit_breaker_state", crm), 0);
+  EXPECT_EQ(metrics_.value("weft_executions_running"), 2);
+  double age = metrics_.value("weft_oldest_running_execution_age_seconds");
+  EXPECT_GE(age, 3599);
+  EXPECT_LT(age, 3700);
+  for (const auto& id : ids) EXPECT_EQ(call("POST", "/v1/executions/" + id + "/signals/go", "{}").status, 202);
+  settle(300);
+  call("GET", "/metrics");
+  EXPECT_EQ(metrics_.value("weft_executions_running"), 0);
+  EXPECT_EQ(metrics_.value("weft_oldest_running_execution_age_seconds"), 0);
 }
 
 }  // namespace
