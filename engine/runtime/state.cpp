@@ -89,6 +89,17 @@ json::object outcome_json(const Outcome& o) {
   return {};
 }
 
+json::array comp_json(const std::vector<CompensationEntry>& entries) {
+  json::array comp;
+  for (const auto& c : entries)
+    comp.push_back(json::object{{"node", c.node},
+                                {"key", c.key},
+                                {"slots", json::array(c.slots.begin(), c.slots.end())},
+                                {"slot", c.slot},
+                                {"result", c.result}});
+  return comp;
+}
+
 template <class M, class F>
 json::object map_json(const M& m, F&& f) {
   json::object o;
@@ -122,16 +133,7 @@ json::object to_json(const ExecutionState& s) {
   if (!s.timers.empty()) o["timers"] = map_json(s.timers, same);
   if (!s.retry_at.empty()) o["retry_at"] = map_json(s.retry_at, same);
   if (!s.attempts.empty()) o["attempts"] = map_json(s.attempts, same);
-  if (!s.comp.empty()) {
-    json::array comp;
-    for (const auto& c : s.comp)
-      comp.push_back(json::object{{"node", c.node},
-                                  {"key", c.key},
-                                  {"slots", json::array(c.slots.begin(), c.slots.end())},
-                                  {"slot", c.slot},
-                                  {"result", c.result}});
-    o["comp"] = std::move(comp);
-  }
+  if (!s.comp.empty()) o["comp"] = comp_json(s.comp);
   if (s.slot) {
     o["slot"] = *s.slot;
     o["slot_limit"] = s.slot_limit;
@@ -198,16 +200,9 @@ std::string to_text(const ExecutionState& s) {
   append_map(out, "timers", s.timers, number);
   append_map(out, "retry_at", s.retry_at, number);
   append_map(out, "attempts", s.attempts, number);
-  if (!s.comp.empty()) {
-    json::array comp;  // rare (steps with a `compensate`): the tree form is fine here
-    for (const auto& c : s.comp)
-      comp.push_back(json::object{{"node", c.node},
-                                  {"key", c.key},
-                                  {"slots", json::array(c.slots.begin(), c.slots.end())},
-                                  {"slot", c.slot},
-                                  {"result", c.result}});
+  if (!s.comp.empty()) {  // rare (steps with a `compensate`): the tree form is fine here
     out += ",\"comp\":";
-    append_value(out, comp);
+    append_value(out, comp_json(s.comp));
   }
   if (s.slot) {
     out += ",\"slot\":" + json::serialize(std::string_view(*s.slot)) + ",\"slot_limit\":";
