@@ -1,4 +1,4 @@
-// `weft test [FILE|DIR...] [--filter NAME] [--format text|junit] [--jobs N]`: runs the `test`
+// `weft test [FILE|DIR...] [--filter NAME] [--format text|junit|json] [--jobs N]`: runs the `test`
 // blocks of .flow files (a directory: every .flow file under it) in-process with mocks and a test
 // clock (testing/runner.h). Prints one line per test with its time and a summary line
 // `N passed, N failed`; a failing test also shows why and the history of its flows.
@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "compiler/diagnostics/render.h"
 #include "compiler/driver/driver.h"
+#include "testing/json_report.h"
 #include "testing/junit.h"
 #include "testing/runner.h"
 
@@ -25,11 +26,12 @@ namespace {
 namespace fs = std::filesystem;
 
 void test_usage(std::ostream& out) {
-  out << "usage: weft test [FILE|DIR...] [--filter NAME] [--format text|junit] [--jobs N]\n\n"
+  out << "usage: weft test [FILE|DIR...] [--filter NAME] [--format text|junit|json] [--jobs N]\n\n"
          "Runs the `test` blocks of each file (a directory: every .flow file under it; default: .)\n"
          "in-process, with mocked connections and a test clock that skips waits.\n"
          "  --filter NAME   only tests whose name contains NAME\n"
-         "  --format F      text (default) or junit (JUnit XML on stdout)\n"
+         "  --format F      text (default), junit (JUnit XML on stdout) or json (one JSON object\n"
+         "                  per test and line: name, passed, time, failures with their location)\n"
          "  --jobs N        tests run at once (default: the number of CPUs)\n"
          "Exit status: 0 all pass, 1 a test failed, 2 usage errors or files that do not compile.\n";
 }
@@ -98,7 +100,8 @@ int run_test(int argc, char** argv) {
         opts.filter = *v;
       } else if (auto v = value("format")) {
         format = *v;
-        if (format != "text" && format != "junit") throw std::invalid_argument("unknown format `" + format + "` (expected text or junit)");
+        if (format != "text" && format != "junit" && format != "json")
+          throw std::invalid_argument("unknown format `" + format + "` (expected text, junit or json)");
       } else if (auto v = value("jobs")) {
         size_t used = 0;
         int n = -1;
@@ -151,6 +154,8 @@ int run_test(int argc, char** argv) {
 
   if (format == "junit") {
     std::cout << testing::junit_xml(outcomes, total);
+  } else if (format == "json") {
+    std::cout << testing::json_lines(outcomes);
   } else {
     for (const auto& o : outcomes) {
       std::cout << (o.passed ? "PASS  " : "FAIL  ") << o.file << ":" << o.line << "  " << o.name << "  ("

@@ -1,8 +1,15 @@
 #include "lsp/handlers.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "compiler/format/format.h"
 #include "lsp/features.h"
@@ -121,10 +128,69 @@ json::value text_edits(const LineIndex& index, const format::FormatResult& r) {
   return json::array{to_json(edit)};
 }
 
+/// The path of the running program (the `weft` binary when it runs `weft lsp`).
+std::string self_executable() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("/proc/self/exe") : p.string();
+}
+
+/// Where a test failure is shown: the statement at 1-based `line`/`column` (byte column; 0: its
+/// first non-blank character) up to the end of its line, trailing blanks left out.
+Range failure_range(const LineIndex& index, int line, int column) {
+  if (line <= 0) return {};
+  auto l = static_cast<uint32_t>(line - 1);
+  if (l >= index.line_count()) l = index.line_count() - 1;
+  uint32_t begin = index.line_start(l), end = index.line_end(l);
+  std::string_view text = index.text();
+  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
+  uint32_t start = begin;
+  if (column > 0)
+    start = std::min(begin + static_cast<uint32_t>(column - 1), end);
+  else
+    while (start < end && std::isspace(static_cast<unsigned char>(text[start]))) ++start;
+  if (end <= start) end = index.line_end(l);
+  return to_range(index, start, end);
+}
+
+/// A file's text, or nullopt when it cannot be read.
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// Writes `text` to a new private file (mode 0600) beside `path`, named `.<name>.weft-test-XXXXXX.flow`
+/// so that its imports resolve as the file's do; returns its path. Throws ParamError when it cannot.
+std::string write_beside(const std::string& path, const std::string& text) {
+  std::filesystem::path p(path);
+  std::string tmpl = (p.parent_path() / ("." + p.filename().string() + ".weft-test-XXXXXX.flow")).string();
+  int fd = ::mkstemps(tmpl.data(), 5);
+  if (fd < 0) throw ParamError("cannot write the unsaved buffer beside " + path + " (save it and run again)");
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n <= 0) {
+      ::close(fd);
+      std::filesystem::remove(tmpl);
+      throw ParamError("cannot write the unsaved buffer beside " + path + " (save it and run again)");
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return tmpl;
+}
+
 }  // namespace
 
-Handlers::Handlers(Notify notify, Changed changed)
-    : notify_(std::move(notify)), changed_(std::move(changed)), workspace_(docs_) {
+Handlers::Handlers(Notify notify, Changed changed, std::string weft_executable, std::chrono::milliseconds test_timeout)
+    : notify_(std::move(notify)),
+      changed_(std::move(changed)),
+      workspace_(docs_),
+      test_runs_(weft_executable.empty() ? self_executable() : std::move(weft_executable), test_timeout,
+                 [this](const TestRunJob& job, const TestRunResult& r) { test_finished(job, r); }) {
   requests_ = {
       {"initialize", &Handlers::initialize},
       {"textDocument/foldingRange", &Handlers::folding_range},
@@ -141,8 +207,12 @@ Handlers::Handlers(Notify notify, Changed changed)
       {"textDocument/codeAction", &Handlers::code_action},
       {"textDocument/formatting", &Handlers::formatting},
       {"textDocument/rangeFormatting", &Handlers::range_formatting},
+      {"textDocument/codeLens", &Handlers::code_lens},
+      {"workspace/executeCommand", &Handlers::execute_command},
   };
 }
+
+void Handlers::stop_test_runs() { test_runs_.stop(); }
 
 bool Handlers::has_request(std::string_view method) const { return requests_.count(method) > 0; }
 
@@ -166,6 +236,8 @@ json::value Handlers::capabilities() {
       {"documentFormattingProvider", true},
       {"documentRangeFormattingProvider", true},
       {"codeActionProvider", json::object{{"codeActionKinds", json::array{"quickfix"}}}},
+      {"codeLensProvider", json::object{{"resolveProvider", false}}},
+      {"executeCommandProvider", json::object{{"commands", json::array{"weft.runTest"}}}},
       {"completionProvider", json::object{{"triggerCharacters", json::array{".", ":", "<"}}, {"resolveProvider", false}}},
       {"signatureHelpProvider", json::object{{"triggerCharacters", json::array{"(", ","}}, {"retriggerCharacters", json::array{":"}}}},
       {"semanticTokensProvider",
@@ -197,12 +269,17 @@ void Handlers::notify(std::string_view method, const json::value& params) {
   } else if (method == "textDocument/didChange") {
     auto p = did_change_from_json(params);
     if (auto err = docs_.change(p.uri, p.version, p.changes)) throw ParamError(*err);
+    {
+      std::lock_guard lock(published_mu_);
+      test_diagnostics_.erase(p.uri);  // test results are for the text that ran
+    }
     changed_(p.uri);
     for (const auto& dep : workspace_.dependents(p.uri)) {  // files importing this one
       workspace_.forget(dep);
       {
         std::lock_guard lock(published_mu_);
         published_.erase(dep);
+        test_diagnostics_.erase(dep);  // what they test changed
       }
       changed_(dep);
     }
@@ -212,6 +289,7 @@ void Handlers::notify(std::string_view method, const json::value& params) {
     docs_.close(uri);
     workspace_.forget(uri);
     published_.erase(uri);
+    test_diagnostics_.erase(uri);
     notify_(notification("textDocument/publishDiagnostics",
                          json::object{{"uri", uri}, {"diagnostics", json::array{}}}));
   }
@@ -221,9 +299,17 @@ std::optional<Handlers::Publication> Handlers::diagnostics(const std::string& ur
   DocumentPtr doc = docs_.get(uri);
   if (!doc) return std::nullopt;
   AnalysisPtr a = workspace_.analyse(doc);
+  std::vector<Diagnostic> tests;  // of the failed test runs of this very version
+  uint64_t tests_revision = 0;
   {
     std::lock_guard lock(published_mu_);
-    if (auto it = published_.find(uri); it != published_.end() && it->second == a->serial) return std::nullopt;
+    if (auto it = test_diagnostics_.find(uri); it != test_diagnostics_.end() && it->second.version == doc->version) {
+      tests_revision = it->second.revision;
+      for (const auto& [_, ds] : it->second.by_test) tests.insert(tests.end(), ds.begin(), ds.end());
+    }
+    if (auto it = published_.find(uri);
+        it != published_.end() && it->second == std::pair(a->serial, tests_revision))
+      return std::nullopt;
   }
   LineIndex index(a->source->text());
   std::map<const diagnostics::SourceFile*, LineIndex> note_indexes;  // one per file that notes point into
@@ -253,7 +339,9 @@ std::optional<Handlers::Publication> Handlers::diagnostics(const std::string& ur
     }
     out.push_back(std::move(pd));
   }
-  return Publication{json::object{{"uri", uri}, {"version", doc->version}, {"diagnostics", to_json(out)}}, a};
+  out.insert(out.end(), std::make_move_iterator(tests.begin()), std::make_move_iterator(tests.end()));
+  return Publication{json::object{{"uri", uri}, {"version", doc->version}, {"diagnostics", to_json(out)}}, a,
+                     tests_revision};
 }
 
 bool Handlers::publish(const std::string& uri, Publication publication) {
@@ -261,7 +349,7 @@ bool Handlers::publish(const std::string& uri, Publication publication) {
   std::lock_guard lock(published_mu_);
   if (!workspace_.current(*publication.analysis)) return false;
   notify_(notification("textDocument/publishDiagnostics", std::move(publication.params)));
-  published_[uri] = publication.analysis->serial;
+  published_[uri] = {publication.analysis->serial, publication.tests};
   return true;
 }
 
@@ -498,6 +586,107 @@ json::value Handlers::code_action(const json::value& params, const std::atomic<b
     out.push_back(std::move(action));
   }
   return to_json(out);
+}
+
+json::value Handlers::code_lens(const json::value& params, const std::atomic<bool>& cancelled) {
+  std::string uri = document_uri_from_json(params);
+  auto [a, index] = subject(uri, cancelled);
+  const auto& tokens = a->tokens();
+  std::string_view text = a->source->text();
+  std::vector<CodeLens> out;
+  for (const auto& o : outline(*a)) {
+    if (o.kind != OutlineKind::Test) continue;
+    // The `test` keyword (the declaration may start with its doc comment).
+    uint32_t keyword = o.begin;
+    auto t = std::lower_bound(tokens.begin(), tokens.end(), o.begin, [](const Token& k, uint32_t b) { return k.begin < b; });
+    for (; t != tokens.end() && t->begin < o.sel_begin; ++t)
+      if (text.substr(t->begin, t->end - t->begin) == "test") {
+        keyword = t->begin;
+        break;
+      }
+    Position at = index.position(keyword);
+    out.push_back({{at, index.position(index.line_end(at.line))},
+                   {"\u25b6 run test", "weft.runTest", json::array{json::string(uri), json::string(o.name)}}});
+  }
+  return to_json(out);
+}
+
+json::value Handlers::execute_command(const json::value& params, const std::atomic<bool>& cancelled) {
+  const auto& p = object_at(params, "params");
+  std::string command = string_field(p, "command");
+  if (command != "weft.runTest") throw ParamError("unknown command `" + command + "`");
+  const json::value* args = p.if_contains("arguments");
+  if (!args || !args->is_array() || args->get_array().size() != 2 || !args->get_array()[0].is_string() ||
+      !args->get_array()[1].is_string())
+    throw ParamError("`weft.runTest` takes the arguments [uri, test name]");
+  TestRunJob job;
+  job.uri = args->get_array()[0].get_string();
+  job.name = args->get_array()[1].get_string();
+  auto path = uri_to_path(job.uri);
+  if (!path) throw ParamError("`weft.runTest` runs tests of files only: " + job.uri);
+  auto [a, index] = subject(job.uri, cancelled);
+  auto tests = outline(*a);
+  if (std::none_of(tests.begin(), tests.end(), [&](const OutlineItem& o) { return o.kind == OutlineKind::Test && o.name == job.name; }))
+    throw ParamError("no test named \"" + job.name + "\" in " + job.uri);
+  job.path = *path;
+  std::optional<std::string> saved = read_file(*path);
+  if (DocumentPtr doc = docs_.get(job.uri)) {
+    job.version = doc->version;
+    job.text = doc->text;
+    if (!saved || *saved != doc->text) {  // a dirty buffer: run its text from a private copy
+      job.path = write_beside(*path, doc->text);
+      job.temporary = true;
+    }
+  } else if (!saved) {
+    throw ParamError("cannot read " + *path);
+  }
+  test_runs_.submit(std::move(job));
+  return nullptr;
+}
+
+void Handlers::test_finished(const TestRunJob& job, const TestRunResult& r) {
+  auto show = [&](int type, const std::string& message) {
+    notify_(notification("window/showMessage", json::object{{"type", type}, {"message", message}}));
+  };
+  if (!r.ran) {
+    show(1, "test \"" + job.name + "\" did not run: " + r.error);
+    return;
+  }
+  std::vector<Diagnostic> diags;
+  if (!r.passed && job.version >= 0) {
+    LineIndex index(job.text);
+    for (const auto& f : r.failures) {
+      Diagnostic d;
+      d.range = f.line > 0 ? failure_range(index, f.line, f.column) : failure_range(index, r.line, 0);
+      d.severity = DiagnosticSeverity::Error;
+      d.source = "weft test";
+      d.message = f.message;
+      diags.push_back(std::move(d));
+    }
+  }
+  bool republish = false;
+  if (job.version >= 0) {
+    static std::atomic<uint64_t> revisions{0};
+    std::lock_guard lock(published_mu_);
+    DocumentPtr doc = docs_.get(job.uri);
+    if (doc && doc->version == job.version && doc->text == job.text) {  // else: stale, dropped
+      auto& td = test_diagnostics_[job.uri];
+      if (td.version != job.version) td = TestDiagnostics{job.version, 0, {}};
+      bool had = td.by_test.erase(job.name) > 0;
+      if (!diags.empty()) td.by_test[job.name] = std::move(diags);
+      republish = had || td.by_test.count(job.name);
+      if (republish) td.revision = ++revisions;
+    }
+  }
+  if (republish) changed_(job.uri);
+  auto ms = static_cast<long long>(std::llround(r.seconds * 1000));
+  if (r.passed) {
+    show(3, "test \"" + job.name + "\" passed (" + std::to_string(ms) + " ms)");
+  } else {
+    std::string first = r.failures.empty() ? std::string() : r.failures[0].message;
+    first = first.substr(0, first.find('\n'));
+    show(1, "test \"" + job.name + "\" failed: " + first);
+  }
 }
 
 }  // namespace weft::lsp

@@ -2,6 +2,7 @@
 // features.h) in byte offsets, encode results in UTF-16 positions. Called by Server on its threads.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -14,6 +15,7 @@
 
 #include "lsp/document_store.h"
 #include "lsp/protocol.h"
+#include "lsp/test_runs.h"
 #include "lsp/workspace.h"
 
 namespace weft::lsp {
@@ -23,8 +25,12 @@ class Handlers {
   using Notify = std::function<void(const boost::json::value&)>;
   using Changed = std::function<void(const std::string& uri)>;
 
-  /// `notify` sends a message to the client; `changed` schedules a debounced analysis of a URI.
-  Handlers(Notify notify, Changed changed);
+  /// `notify` sends a message to the client; `changed` schedules a debounced analysis of a URI;
+  /// `weft_executable` runs the "run test" command (empty: /proc/self/exe) within `test_timeout`.
+  Handlers(Notify notify, Changed changed, std::string weft_executable = {},
+           std::chrono::milliseconds test_timeout = std::chrono::seconds(90));
+  /// Stops the test runs (kills a running one); no result is sent after it returns.
+  void stop_test_runs();
 
   /// True when `method` is a request this server answers.
   bool has_request(std::string_view method) const;
@@ -37,9 +43,11 @@ class Handlers {
   struct Publication {
     boost::json::value params;
     AnalysisPtr analysis;
+    uint64_t tests = 0;  ///< revision of the test-run diagnostics it includes (0: none)
   };
-  /// The publishDiagnostics params for the current version of `uri`; nullopt when the document is
-  /// closed or this very analysis was already published.
+  /// The publishDiagnostics params for the current version of `uri` (the analysis's diagnostics
+  /// plus those of the failed test runs of this version); nullopt when the document is closed or
+  /// this very analysis with these test results was already published.
   std::optional<Publication> diagnostics(const std::string& uri);
   /// Sends a Publication unless it is stale by now (the document was closed or changed, or an
   /// import changed since the analysis started); true when it was sent.
@@ -63,6 +71,14 @@ class Handlers {
   boost::json::value document_symbol(const boost::json::value& params, const std::atomic<bool>&);
   boost::json::value workspace_symbol(const boost::json::value& params, const std::atomic<bool>&);
   boost::json::value code_action(const boost::json::value& params, const std::atomic<bool>&);
+  /// One "▶ run test" lens per `test` block, on the line of its `test` keyword.
+  boost::json::value code_lens(const boost::json::value& params, const std::atomic<bool>&);
+  /// `weft.runTest [uri, name]`: queues the run and answers at once (results come as diagnostics
+  /// and a showMessage).
+  boost::json::value execute_command(const boost::json::value& params, const std::atomic<bool>&);
+  /// A test run ended (on the TestRuns thread): keeps its diagnostics when the document is still
+  /// at the version that ran, republishes, and tells the user.
+  void test_finished(const TestRunJob& job, const TestRunResult& result);
   /// The edits that make the document what `weft fmt` writes (none when it has syntax errors).
   boost::json::value formatting(const boost::json::value& params, const std::atomic<bool>&);
   /// The edits that format the top-level declarations the range touches (format::format_range).
@@ -86,7 +102,16 @@ class Handlers {
   Workspace workspace_;
   std::map<std::string_view, Request> requests_;
   std::mutex published_mu_;
-  std::map<std::string, uint64_t> published_;  // uri → serial of the last published analysis
+  /// uri → serial of the last published analysis and revision of the test results it carried
+  std::map<std::string, std::pair<uint64_t, uint64_t>> published_;
+  /// The diagnostics of the failed test runs of one document version (under published_mu_).
+  struct TestDiagnostics {
+    int64_t version = 0;
+    uint64_t revision = 0;  ///< changes with every result kept
+    std::map<std::string, std::vector<Diagnostic>> by_test;  // test name → its failures
+  };
+  std::map<std::string, TestDiagnostics> test_diagnostics_;  // uri → (dropped when it changes)
+  TestRuns test_runs_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace weft::lsp

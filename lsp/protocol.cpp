@@ -61,7 +61,7 @@ json::value to_json(const TextEdit& e) { return json::object{{"range", to_json(e
 json::value to_json(const Diagnostic& d) {
   json::object o{{"range", to_json(d.range)},
                  {"severity", static_cast<int>(d.severity)},
-                 {"source", "weft"},
+                 {"source", d.source},
                  {"message", d.message}};
   if (!d.code.empty()) o["code"] = d.code;
   if (!d.related.empty()) {
@@ -71,6 +71,13 @@ json::value to_json(const Diagnostic& d) {
     o["relatedInformation"] = std::move(rel);
   }
   return o;
+}
+
+json::value to_json(const CodeLens& l) {
+  return json::object{{"range", to_json(l.range)},
+                      {"command", json::object{{"title", l.command.title},
+                                               {"command", l.command.command},
+                                               {"arguments", l.command.arguments}}}};
 }
 
 json::value to_json(const Hover& h) {
@@ -162,6 +169,7 @@ Diagnostic diagnostic_from_json(const json::value& v) {
   d.range = range_from_json(field(o, "range"));
   d.message = string_field(o, "message");
   if (auto it = o.find("code"); it != o.end() && it->value().is_string()) d.code = it->value().get_string();
+  if (auto it = o.find("source"); it != o.end() && it->value().is_string()) d.source = it->value().get_string();
   if (auto it = o.find("severity"); it != o.end()) {
     int64_t s = as_int(it->value(), "severity");
     if (s >= 1 && s <= 4) d.severity = static_cast<DiagnosticSeverity>(s);

@@ -45,7 +45,21 @@ struct Diagnostic {
   DiagnosticSeverity severity = DiagnosticSeverity::Error;
   std::string code;  ///< "E0310"
   std::string message;
+  std::string source = "weft";  ///< who reports it ("weft": the checker; "weft test": a test run)
   std::vector<DiagnosticRelatedInformation> related;
+};
+
+/// A command the client shows and sends back through workspace/executeCommand.
+struct Command {
+  std::string title;
+  std::string command;
+  json::array arguments;
+};
+
+/// A code lens: a command shown above a range.
+struct CodeLens {
+  Range range;
+  Command command;
 };
 
 /// A markdown hover.
@@ -172,6 +186,7 @@ json::value to_json(const Range& r);
 json::value to_json(const Location& l);
 json::value to_json(const TextEdit& e);
 json::value to_json(const Diagnostic& d);
+json::value to_json(const CodeLens& l);
 json::value to_json(const Hover& h);
 json::value to_json(const CompletionItem& c);
 json::value to_json(const SignatureHelp& s);

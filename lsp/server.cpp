@@ -19,12 +19,14 @@ bool valid_id(const json::value& id) { return id.is_string() || id.is_int64() ||
 Server::Server(Sink sink, ServerOptions options)
     : sink_(std::move(sink)), options_(std::move(options)) {
   handlers_ = std::make_unique<Handlers>([this](const json::value& m) { send(m); },
-                                         [this](const std::string& uri) { schedule_analysis(uri); });
+                                         [this](const std::string& uri) { schedule_analysis(uri); },
+                                         options_.weft_executable, options_.test_timeout);
   worker_ = std::thread([this] { worker_loop(); });
   analyser_ = std::thread([this] { analysis_loop(); });
 }
 
 Server::~Server() {
+  handlers_->stop_test_runs();  // its thread sends and schedules analyses through this object
   {
     std::lock_guard lock(mu_);
     stop_ = true;

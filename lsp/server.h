@@ -43,6 +43,11 @@ struct ServerOptions {
   std::chrono::milliseconds debounce{50};
   /// Longest an analysis is postponed by continuous typing.
   std::chrono::milliseconds max_delay{500};
+  /// The `weft` binary that runs tests for the "run test" lens (empty: this very program,
+  /// /proc/self/exe, which is `weft lsp`).
+  std::string weft_executable;
+  /// Longest a "run test" may take; the child is killed past it.
+  std::chrono::milliseconds test_timeout{90000};
   /// Test hook: runs on the worker before each request is handled (may block).
   std::function<void(const boost::json::value& id, std::string_view method)> before_request;
   /// Test hook: runs on the analysis thread before each debounced analysis (may block).

@@ -38,6 +38,7 @@ constexpr auto kWallLimit = std::chrono::seconds(60);
 struct TestFailure {
   std::string message;
   int line = 0;
+  int column = 0;  ///< 0: the column of the statement running when it was thrown, if on `line`
 };
 
 /// A flow run or awaited by the test failed (caught by a test's `try`/`catch`).
@@ -104,12 +105,15 @@ class TestRun {
     } catch (const TestFailure& f) {
       out.message = f.message;
       out.failure_line = f.line;
+      out.failure_column = f.column ? f.column : (f.line == line_ ? column_ : 0);
     } catch (const FlowFailed& f) {
       out.message = "the flow failed: " + error_text(f.error);
       out.failure_line = line_;
+      out.failure_column = column_;
     } catch (const std::exception& e) {
       out.message = std::string("internal error: ") + e.what();
       out.failure_line = line_;
+      out.failure_column = column_;
     }
     if ((!out.passed || keep_history_) && store_) out.history = histories();
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -269,6 +273,7 @@ class TestRun {
 
   void exec(const lower::TestStmt& s) {
     line_ = s.line;
+    column_ = s.column;
     switch (s.kind) {
       case TS::Let: assign(s.slot, eval(s.value)); break;
       case TS::Run: await_into(s.slot, start(s.flow, eval(s.value))); break;
@@ -337,11 +342,11 @@ class TestRun {
           }
           msg += "\n    " + text + " is " + val;
         }
-        throw TestFailure{msg, s.line};
+        throw TestFailure{msg, s.line, s.column};
       }
       case TS::Fail: {
         json::value m = eval(s.value);
-        throw TestFailure{"fail: " + (m.is_string() ? std::string(m.get_string()) : short_json(m)), s.line};
+        throw TestFailure{"fail: " + (m.is_string() ? std::string(m.get_string()) : short_json(m)), s.line, s.column};
       }
       case TS::Try: {
         std::optional<FlowFailed> caught;
@@ -412,6 +417,7 @@ class TestRun {
   std::vector<std::string> started_;
   size_t unmatched_seen_ = 0;
   int line_ = 0;
+  int column_ = 0;  // column of the statement at line_
   std::chrono::steady_clock::time_point wall_start_;
 };
 

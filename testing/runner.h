@@ -36,6 +36,7 @@ struct TestOutcome {
   int failure_line = 0;      ///< line of the statement that failed (0: none)
   std::string history;       ///< failed tests (all with keep_history): the history of the flows it ran
   double seconds = 0;        ///< wall time
+  int failure_column = 0;    ///< 1-based column of the statement that failed (0: unknown)
 };
 
 /// One test to run: its module (shared by the tests of a file) and the test.

@@ -10,7 +10,7 @@ if ! command -v nvim >/dev/null; then
   exit 77
 fi
 mkdir -p "$WORK"
-cp "$HERE/hello.flow" "$HERE/common.flow" "$HERE/messy.flow" "$WORK/"
+cp "$HERE/hello.flow" "$HERE/common.flow" "$HERE/messy.flow" "$HERE/tested.flow" "$WORK/"
 cd "$WORK"
 export WEFT_BIN FLOW_FILE="$WORK/hello.flow" HOME="$WORK" XDG_STATE_HOME="$WORK/state" XDG_CACHE_HOME="$WORK/cache"
 timeout 120 nvim --headless --clean -n -i NONE -c "luafile $HERE/test.lua" </dev/null

@@ -1,7 +1,8 @@
 -- Drives `weft lsp` through Neovim's own LSP client (Neovim 0.7 API): the diagnostic of
 -- hello.flow must arrive at the right position, hover and definition must answer correctly,
 -- definition must jump into the imported common.flow, and completion after `contact.` must offer
--- the record's fields; formatting through the server must give `weft fmt`'s text.
+-- the record's fields; formatting through the server must give `weft fmt`'s text; the "run test"
+-- code lens must be listed and its command must show the test's failure as a diagnostic.
 -- Results go to stdout (in headless mode `print` goes to stderr); exit status 0 = pass.
 local weft = os.getenv("WEFT_BIN")
 local file = os.getenv("FLOW_FILE")
@@ -108,6 +109,33 @@ end
 local got_lines = vim.api.nvim_buf_get_lines(messy_buf, 0, -1, false)
 check("formatting gives weft fmt's text", vim.deep_equal(got_lines, want),
   "got:\n" .. table.concat(got_lines, "\n") .. "\nwant:\n" .. table.concat(want, "\n"))
+
+-- 7. The "run test" code lens: listed on the `test` line, and its command (run through
+-- vim.lsp.buf.execute_command) puts the failure on the failing `expect` as a diagnostic.
+local tested = dir .. "/tested.flow"
+vim.cmd("edit " .. vim.fn.fnameescape(tested))
+local tested_buf = vim.api.nvim_get_current_buf()
+vim.lsp.buf_attach_client(tested_buf, client_id)
+local tested_uri = vim.uri_from_bufnr(tested_buf)
+local lens = client.request_sync("textDocument/codeLens", { textDocument = { uri = tested_uri } }, 10000, tested_buf)
+local lenses = lens and lens.result or {}
+check("one code lens", #lenses == 1, vim.inspect(lenses))
+local cmd = lenses[1] and lenses[1].command
+check("code lens on the test line", lenses[1] and lenses[1].range.start.line == 2, vim.inspect(lenses[1]))
+check("code lens command", cmd and cmd.command == "weft.runTest" and cmd.arguments[2] == "adds wrongly", vim.inspect(cmd))
+if cmd then vim.lsp.buf.execute_command({ command = cmd.command, arguments = cmd.arguments }) end
+local test_diag = nil
+vim.wait(20000, function()
+  for _, d in ipairs(vim.diagnostic.get(tested_buf)) do
+    if d.source == "weft test" then test_diag = d end
+  end
+  return test_diag ~= nil
+end, 50)
+check("test failure as a diagnostic", test_diag ~= nil, vim.inspect(vim.diagnostic.get(tested_buf)))
+if test_diag then
+  check("test failure on the expect line", test_diag.lnum == 4 and test_diag.col == 2, test_diag.lnum .. ":" .. test_diag.col)
+  check("test failure shows the operand", test_diag.message:find("add(x, 1) is 3", 1, true) ~= nil, test_diag.message)
+end
 
 client.stop()
 vim.wait(5000, function() return client.is_stopped() end, 50)

@@ -52,4 +52,19 @@ assert "fullName" in failed[0].result[0].message
 assert all(c.time >= 0 for c in cases)
 print("junitparser:", len(cases), "cases,", len(failed), "failed")
 PY
+# --format json: one object per test, the failure with its file, line and column.
+"$WEFT" test "$TMP/crm.flow" --format json > "$TMP/report.jsonl"; st=$?
+[ $st -eq 1 ] || fail "json: exit $st"
+/usr/bin/python3 - "$TMP/report.jsonl" <<'PY' || fail "the JSON report is wrong: $(cat "$TMP/report.jsonl")"
+import json, sys
+tests = [json.loads(line) for line in open(sys.argv[1])]
+assert len(tests) >= 2, tests
+failed = [t for t in tests if not t["passed"]]
+assert len(failed) == 1, failed
+f = failed[0]["failures"][0]
+assert f["file"].endswith("crm.flow") and f["line"] > failed[0]["line"] and f["column"] >= 1, f
+assert 'fullName is "Ada"' in f["message"], f
+assert all(t["failures"] == [] and t["time"] >= 0 for t in tests if t["passed"])
+PY
+grep -q '^[0-9]* passed' "$TMP/report.jsonl" && fail "json output has a summary line"
 echo "ok"

@@ -4,8 +4,11 @@
 
 #include <chrono>
 
+#include <boost/json/parse.hpp>
+
 #include "compiler/diagnostics/render.h"
 #include "compiler/driver/driver.h"
+#include "testing/json_report.h"
 #include "testing/junit.h"
 #include "testing/runner.h"
 
@@ -71,7 +74,8 @@ test "wrong name" {
   EXPECT_FALSE(r.at(0).passed);
   EXPECT_NE(r.at(0).message.find("expectation failed: out.name == \"Ada\""), std::string::npos) << r.at(0).message;
   EXPECT_NE(r.at(0).message.find("out.name is \"Bob\""), std::string::npos) << r.at(0).message;
-  EXPECT_GT(r.at(0).failure_line, 0);
+  EXPECT_EQ(r.at(0).failure_line, 12);  // the `expect`, at its column
+  EXPECT_EQ(r.at(0).failure_column, 3);
   // The flow's history up to the failure.
   EXPECT_NE(r.at(0).history.find("StepCompleted"), std::string::npos) << r.at(0).history;
   EXPECT_NE(r.at(0).history.find("ExecutionCompleted"), std::string::npos) << r.at(0).history;
@@ -312,6 +316,30 @@ TEST(Junit, EscapesAndCounts) {
   EXPECT_NE(x.find("name=\"bad &amp; &quot;2&quot;\""), std::string::npos) << x;
   EXPECT_NE(x.find("message=\"expectation failed: x &lt; 1\""), std::string::npos) << x;
   EXPECT_EQ(xml_escape(std::string("a\x01" "b")), "ab");
+}
+
+TEST(JsonReport, OneObjectPerLineWithTheFailureLocation) {
+  TestOutcome ok{"a.flow", "ok \"1\"", 3, true, "", 0, "", 0.01};
+  TestOutcome bad{"a.flow", "bad", 9, false, "expectation failed: x < 1\n    x is 3", 10, "h", 0.02, 5};
+  std::string text = json_lines({ok, bad});
+  size_t nl = text.find('\n');
+  ASSERT_NE(nl, std::string::npos);
+  ASSERT_EQ(text.back(), '\n');
+  auto first = boost::json::parse(text.substr(0, nl)).as_object();
+  auto second = boost::json::parse(text.substr(nl + 1)).as_object();
+  EXPECT_EQ(first.at("name").as_string(), "ok \"1\"");
+  EXPECT_TRUE(first.at("passed").as_bool());
+  EXPECT_TRUE(first.at("failures").as_array().empty());
+  EXPECT_FALSE(first.contains("history"));
+  EXPECT_FALSE(second.at("passed").as_bool());
+  EXPECT_EQ(second.at("line").as_int64(), 9);
+  EXPECT_DOUBLE_EQ(second.at("time").as_double(), 0.02);
+  const auto& f = second.at("failures").as_array().at(0).as_object();
+  EXPECT_EQ(f.at("file").as_string(), "a.flow");
+  EXPECT_EQ(f.at("line").as_int64(), 10);
+  EXPECT_EQ(f.at("column").as_int64(), 5);
+  EXPECT_EQ(f.at("message").as_string(), "expectation failed: x < 1\n    x is 3");
+  EXPECT_EQ(second.at("history").as_string(), "h");
 }
 
 }  // namespace
