@@ -164,9 +164,11 @@ bool Checker::allowed(const ast::Stmt& s) {
       return false;
     case SKind::Try: case SKind::Fail:  // a test expects a flow's failure with try/catch; `fail` fails the test
       return true;
-    case SKind::Return:
+    case SKind::Return: case SKind::Switch:
       if (where_ != Where::Test) return true;
-      report(Code::E0404, r, "`" + kw + "` is not allowed in a test", "not allowed in a test");
+      report(Code::E0404, r,
+             "`" + kw + "` is not allowed in a test" + (s.kind == SKind::Switch ? " (use `if` / `else if`)" : ""),
+             "not allowed in a test");
       return false;
     case SKind::Mock: case SKind::Expect: case SKind::Signal: case SKind::Advance:
       if (where_ == Where::Test) return true;
@@ -187,6 +189,7 @@ bool Checker::stmt(const ast::Stmt& s) {
       return t && e;
     }
     case SKind::Switch: {
+      allowed(s);
       TypeRef v = s.value ? expr(*s.value) : TypeStore::unknown();
       bool all = true;
       for (const auto& c : s.cases) {
