@@ -49,6 +49,9 @@ int run_history(int argc, char** argv);
 int run_signal(int argc, char** argv);
 /// `weft cancel ID` (cli/client.cpp).
 int run_cancel(int argc, char** argv);
+/// `weft replay ID [--from STEP] [--set STEP=JSON] [--input JSON] [--with FILE]` on a server or
+/// in-process on `--data DIR` (cli/replay.cpp).
+int run_replay(int argc, char** argv);
 
 
 }  // namespace weft::cli
