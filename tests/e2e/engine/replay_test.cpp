@@ -1,0 +1,123 @@
+// `weft replay ID --data DIR` through the real binary, as a new user meets it: a flow fails at
+// step 3 of 5 because a third-party API is down; once it is back, the replay does not send steps
+// 1–2 again (the receiving server counts requests) and completes; `weft history` shows both
+// attempts. Then a bug in a mapping fixed in the .flow file and replayed `--with` it, and an
+// incompatible fix refused naming the step, the execution left as it was.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tests/e2e/engine/process.h"
+#include "tests/e2e/engine/test_server.h"
+
+namespace weft::e2e {
+namespace {
+
+std::string flow_source(const std::string& url, const std::string& step3_path, const std::string& step1 = "get") {
+  return "connection api = http { base_url: \"" + url + "\" }\n"
+         "flow order(n: int) -> string {\n"
+         "  step s1 = api." + step1 + "(\"/s1\"" + (step1 == "get" ? "" : ", body: {}") + ")\n"
+         "  step s2 = api.post(\"/s2\", body: { n: n })\n"
+         "  step s3 = api.post(\"" + step3_path + "\", body: { id: s2.body.id }) retry { attempts: 2, backoff: fixed(10ms) }\n"
+         "  step s4 = api.post(\"/s4\", body: {})\n"
+         "  step s5 = api.post(\"/s5\", body: {})\n"
+         "  return s5.body.done\n"
+         "}\n";
+}
+
+/// The execution id `weft run` printed on stderr ("execution <id> of <flow>").
+std::string execution_id(const std::string& err) {
+  auto at = err.find("execution ");
+  if (at == std::string::npos) return "";
+  at += 10;
+  return err.substr(at, err.find(' ', at) - at);
+}
+
+}  // namespace
+
+TEST(ReplayE2E, FailedAtStepThreeReplaysWithoutResendingStepsOneAndTwo) {
+  TestServer api;
+  api.script("/s1", {Answer(200, R"({"ok":1})")});
+  api.script("/s2", {Answer(201, R"({"id":"o-7"})")});
+  api.script("/s3", {Answer(503, R"({"error":"down"})"), Answer(503, R"({"error":"down"})"), Answer(200, "{}")});
+  api.script("/s4", {Answer(200, "{}")});
+  api.script("/s5", {Answer(200, R"({"done":"shipped"})")});
+  std::string dir = make_temp_dir("replay");
+  std::string data = dir + "/data";
+  write_all(dir + "/order.flow", flow_source(api.url(), "/s3"));
+  ProcResult r = run({weft_binary(), "run", dir + "/order.flow", "--flow", "order", "--input", R"({"n":3})",
+                      "--data", data}, {}, "", dir + "/run", 60000);
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  std::string id = execution_id(r.err);
+  ASSERT_FALSE(id.empty()) << r.err;
+  EXPECT_EQ(api.requests("/s3").size(), 2u);
+  EXPECT_EQ(api.requests("/s4").size(), 0u);
+
+  r = run({weft_binary(), "replay", id, "--data", data, "--reason", "the API is back"}, {}, "", dir + "/replay", 60000);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "\"shipped\"\n");
+  EXPECT_EQ(api.requests("/s1").size(), 1u);
+  EXPECT_EQ(api.requests("/s2").size(), 1u);
+  ASSERT_EQ(api.requests("/s3").size(), 3u);
+  EXPECT_EQ(api.requests("/s4").size(), 1u);
+  EXPECT_EQ(api.requests("/s5").size(), 1u);
+  // The same request keeps its idempotency key.
+  EXPECT_EQ(api.requests("/s3")[2].header("idempotency-key"), api.requests("/s3")[0].header("idempotency-key"));
+
+  r = run({weft_binary(), "history", id, "--data", data}, {}, "", dir + "/history", 30000);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto failed = r.out.find("ExecutionFailed");
+  auto replayed = r.out.find("ReplayRequested");
+  auto completed = r.out.find("ExecutionCompleted");
+  ASSERT_NE(failed, std::string::npos) << r.out;
+  ASSERT_NE(replayed, std::string::npos) << r.out;
+  ASSERT_NE(completed, std::string::npos) << r.out;
+  EXPECT_LT(failed, replayed);
+  EXPECT_LT(replayed, completed);
+  EXPECT_NE(r.out.find("the API is back"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("attempt 2"), std::string::npos) << r.out;  // before the replay
+  EXPECT_NE(r.out.find("attempt 1", replayed), std::string::npos) << r.out;  // fresh attempts after it
+
+  // A completed execution is refused.
+  r = run({weft_binary(), "replay", id, "--data", data}, {}, "", dir + "/again", 30000);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("only failed, cancelled or paused"), std::string::npos) << r.err;
+}
+
+TEST(ReplayE2E, WithAFixedMappingAndAnIncompatibleFixRefused) {
+  TestServer api;
+  api.script("/s1", {Answer(200, R"({"ok":1})")});
+  api.script("/s2", {Answer(201, R"({"id":"o-7"})")});
+  api.script("/s3-typo", {Answer(404, R"({"error":"no such route"})")});
+  api.script("/s3", {Answer(200, "{}")});
+  api.script("/s4", {Answer(200, "{}")});
+  api.script("/s5", {Answer(200, R"({"done":"fixed"})")});
+  std::string dir = make_temp_dir("replay-with");
+  std::string data = dir + "/data";
+  write_all(dir + "/order.flow", flow_source(api.url(), "/s3-typo"));
+  ProcResult r = run({weft_binary(), "run", dir + "/order.flow", "--flow", "order", "--input", R"({"n":3})",
+                      "--data", data}, {}, "", dir + "/run", 60000);
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  std::string id = execution_id(r.err);
+  ASSERT_FALSE(id.empty()) << r.err;
+  std::string before = run({weft_binary(), "status", id, "--data", data}, {}, "", dir + "/s0", 30000).out;
+
+  // Incompatible: the completed step s1 became a POST.
+  write_all(dir + "/bad.flow", flow_source(api.url(), "/s3", "post"));
+  r = run({weft_binary(), "replay", id, "--data", data, "--with", dir + "/bad.flow"}, {}, "", dir + "/bad", 30000);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("step `s1`"), std::string::npos) << r.err;
+  EXPECT_EQ(run({weft_binary(), "status", id, "--data", data}, {}, "", dir + "/s1", 30000).out, before);
+
+  write_all(dir + "/fixed.flow", flow_source(api.url(), "/s3"));
+  r = run({weft_binary(), "replay", id, "--data", data, "--with", dir + "/fixed.flow"}, {}, "", dir + "/fixed", 60000);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "\"fixed\"\n");
+  EXPECT_EQ(api.requests("/s1").size(), 1u);
+  EXPECT_EQ(api.requests("/s2").size(), 1u);
+  EXPECT_EQ(api.requests("/s3").size(), 1u);
+  r = run({weft_binary(), "history", id, "--data", data}, {}, "", dir + "/history", 30000);
+  EXPECT_NE(r.out.find("VersionChanged"), std::string::npos) << r.out;
+}
+
+}  // namespace weft::e2e
