@@ -77,6 +77,9 @@ ResetReport reset_failures(ExecutionState& s, const ir::FlowIndex& index, bool k
   std::erase_if(s.requests, [](const auto& r) { return r.first.starts_with("compensate:"); });
   s.attempts.clear();
   s.retry_at.clear();
+  // Consumed deliveries left the store with the transition that consumed them, and the store
+  // numbers the deliveries after a terminal status from 1 again: old numbers must not hide new ones.
+  s.consumed.clear();
   s.suspended = false;
   s.deadline.reset();
   s.started_at.reset();

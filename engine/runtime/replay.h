@@ -53,7 +53,8 @@ struct ResetReport {
 std::string node_of_key(std::string_view key);
 
 /// Makes `s` ready to run again: removes the error outcomes of steps and child flows (signal
-/// timeouts stay: fired timers stay fired), the attempts and pending retries, the concurrency slot
+/// timeouts stay: fired timers stay fired), the attempts and pending retries, the consumed
+/// signal numbers (received signals keep their recorded payloads), the concurrency slot
 /// unless `keep_slot` (a paused execution holds its slot), the flow's clock (options.timeout
 /// starts again), and compensation bookkeeping — a step whose compensation ran is undone, so it
 /// runs again (its CompensationEntry, its outcome and the compensation's outcome go, and its

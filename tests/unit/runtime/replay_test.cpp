@@ -324,3 +324,30 @@ TEST(Replay, FromStepWithSetRewindsAndPatches) {
   std::string timeline = history::render_timeline(h.store().history(rec.id));
   EXPECT_NE(timeline.find("~"), std::string::npos) << timeline;
 }
+
+// A signal received before the cancel stays received; the store numbers deliveries after a
+// terminal status from 1 again, and the replay still sees the new ones.
+TEST(Replay, ACancelledWaitKeepsItsReceivedSignals) {
+  Harness h;
+  h.deploy(src(R"(
+flow two() -> json {
+  let a = wait signal "a"
+  let b = wait signal "b"
+  return [a, b]
+}
+)"));
+  std::string id = h.start("two", json::object{});
+  h.run_for(50);
+  h.engine().signal(id, "a", 1, [](std::string) {});
+  h.run_for(50);
+  EXPECT_EQ(h.cancel(id), "");
+  auto rec = h.wait(id);
+  ASSERT_EQ(rec.status, ExecutionStatus::cancelled);
+  ASSERT_EQ(h.replay(id).problem, ReplayProblem::none);
+  h.run_for(50);
+  h.engine().signal(id, "b", 2, [](std::string) {});
+  rec = h.wait(id, 2000);
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  EXPECT_EQ(rec.output, json::parse("[1,2]"));
+  EXPECT_EQ(count(h, id, "SignalReceived"), 2u);
+}
