@@ -351,3 +351,32 @@ flow two() -> json {
   EXPECT_EQ(rec.output, json::parse("[1,2]"));
   EXPECT_EQ(count(h, id, "SignalReceived"), 2u);
 }
+
+// After compensation ran, the undone step runs again (with a new idempotency key); see
+// docs/operations.md "Replay".
+TEST(Replay, AfterCompensationTheUndoneStepsRunAgainWithANewKey) {
+  Harness h;
+  h.fake("crm")->on("POST", "/charge", {ok(201, {{"id", "c-1"}})});
+  h.fake("crm")->on("POST", "/refund/*", {ok(200, nullptr)});
+  h.fake("crm")->on("POST", "/ship", {ok(400, "no stock"), ok(200, {{"ok", true}})});
+  h.deploy(src(R"(
+flow f() -> string {
+  step charge = crm.post("/charge", body: {})
+    compensate crm.post("/refund/${charge.body.id}", body: {})
+  step ship = crm.post("/ship", body: {})
+  return "shipped"
+}
+)"));
+  auto rec = h.run("f", json::object{});
+  ASSERT_EQ(rec.status, ExecutionStatus::failed);
+  ASSERT_EQ(h.fake("crm")->calls("POST", "/refund/*").size(), 1u);
+  ASSERT_EQ(h.replay(rec.id).problem, ReplayProblem::none);
+  rec = h.wait(rec.id);
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  auto charges = h.fake("crm")->calls("POST", "/charge");
+  ASSERT_EQ(charges.size(), 2u);
+  EXPECT_EQ(*charges[0].idempotency_key, rec.id + "/charge");
+  EXPECT_EQ(*charges[1].idempotency_key, rec.id + "/charge#r1");
+  EXPECT_EQ(h.fake("crm")->calls("POST", "/refund/*").size(), 1u);
+  EXPECT_EQ(h.fake("crm")->calls("POST", "/ship").size(), 2u);
+}
