@@ -84,6 +84,33 @@ TEST(ReplayE2E, FailedAtStepThreeReplaysWithoutResendingStepsOneAndTwo) {
   EXPECT_NE(r.err.find("only failed, cancelled or paused"), std::string::npos) << r.err;
 }
 
+TEST(ReplayE2E, OnExhaustedPausePausesTheRunThenReplayCompletes) {
+  TestServer api;
+  api.script("/a", {Answer(200, R"({"v":1})")});
+  api.script("/x", {Answer(503, "{}"), Answer(503, "{}"), Answer(200, R"({"v":2})")});
+  std::string dir = make_temp_dir("replay-pause");
+  std::string data = dir + "/data";
+  write_all(dir + "/p.flow", "connection api = http { base_url: \"" + api.url() + "\" }\n"
+                             "flow p() -> int {\n"
+                             "  options { on_exhausted: \"pause\" }\n"
+                             "  step a = api.get(\"/a\")\n"
+                             "  step x = api.post(\"/x\", body: {}) retry { attempts: 2, backoff: fixed(10ms) }\n"
+                             "  return a.body.v + x.body.v\n"
+                             "}\n");
+  ProcResult r = run({weft_binary(), "run", dir + "/p.flow", "--flow", "p", "--data", data}, {}, "", dir + "/run", 60000);
+  ASSERT_FALSE(r.timed_out);
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find(" paused: "), std::string::npos) << r.err;
+  std::string id = execution_id(r.err);
+  r = run({weft_binary(), "status", id, "--data", data}, {}, "", dir + "/status", 30000);
+  EXPECT_NE(r.out.find("status:   paused"), std::string::npos) << r.out;
+  r = run({weft_binary(), "replay", id, "--data", data}, {}, "", dir + "/replay", 60000);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "3\n");
+  EXPECT_EQ(api.requests("/a").size(), 1u);
+  EXPECT_EQ(api.requests("/x").size(), 3u);
+}
+
 TEST(ReplayE2E, WithAFixedMappingAndAnIncompatibleFixRefused) {
   TestServer api;
   api.script("/s1", {Answer(200, R"({"ok":1})")});
