@@ -1,5 +1,6 @@
 // The subcommand table. Each subcommand lives in its own file cli/<name>.cpp.
 #pragma once
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -14,6 +15,9 @@ struct Command {
 };
 
 const std::vector<Command>& commands();
+
+/// Reads the whole file `path` into `out`; false when it cannot be read (cli/run.cpp).
+bool read_file(const std::string& path, std::string& out);
 
 /// `weft check FILE... [--format text|json]`: parse + type-check (cli/check.cpp).
 int run_check(int argc, char** argv);

@@ -4,9 +4,7 @@
 // `--data DIR` (or no --server and no $WEFT_SERVER) it opens the embedded store, replays in-process
 // as `weft run` runs, waits for the execution to end and prints its output.
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -40,18 +38,9 @@ const char* kUsage =
     "in-process and prints the output once the execution ends. Exit status: 0 completed (or, with\n"
     "--server, accepted), 1 failed, cancelled or paused again, 2 refused, usage or I/O error.\n";
 
-bool read_text(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
-}
-
 /// Parses JSON text (or @FILE); prints what is wrong and returns false otherwise.
 bool parse_json(const std::string& what, std::string text, json::value& out) {
-  if (!text.empty() && text[0] == '@' && !read_text(text.substr(1), text)) {
+  if (!text.empty() && text[0] == '@' && !read_file(text.substr(1), text)) {
     std::cerr << "weft replay: " << what << ": cannot read `" << text.substr(1) << "`\n";
     return false;
   }
@@ -169,7 +158,7 @@ int run_replay(int argc, char** argv) {
   json::value input;
   if (!input_text.empty() && !parse_json("--input", input_text, input)) return 2;
   std::string source;
-  if (!with.empty() && !read_text(with, source)) {
+  if (!with.empty() && !read_file(with, source)) {
     std::cerr << "weft replay: cannot read `" << with << "`\n";
     return 2;
   }

@@ -40,6 +40,8 @@ void run_usage(std::ostream& out) {
          "error (also: a data directory that group or others can write).\n";
 }
 
+}  // namespace
+
 bool read_file(const std::string& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
@@ -48,8 +50,6 @@ bool read_file(const std::string& path, std::string& out) {
   out = ss.str();
   return true;
 }
-
-}  // namespace
 
 int run_run(int argc, char** argv) {
   std::string file, flow, input_text = "{}", data;

@@ -37,6 +37,11 @@ inline connectors::CallResult fail(connectors::ErrorKind kind, std::string messa
   return e;
 }
 
+/// `body` after a declaration of connection `crm` (answered by fake("crm")).
+inline std::string src(const std::string& body) {
+  return "\nconnection crm = http { base_url: \"http://127.0.0.1:1\" }\n" + body;
+}
+
 /// Writes `source` to `file`, compiles it and returns the lowered module; null (and a test
 /// failure naming the diagnostics) when it does not compile.
 inline std::shared_ptr<ir::Module> compile_source(const fs::path& file, const std::string& source) {

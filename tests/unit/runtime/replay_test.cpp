@@ -12,12 +12,6 @@ using store::ExecutionStatus;
 
 namespace {
 
-const char* kCrm = R"(
-connection crm = http { base_url: "http://127.0.0.1:1" }
-)";
-
-std::string src(const std::string& body) { return std::string(kCrm) + body; }
-
 size_t count(Harness& h, const std::string& id, const std::string& type) {
   auto t = h.event_types(id);
   return static_cast<size_t>(std::count(t.begin(), t.end(), type));
