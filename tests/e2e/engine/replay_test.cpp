@@ -5,7 +5,10 @@
 // incompatible fix refused naming the step, the execution left as it was.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "tests/e2e/engine/process.h"
 #include "tests/e2e/engine/test_server.h"
@@ -82,6 +85,48 @@ TEST(ReplayE2E, FailedAtStepThreeReplaysWithoutResendingStepsOneAndTwo) {
   r = run({weft_binary(), "replay", id, "--data", data}, {}, "", dir + "/again", 30000);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("only failed, cancelled or paused"), std::string::npos) << r.err;
+}
+
+// The replay is one durable transition: SIGKILL `weft replay` while the replayed step is in
+// flight, and `weft run --resume` finishes it (the step is sent again with the same key).
+TEST(ReplayE2E, KilledInTheMiddleOfAReplayTheResumeFinishesIt) {
+  TestServer api;
+  std::atomic<int> s3_calls{0};
+  api.script("/s1", {Answer(200, R"({"ok":1})")});
+  api.script("/s2", {Answer(201, R"({"id":"o-7"})")});
+  api.handle("/s3", [&](const RecordedRequest&) {
+    int n = ++s3_calls;
+    if (n <= 2) return Answer(503, R"({"error":"down"})");
+    if (n == 3) std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // killed meanwhile
+    return Answer(200, "{}");
+  });
+  api.script("/s4", {Answer(200, "{}")});
+  api.script("/s5", {Answer(200, R"({"done":"shipped"})")});
+  std::string dir = make_temp_dir("replay-kill");
+  std::string data = dir + "/data";
+  write_all(dir + "/order.flow", flow_source(api.url(), "/s3"));
+  ProcResult r = run({weft_binary(), "run", dir + "/order.flow", "--flow", "order", "--input", R"({"n":3})",
+                      "--data", data}, {}, "", dir + "/run", 60000);
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  std::string id = execution_id(r.err);
+
+  Proc p = spawn({weft_binary(), "replay", id, "--data", data}, {}, "", dir + "/replay");
+  for (int waited = 0; s3_calls.load() < 3; waited += 5) {
+    ASSERT_LT(waited, 30000) << read_all(p.err_path);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill_now(p);
+  r = run({weft_binary(), "run", "--resume", "--data", data}, {}, "", dir + "/resume", 60000);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "\"shipped\"\n");
+  EXPECT_EQ(api.requests("/s1").size(), 1u);
+  EXPECT_EQ(api.requests("/s2").size(), 1u);
+  auto s3 = api.requests("/s3");
+  ASSERT_EQ(s3.size(), 4u);
+  EXPECT_EQ(s3[3].header("idempotency-key"), s3[2].header("idempotency-key"));
+  EXPECT_EQ(s3[3].header("idempotency-key"), s3[0].header("idempotency-key"));
+  r = run({weft_binary(), "history", id, "--data", data}, {}, "", dir + "/history", 30000);
+  EXPECT_NE(r.out.find("ReplayRequested"), std::string::npos) << r.out;
 }
 
 TEST(ReplayE2E, OnExhaustedPausePausesTheRunThenReplayCompletes) {
