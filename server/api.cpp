@@ -103,6 +103,17 @@ const std::vector<Route>& Api::routes() {
        R"({"type":"object","required":["id","status","version"],"properties":{"id":{"type":"string"},
            "status":{"type":"string"},"version":{"type":"string"}}})",
        &Api::post_replay},
+      {"POST", "/v1/replays", true, 200, "replayExecutions",
+       "Bulk replay: every execution of a flow with a status (failed, cancelled or paused) created since a "
+       "time, oldest first, at most 1000; dry_run lists them without replaying",
+       R"({"type":"object","required":["flow","status"],"additionalProperties":false,
+           "properties":{"flow":{"type":"string","minLength":1},"status":{"enum":["failed","cancelled","paused"]},
+           "since":{"type":"string"},"dry_run":{"type":"boolean"},"reason":{"type":"string"}}})",
+       R"({"type":"object","required":["executions","dry_run"],"properties":{"dry_run":{"type":"boolean"},
+           "executions":{"type":"array","items":{"type":"object","required":["id","status","replayed"],
+           "properties":{"id":{"type":"string"},"status":{"type":"string"},"replayed":{"type":"boolean"},
+           "error":{"type":"string"}}}}}})",
+       &Api::post_replays},
       {"POST", "/v1/events", true, 202, "publishEvent", "Publish an event for `on event` triggers",
        R"({"type":"object","required":["type"],"additionalProperties":false,
            "properties":{"type":{"type":"string","minLength":1},"data":{}}})",
@@ -583,6 +594,34 @@ void Api::post_replay(RouteCall& c) {
     case P::store: return c.respond(error_response(500, "internal", r.message));
   }
   c.respond(json_response(202, json::object{{"id", id}, {"status", "running"}, {"version", r.version}}));
+}
+
+void Api::post_replays(RouteCall& c) {
+  const auto& b = c.body.as_object();
+  std::optional<int64_t> since;
+  if (auto* s = b.if_contains("since")) {
+    since = functions::parse_rfc3339(s->as_string());
+    if (!since) return c.respond(error_response(400, "bad_request", "since: not an RFC 3339 time"));
+  }
+  bool dry = b.contains("dry_run") && b.at("dry_run").as_bool();
+  std::string error;
+  auto list = runtime::replay_candidates(store_, std::string(b.at("flow").as_string()),
+                                         *store::parse_status(b.at("status").as_string()), since, 1000, error);
+  if (!error.empty()) return c.respond(error_response(500, "internal", error));
+  json::array out;
+  for (const auto& rec : list) {
+    json::object o{{"id", rec.id}, {"status", store::status_name(rec.status)}, {"replayed", false}};
+    if (!dry) {
+      runtime::ReplayRequest req;
+      req.by = "api";
+      if (auto* r = b.if_contains("reason")) req.reason = std::string(r->as_string());
+      auto r = engine_.replay(rec.id, req);
+      o["replayed"] = r.problem == runtime::ReplayProblem::none;
+      if (r.problem != runtime::ReplayProblem::none) o["error"] = r.message;
+    }
+    out.push_back(std::move(o));
+  }
+  c.respond(json_response(200, json::object{{"executions", out}, {"dry_run", dry}}));
 }
 
 void Api::post_event(RouteCall& c) {

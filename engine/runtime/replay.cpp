@@ -135,6 +135,35 @@ std::vector<std::string> completed_keys(const ExecutionState& s, const std::vect
   return out;
 }
 
+std::vector<store::ExecutionRecord> replay_candidates(store::ExecutionStore& store, const std::string& flow,
+                                                      store::ExecutionStatus status, std::optional<int64_t> since_ms,
+                                                      size_t limit, std::string& error) {
+  using S = store::ExecutionStatus;
+  std::vector<store::ExecutionRecord> out;
+  if (status != S::failed && status != S::cancelled && status != S::paused) {
+    error = "only failed, cancelled or paused executions can be replayed, not " + std::string(store::status_name(status));
+    return out;
+  }
+  store::ExecutionQuery q;
+  q.flow = flow;
+  q.status = status;
+  q.since_ms = since_ms;
+  q.limit = 1000;
+  for (;;) {
+    auto page = store.list_executions(q);
+    if (!page.ok()) {
+      error = page.status().to_string();
+      return {};
+    }
+    out.insert(out.end(), page->items.begin(), page->items.end());
+    if (!page->next_cursor || out.size() >= limit) break;
+    q.cursor = *page->next_cursor;
+  }
+  std::reverse(out.begin(), out.end());  // oldest first
+  if (out.size() > limit) out.erase(out.begin(), out.end() - static_cast<std::ptrdiff_t>(limit));
+  return out;
+}
+
 std::string request_hash(const std::string& method, const std::string& url, const json::value& query,
                          const json::value& body) {
   json::array a{json::value(method), json::value(url), query, body};

@@ -74,6 +74,13 @@ std::optional<uint64_t> first_event_of(const std::vector<store::HistoryEvent>& e
 /// compatibility check of `--with` looks at).
 std::vector<std::string> completed_keys(const ExecutionState& s, const std::vector<store::HistoryEvent>& events);
 
+/// The executions a bulk replay (`weft replay --flow NAME --status failed [--since TIME]`) takes:
+/// those of `flow` with `status` (failed, cancelled or paused; anything else is an error in
+/// `error`) created at or after `since_ms`, oldest first (the newest `limit` when there are more).
+std::vector<store::ExecutionRecord> replay_candidates(store::ExecutionStore& store, const std::string& flow,
+                                                      store::ExecutionStatus status, std::optional<int64_t> since_ms,
+                                                      size_t limit, std::string& error);
+
 /// SHA-256 of the canonical JSON of a request (method, url, query, body): equal requests, equal hash.
 std::string request_hash(const std::string& method, const std::string& url, const boost::json::value& query,
                          const boost::json::value& body);

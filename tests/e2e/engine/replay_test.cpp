@@ -9,6 +9,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/e2e/engine/process.h"
 #include "tests/e2e/engine/test_server.h"
@@ -154,6 +155,41 @@ TEST(ReplayE2E, OnExhaustedPausePausesTheRunThenReplayCompletes) {
   EXPECT_EQ(r.out, "3\n");
   EXPECT_EQ(api.requests("/a").size(), 1u);
   EXPECT_EQ(api.requests("/x").size(), 3u);
+}
+
+TEST(ReplayE2E, BulkReplayListsThenReplaysEveryFailedExecutionOfAFlow) {
+  TestServer api;
+  api.script("/s1", {Answer(200, R"({"ok":1})")});
+  api.script("/s2", {Answer(201, R"({"id":"o-7"})")});
+  api.script("/s3", {Answer(503, "{}"), Answer(503, "{}"), Answer(503, "{}"), Answer(503, "{}"), Answer(200, "{}")});
+  api.script("/s4", {Answer(200, "{}")});
+  api.script("/s5", {Answer(200, R"({"done":"shipped"})")});
+  std::string dir = make_temp_dir("replay-bulk");
+  std::string data = dir + "/data";
+  write_all(dir + "/order.flow", flow_source(api.url(), "/s3"));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2; ++i) {
+    ProcResult r = run({weft_binary(), "run", dir + "/order.flow", "--flow", "order", "--input", R"({"n":3})",
+                        "--data", data}, {}, "", dir + "/run" + std::to_string(i), 60000);
+    ASSERT_EQ(r.exit_code, 1) << r.err;
+    ids.push_back(execution_id(r.err));
+  }
+  ProcResult r = run({weft_binary(), "replay", "--flow", "order", "--status", "failed", "--dry-run", "--data", data},
+                     {}, "", dir + "/dry", 30000);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find(ids[0]), 0u) << r.out;  // oldest first
+  EXPECT_NE(r.out.find(ids[1]), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("would replay 2 execution(s)"), std::string::npos) << r.err;
+  EXPECT_EQ(api.requests("/s3").size(), 4u);  // nothing sent
+  r = run({weft_binary(), "replay", "--flow", "order", "--status", "failed", "--data", data}, {}, "", dir + "/bulk", 60000);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(ids[0] + "  \"shipped\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(ids[1] + "  \"shipped\""), std::string::npos) << r.out;
+  EXPECT_EQ(api.requests("/s1").size(), 2u);
+  EXPECT_EQ(api.requests("/s3").size(), 6u);
+  r = run({weft_binary(), "replay", "--flow", "order", "--status", "running", "--data", data}, {}, "", dir + "/bad", 30000);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("not running"), std::string::npos) << r.err;
 }
 
 TEST(ReplayE2E, WithAFixedMappingAndAnIncompatibleFixRefused) {

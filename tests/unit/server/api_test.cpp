@@ -306,6 +306,30 @@ flow two() -> json {
   EXPECT_EQ(done.at("output"), json::parse("[1,2]"));  // the signal received before stays received
 }
 
+TEST_F(ApiFixture, BulkReplayListsFirstThenReplays) {
+  deploy();
+  std::vector<std::string> ids;
+  for (const char* who : {"a", "b"}) {
+    ids.emplace_back(body(call("POST", "/v1/flows/waiter/executions", json::serialize(json::object{{"input", {{"id", who}}}}))).at("id").as_string());
+  }
+  settle(100);
+  for (const auto& id : ids) EXPECT_EQ(call("POST", "/v1/executions/" + id + "/cancel").status, 202);
+  settle(300);
+  EXPECT_EQ(call("POST", "/v1/replays", R"({"flow":"waiter","status":"completed"})").status, 400);
+  EXPECT_EQ(call("POST", "/v1/replays", R"({"flow":"waiter","status":"cancelled","since":"soon"})").status, 400);
+  auto dry = body(call("POST", "/v1/replays", R"({"flow":"waiter","status":"cancelled","dry_run":true})"));
+  ASSERT_EQ(dry.at("executions").as_array().size(), 2u);
+  EXPECT_EQ(dry.at("executions").at(0).at("id"), json::value(ids[0]));  // oldest first
+  EXPECT_EQ(dry.at("executions").at(0).at("replayed"), false);
+  EXPECT_EQ(body(call("GET", "/v1/executions/" + ids[0])).at("status"), "cancelled");
+  auto done = body(call("POST", "/v1/replays", R"({"flow":"waiter","status":"cancelled","since":"2000-01-01T00:00:00Z"})"));
+  ASSERT_EQ(done.at("executions").as_array().size(), 2u);
+  for (const auto& e : done.at("executions").as_array()) EXPECT_EQ(e.at("replayed"), true);
+  settle(100);
+  for (const auto& id : ids) EXPECT_EQ(body(call("GET", "/v1/executions/" + id)).at("status"), "running");
+  EXPECT_EQ(body(call("POST", "/v1/replays", R"({"flow":"waiter","status":"cancelled"})")).at("executions").as_array().size(), 0u);
+}
+
 TEST_F(ApiFixture, EventsAreQueued) {
   EXPECT_EQ(call("POST", "/v1/events", R"({"type":"order.paid","data":{"n":1}})").status, 202);
   EXPECT_EQ(call("POST", "/v1/events", R"({"data":{}})").status, 400);
@@ -391,6 +415,7 @@ TEST_F(ApiFixture, ResponsesFitTheOpenApiDescription) {
   settle(200);
   check("POST", "/v1/executions/{id}/replay", call("POST", "/v1/executions/" + wid + "/replay", "{}"));
   check("POST", "/v1/executions/{id}/replay", call("POST", "/v1/executions/" + id + "/replay", "{}"));
+  check("POST", "/v1/replays", call("POST", "/v1/replays", R"({"flow":"waiter","status":"failed","dry_run":true})"));
   check("POST", "/v1/events", call("POST", "/v1/events", R"({"type":"t"})"));
   check("GET", "/v1/secrets", call("GET", "/v1/secrets"));
   check("GET", "/v1/openapi.json", call("GET", "/v1/openapi.json"));
