@@ -29,6 +29,14 @@ std::string flow_source(const std::string& url, const std::string& step3_path, c
          "}\n";
 }
 
+/// Scripts the steps every test answers alike: s1, s2, s4, and s5 (whose `done` is the output).
+void script_steps(TestServer& api, const std::string& done) {
+  api.script("/s1", {Answer(200, R"({"ok":1})")});
+  api.script("/s2", {Answer(201, R"({"id":"o-7"})")});
+  api.script("/s4", {Answer(200, "{}")});
+  api.script("/s5", {Answer(200, "{\"done\":\"" + done + "\"}")});
+}
+
 /// The execution id `weft run` printed on stderr ("execution <id> of <flow>").
 std::string execution_id(const std::string& err) {
   auto at = err.find("execution ");
@@ -41,11 +49,8 @@ std::string execution_id(const std::string& err) {
 
 TEST(ReplayE2E, FailedAtStepThreeReplaysWithoutResendingStepsOneAndTwo) {
   TestServer api;
-  api.script("/s1", {Answer(200, R"({"ok":1})")});
-  api.script("/s2", {Answer(201, R"({"id":"o-7"})")});
+  script_steps(api, "shipped");
   api.script("/s3", {Answer(503, R"({"error":"down"})"), Answer(503, R"({"error":"down"})"), Answer(200, "{}")});
-  api.script("/s4", {Answer(200, "{}")});
-  api.script("/s5", {Answer(200, R"({"done":"shipped"})")});
   std::string dir = make_temp_dir("replay");
   std::string data = dir + "/data";
   write_all(dir + "/order.flow", flow_source(api.url(), "/s3"));
@@ -93,16 +98,13 @@ TEST(ReplayE2E, FailedAtStepThreeReplaysWithoutResendingStepsOneAndTwo) {
 TEST(ReplayE2E, KilledInTheMiddleOfAReplayTheResumeFinishesIt) {
   TestServer api;
   std::atomic<int> s3_calls{0};
-  api.script("/s1", {Answer(200, R"({"ok":1})")});
-  api.script("/s2", {Answer(201, R"({"id":"o-7"})")});
+  script_steps(api, "shipped");
   api.handle("/s3", [&](const RecordedRequest&) {
     int n = ++s3_calls;
     if (n <= 2) return Answer(503, R"({"error":"down"})");
     if (n == 3) std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // killed meanwhile
     return Answer(200, "{}");
   });
-  api.script("/s4", {Answer(200, "{}")});
-  api.script("/s5", {Answer(200, R"({"done":"shipped"})")});
   std::string dir = make_temp_dir("replay-kill");
   std::string data = dir + "/data";
   write_all(dir + "/order.flow", flow_source(api.url(), "/s3"));
@@ -159,11 +161,8 @@ TEST(ReplayE2E, OnExhaustedPausePausesTheRunThenReplayCompletes) {
 
 TEST(ReplayE2E, BulkReplayListsThenReplaysEveryFailedExecutionOfAFlow) {
   TestServer api;
-  api.script("/s1", {Answer(200, R"({"ok":1})")});
-  api.script("/s2", {Answer(201, R"({"id":"o-7"})")});
+  script_steps(api, "shipped");
   api.script("/s3", {Answer(503, "{}"), Answer(503, "{}"), Answer(503, "{}"), Answer(503, "{}"), Answer(200, "{}")});
-  api.script("/s4", {Answer(200, "{}")});
-  api.script("/s5", {Answer(200, R"({"done":"shipped"})")});
   std::string dir = make_temp_dir("replay-bulk");
   std::string data = dir + "/data";
   write_all(dir + "/order.flow", flow_source(api.url(), "/s3"));
@@ -194,12 +193,9 @@ TEST(ReplayE2E, BulkReplayListsThenReplaysEveryFailedExecutionOfAFlow) {
 
 TEST(ReplayE2E, WithAFixedMappingAndAnIncompatibleFixRefused) {
   TestServer api;
-  api.script("/s1", {Answer(200, R"({"ok":1})")});
-  api.script("/s2", {Answer(201, R"({"id":"o-7"})")});
+  script_steps(api, "fixed");
   api.script("/s3-typo", {Answer(404, R"({"error":"no such route"})")});
   api.script("/s3", {Answer(200, "{}")});
-  api.script("/s4", {Answer(200, "{}")});
-  api.script("/s5", {Answer(200, R"({"done":"fixed"})")});
   std::string dir = make_temp_dir("replay-with");
   std::string data = dir + "/data";
   write_all(dir + "/order.flow", flow_source(api.url(), "/s3-typo"));
