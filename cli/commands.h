@@ -1,5 +1,6 @@
 // The subcommand table. Each subcommand lives in its own file cli/<name>.cpp.
 #pragma once
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -14,6 +15,9 @@ struct Command {
 };
 
 const std::vector<Command>& commands();
+
+/// Reads the whole file `path` into `out`; false when it cannot be read (cli/run.cpp).
+bool read_file(const std::string& path, std::string& out);
 
 /// `weft check FILE... [--format text|json]`: parse + type-check (cli/check.cpp).
 int run_check(int argc, char** argv);
@@ -51,6 +55,9 @@ int run_history(int argc, char** argv);
 int run_signal(int argc, char** argv);
 /// `weft cancel ID` (cli/client.cpp).
 int run_cancel(int argc, char** argv);
+/// `weft replay ID [--from STEP] [--set STEP=JSON] [--input JSON] [--with FILE]` on a server or
+/// in-process on `--data DIR` (cli/replay.cpp).
+int run_replay(int argc, char** argv);
 
 
 }  // namespace weft::cli

@@ -35,9 +35,12 @@ void run_usage(std::ostream& out) {
          "FILE is a .flow module (checked and compiled) or a compiled .wfc. --resume finishes every\n"
          "execution a stopped process left running and prints each one's output (or error) as\n"
          "`weft run` does. --count N starts N executions with the same input (one output line each,\n"
-         "in completion order). Exit status: 0 completed, 1 failed or cancelled, 2 usage or I/O\n"
+         "in completion order). Exit status: 0 completed, 1 failed, cancelled or paused (see\n"
+         "`weft replay`), 2 usage or I/O\n"
          "error (also: a data directory that group or others can write).\n";
 }
+
+}  // namespace
 
 bool read_file(const std::string& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);
@@ -47,8 +50,6 @@ bool read_file(const std::string& path, std::string& out) {
   out = ss.str();
   return true;
 }
-
-}  // namespace
 
 int run_run(int argc, char** argv) {
   std::string file, flow, input_text = "{}", data;
@@ -188,6 +189,7 @@ int run_run(int argc, char** argv) {
     report(rec);
     if (finished.size() == static_cast<size_t>(count)) io.stop();
   };
+  opts.on_paused = opts.on_terminal;  // `on_exhausted: "pause"`: reported like a failure (exit 1)
   runtime::Engine engine(io, *store, opts);
   engine_ptr = &engine;
   if (resume) {
@@ -216,7 +218,8 @@ int run_run(int argc, char** argv) {
         if (!quiet && targets.size() == static_cast<size_t>(count) && count > 1)
           std::cerr << "started " << count << " executions of " << flow << "\n";
         // It may have finished before the id came back.
-        if (auto rec = engine_ptr->store().get_execution(id); rec && store::is_terminal(rec->status))
+        if (auto rec = engine_ptr->store().get_execution(id);
+            rec && (store::is_terminal(rec->status) || rec->status == store::ExecutionStatus::paused))
           opts.on_terminal(*rec);
       });
   }

@@ -96,6 +96,27 @@ const std::vector<Route>& Api::routes() {
        "Cancel a running execution: its compensations run, then it ends cancelled",
        R"({"type":"object","additionalProperties":false,"properties":{}})",
        R"({"type":"object","required":["id"],"properties":{"id":{"type":"string"}}})", &Api::post_cancel},
+      {"POST", "/v1/executions/{id}/replay", true, 202, "replayExecution",
+       "Replay a failed, cancelled or paused execution from its checkpoint (docs/operations.md): from rewinds to "
+       "before a step, set patches recorded results, input replaces the input, source continues on that "
+       "module's same-named flow when compatible (422 naming the step otherwise)",
+       R"({"type":"object","additionalProperties":false,
+           "properties":{"from":{"type":"string","minLength":1},"input":{"type":"object"},
+           "source":{"type":"string"},"set":{"type":"object"},"reason":{"type":"string"}}})",
+       R"({"type":"object","required":["id","status","version"],"properties":{"id":{"type":"string"},
+           "status":{"type":"string"},"version":{"type":"string"}}})",
+       &Api::post_replay},
+      {"POST", "/v1/replays", true, 200, "replayExecutions",
+       "Bulk replay: every execution of a flow with a status (failed, cancelled or paused) created since a "
+       "time, oldest first, at most 1000; dry_run lists them without replaying",
+       R"({"type":"object","required":["flow","status"],"additionalProperties":false,
+           "properties":{"flow":{"type":"string","minLength":1},"status":{"enum":["failed","cancelled","paused"]},
+           "since":{"type":"string"},"dry_run":{"type":"boolean"},"reason":{"type":"string"}}})",
+       R"({"type":"object","required":["executions","dry_run"],"properties":{"dry_run":{"type":"boolean"},
+           "executions":{"type":"array","items":{"type":"object","required":["id","status","replayed"],
+           "properties":{"id":{"type":"string"},"status":{"type":"string"},"replayed":{"type":"boolean"},
+           "error":{"type":"string"}}}}}})",
+       &Api::post_replays},
       {"POST", "/v1/events", true, 202, "publishEvent", "Publish an event for `on event` triggers",
        R"({"type":"object","required":["type"],"additionalProperties":false,
            "properties":{"type":{"type":"string","minLength":1},"data":{}}})",
@@ -550,6 +571,65 @@ void Api::post_cancel(RouteCall& c) {
     }
     respond(json_response(202, json::object{{"id", id}}));
   });
+}
+
+void Api::post_replay(RouteCall& c) {
+  std::string id = c.params["id"];
+  const auto& b = c.body.as_object();
+  runtime::ReplayRequest req;
+  req.by = "api";
+  if (auto* r = b.if_contains("reason")) req.reason = std::string(r->as_string());
+  if (auto* f = b.if_contains("from")) req.from = std::string(f->as_string());
+  if (auto* i = b.if_contains("input")) req.input = *i;
+  if (auto* s = b.if_contains("set"))
+    for (const auto& [step, value] : s->as_object()) req.set[std::string(step)] = value;
+  if (auto* s = b.if_contains("source")) {
+    auto compiled = compile_module("replay.flow", std::string(s->as_string()), false);
+    if (!compiled.module) {
+      json::object err{{"code", "compile_error"}, {"message", compiled.message}, {"diagnostics", compiled.diagnostics}};
+      return c.respond(json_response(422, json::object{{"error", err}}));
+    }
+    req.with = compiled.module;
+  }
+  auto r = engine_.replay(id, req);
+  using P = runtime::ReplayProblem;
+  switch (r.problem) {
+    case P::none: break;
+    case P::not_found: return c.respond(error_response(404, "not_found", r.message));
+    case P::conflict: return c.respond(error_response(409, "not_replayable", r.message));
+    case P::invalid: return c.respond(error_response(400, "bad_replay", r.message));
+    case P::incompatible: return c.respond(error_response(422, "incompatible", r.message));
+    case P::store: return c.respond(error_response(500, "internal", r.message));
+  }
+  c.respond(json_response(202, json::object{{"id", id}, {"status", "running"}, {"version", r.version}}));
+}
+
+void Api::post_replays(RouteCall& c) {
+  const auto& b = c.body.as_object();
+  std::optional<int64_t> since;
+  if (auto* s = b.if_contains("since")) {
+    since = functions::parse_rfc3339(s->as_string());
+    if (!since) return c.respond(error_response(400, "bad_request", "since: not an RFC 3339 time"));
+  }
+  bool dry = b.contains("dry_run") && b.at("dry_run").as_bool();
+  std::string error;
+  auto list = runtime::replay_candidates(store_, std::string(b.at("flow").as_string()),
+                                         *store::parse_status(b.at("status").as_string()), since, 1000, error);
+  if (!error.empty()) return c.respond(error_response(500, "internal", error));
+  json::array out;
+  for (const auto& rec : list) {
+    json::object o{{"id", rec.id}, {"status", store::status_name(rec.status)}, {"replayed", false}};
+    if (!dry) {
+      runtime::ReplayRequest req;
+      req.by = "api";
+      if (auto* r = b.if_contains("reason")) req.reason = std::string(r->as_string());
+      auto r = engine_.replay(rec.id, req);
+      o["replayed"] = r.problem == runtime::ReplayProblem::none;
+      if (r.problem != runtime::ReplayProblem::none) o["error"] = r.message;
+    }
+    out.push_back(std::move(o));
+  }
+  c.respond(json_response(200, json::object{{"executions", out}, {"dry_run", dry}}));
 }
 
 void Api::post_event(RouteCall& c) {

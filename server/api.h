@@ -95,6 +95,8 @@ class Api {
   void get_history(RouteCall& c);
   void post_signal(RouteCall& c);
   void post_cancel(RouteCall& c);
+  void post_replay(RouteCall& c);
+  void post_replays(RouteCall& c);
   void post_event(RouteCall& c);
   void put_secret(RouteCall& c);
   void list_secrets(RouteCall& c);

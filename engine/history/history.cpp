@@ -182,6 +182,7 @@ struct Describe {
     std::string s = "by " + e.by + "  version " + e.version;
     if (e.from_step) s += "  from " + *e.from_step;
     if (e.input) s += "  input " + compact(*e.input);
+    if (e.set) s += "  set " + compact(*e.set);
     if (e.reason) s += "  (" + *e.reason + ")";
     return s;
   }
@@ -189,6 +190,7 @@ struct Describe {
     return "events " + std::to_string(e.from_seq) + ".." + std::to_string(e.to_seq);
   }
   std::string operator()(const VersionChanged& e) const { return e.from + " -> " + e.to; }
+  std::string operator()(const ExecutionPaused& e) const { return e.step + "  " + errors::to_text(e.error); }
 };
 
 }  // namespace

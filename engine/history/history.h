@@ -153,6 +153,7 @@ struct ReplayRequested {
   std::optional<std::string> from_step;  ///< `--from STEP`: rewind to before that step
   std::optional<Json> input;             ///< a new input, when given
   std::string version;                   ///< the flow version the replay runs on
+  std::optional<Json> set;               ///< `--set STEP=JSON` patches: {step: result}
 };
 /// A rewind made events `from_seq`..`to_seq` (inclusive) obsolete; they stay in the history.
 struct EventsSuperseded {
@@ -165,12 +166,19 @@ struct VersionChanged {
   std::string to;    ///< the new version hash
 };
 
+/// A step exhausted its retries and `options { on_exhausted: "pause" }` keeps the execution paused.
+struct ExecutionPaused {
+  std::string step;     ///< node key of the step
+  errors::Error error;  ///< its error
+};
+
 /// One event's typed payload; alternative i is the payload of Kind(i).
 using Payload = std::variant<ExecutionStarted, ExecutionQueued, ExecutionAdmitted, StepScheduled, StepRetrying,
                              StepCompleted, StepFailed, TimerStarted, TimerFired, SignalReceived,
                              SideEffectRecorded, EventEmitted, ChildStarted, CompensationStarted,
                              CompensationCompleted, CompensationFailed, ExecutionCompleted, ExecutionFailed,
-                             ExecutionCancelled, ReplayRequested, EventsSuperseded, VersionChanged>;
+                             ExecutionCancelled, ReplayRequested, EventsSuperseded, VersionChanged,
+                             ExecutionPaused>;
 
 /// The kind of a payload.
 Kind kind_of(const Payload& p);
@@ -220,6 +228,7 @@ BOOST_DESCRIBE_STRUCT(weft::history::CompensationFailed, (), (step, error))
 BOOST_DESCRIBE_STRUCT(weft::history::ExecutionCompleted, (), (output))
 BOOST_DESCRIBE_STRUCT(weft::history::ExecutionFailed, (), (error))
 BOOST_DESCRIBE_STRUCT(weft::history::ExecutionCancelled, (), (error))
-BOOST_DESCRIBE_STRUCT(weft::history::ReplayRequested, (), (by, reason, from_step, input, version))
+BOOST_DESCRIBE_STRUCT(weft::history::ReplayRequested, (), (by, reason, from_step, input, version, set))
 BOOST_DESCRIBE_STRUCT(weft::history::EventsSuperseded, (), (from_seq, to_seq))
 BOOST_DESCRIBE_STRUCT(weft::history::VersionChanged, (), (from, to))
+BOOST_DESCRIBE_STRUCT(weft::history::ExecutionPaused, (), (step, error))

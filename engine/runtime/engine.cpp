@@ -211,7 +211,23 @@ void Engine::signal(const std::string& id, const std::string& name, json::value 
 }
 
 void Engine::cancel(const std::string& id, std::function<void(std::string)> done) {
-  signal(id, "$cancel", nullptr, std::move(done));
+  auto rec = store_.get_execution(id);
+  if (!rec || rec->status != store::ExecutionStatus::paused) return signal(id, "$cancel", nullptr, std::move(done));
+  // A paused execution runs again with the cancel pending: it stops at the step that paused it
+  // (the first one without an outcome) and its compensations run.
+  std::string problem;
+  auto state = parse_snapshot(store_.get_snapshot(id).value_or(""), id, problem);
+  if (!state) return done(problem);
+  if (auto flow = version(rec->version, rec->flow)) reset_failures(*state, *flow->index, true);
+  if (auto st = store_.enqueue_signal_sync(id, "$cancel", nullptr); !st.ok()) return done(st.to_string());
+  store::Transition tr;
+  tr.execution_id = id;
+  tr.expected_length = rec->history_length;
+  tr.snapshot = json::serialize(to_json(*state));
+  tr.status = store::ExecutionStatus::running;
+  if (auto st = store_.transition_sync(std::move(tr)); !st.ok()) return done(st.to_string());
+  load(id);
+  done("");
 }
 
 void Engine::recover() {
@@ -222,6 +238,8 @@ void Engine::recover() {
     auto state = snapshot(id);
     if (!state) continue;  // refused (logged): never run on a misread snapshot
     rebuild_slot(id, *state);
+    if (auto rec = store_.get_execution(id); rec && rec->status == store::ExecutionStatus::paused)
+      continue;  // waits for replay or cancel, holding its slot
     if (state->suspended) {
       // Waiting executions stay on disk: timers wake them through the scheduler; a signal or a
       // child that ended while we were down wakes them now.
@@ -254,7 +272,7 @@ void Engine::load(const std::string& id) {
     return;
   }
   auto rec = store_.get_execution(id);
-  if (!rec || store::is_terminal(rec->status)) return;
+  if (!rec || store::is_terminal(rec->status) || rec->status == store::ExecutionStatus::paused) return;
   auto flow = version(rec->version, rec->flow);
   if (!flow) {
     spdlog::error("execution {}: flow version {} of `{}` is not available", id, rec->version, rec->flow);
@@ -278,6 +296,11 @@ void Engine::terminal(const store::ExecutionRecord& rec) {
   wake_pending_.erase(rec.id);
   if (!rec.parent_id.empty()) wake(rec.parent_id);
   if (opts_.on_terminal) opts_.on_terminal(rec);
+}
+
+void Engine::paused(const store::ExecutionRecord& rec) {
+  wake_pending_.erase(rec.id);
+  if (opts_.on_paused) opts_.on_paused(rec);
 }
 
 void Engine::timer_added(int64_t due_ms) {

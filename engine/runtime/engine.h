@@ -10,6 +10,16 @@
 // whose StepScheduled was written but whose outcome was not is sent again with the same
 // idempotency key (at-least-once delivery, exactly-once effect where the receiver honours it).
 //
+// Replay (engine/runtime/replay.h, docs/operations.md "Replay"): a failed, cancelled or paused
+// execution loses its failed outcomes (failed steps, failed `for` iterations and `parallel`
+// branches; failed child flows are replayed in place), optionally rewinds (`from`) and changes
+// version (`with`, after the compatibility check), and resumes as above: completed steps keep
+// their results and are not called again. A step keeps its idempotency key when it sends the
+// same request as before and gets `<id>/<key>#r<n>` when the request changed (snapshot `requests`).
+// `options { on_exhausted: "pause" }`: a step that exhausts its retries with nobody catching the
+// error leaves the execution `paused` (ExecutionPaused; no compensation) instead of failed; it keeps
+// its concurrency slot, is not loaded by recover(), and waits for replay() or cancel().
+//
 // An execution whose live branches all wait for a long timer, a signal or a child flow is
 // unloaded from memory; the timer index (by due time) or the arrival of the signal loads it again,
 // so memory does not grow with the number of waiting executions.
@@ -29,6 +39,7 @@
 #include <boost/json/value.hpp>
 
 #include "compiler/ir/ir.h"
+#include "engine/runtime/replay.h"
 #include "engine/runtime/state.h"
 #include "engine/store/execution_store.h"
 #include "stdlib/connectors/circuit_breaker.h"
@@ -82,6 +93,8 @@ struct EngineOptions {
   std::function<void(boost::asio::steady_timer& timer)> timer_done;
   /// Called (on the io_context) when an execution reaches a terminal status.
   std::function<void(const store::ExecutionRecord&)> on_terminal;
+  /// Called (on the io_context) when an execution pauses (`on_exhausted: "pause"`).
+  std::function<void(const store::ExecutionRecord&)> on_paused;
   /// Called (on the io_context) with each completed step: execution id, step key.
   std::function<void(const std::string&, const std::string&)> on_step;
   /// Retry policy used when neither step, connection nor flow options give one.
@@ -109,8 +122,14 @@ class Engine {
   void signal(const std::string& id, const std::string& name, boost::json::value payload,
               std::function<void(std::string error)> done);
 
-  /// Cancels a running execution: compensations run, then it ends `cancelled`.
+  /// Cancels a running or paused execution: compensations run, then it ends `cancelled`.
   void cancel(const std::string& id, std::function<void(std::string error)> done);
+
+  /// Replays execution `id` (see replay.h): one durable transition, then the execution runs again
+  /// on this engine. Refused, with nothing changed, unless it is failed, cancelled or paused, or
+  /// when `--from`/`--set` name steps that did not run or `--with` is incompatible. Child flows
+  /// that failed are replayed first. Waits for the store's write (an administrative operation).
+  ReplayOutcome replay(const std::string& id, const ReplayRequest& request);
 
   /// Publishes an event (`POST /v1/events`) durably to the events queue and starts the flows whose
   /// `on event` triggers match it. Returns "" or the store's error.
@@ -172,6 +191,8 @@ class Engine {
   void loaded_done(const std::string& id);
   /// An execution reached a terminal status: wakes its parent, calls on_terminal.
   void terminal(const store::ExecutionRecord& rec);
+  /// An execution paused (on_exhausted): calls on_paused.
+  void paused(const store::ExecutionRecord& rec);
   /// Loads execution `id` (or notifies it when loaded) so that it re-checks what it waits for.
   void wake(const std::string& id);
   /// A durable timer due at `due_ms` was added: re-arms the scheduler when it is the earliest.

@@ -371,6 +371,10 @@ awaitable<void> Execution::main() {
       co_await finish(store::ExecutionStatus::completed, std::move(output), std::nullopt);
       co_return;
     }
+    if (auto step = exhausted_step(*failure, t)) {
+      co_await pause(*step, failure->value());
+      co_return;
+    }
     co_await compensate();
     bool cancelled = failure->kind() == Kind::cancelled && cancel_requested_;
     co_await finish(cancelled ? store::ExecutionStatus::cancelled : store::ExecutionStatus::failed, nullptr,
@@ -401,6 +405,38 @@ awaitable<void> Execution::finish(store::ExecutionStatus status, json::value out
   rec_.output = std::move(output);
   rec_.error = std::move(error);
   engine_.terminal(rec_);
+}
+
+std::optional<std::string> Execution::exhausted_step(const FlowError& failure, Thread& t) {
+  const ir::Flow& f = *flow_->flow;
+  if (!f.options.on_exhausted || failure.kind() == Kind::cancelled || past_deadline()) return std::nullopt;
+  json::value mode;
+  try {
+    mode = eval(f.options.on_exhausted, t, "$options.on_exhausted");
+  } catch (FlowError&) {
+    return std::nullopt;
+  }
+  if (!mode.is_string() || mode.get_string() != "pause") return std::nullopt;
+  // Only a step's own failure pauses (not `fail`, not a validation of the output).
+  for (const auto& [key, o] : state_.results) {
+    const ir::Node* n = flow_->index->node(node_of_key(key));
+    if (o.type == Outcome::Type::error && n && n->kind == ir::NodeKind::Call && o.error == failure.value())
+      return key;
+  }
+  return std::nullopt;
+}
+
+awaitable<void> Execution::pause(const std::string& step, errors::Error error) {
+  add_event(history::ExecutionPaused{step, error});
+  pending_.status = store::ExecutionStatus::paused;
+  pending_.error = json::value(errors::to_json(error));
+  // Pending waits leave the timer index (a replay puts them back); the slot stays held.
+  if (deadline_ != INT64_MAX) pending_.remove_timers.push_back(store::TimerKey{deadline_, rec_.id, "$deadline"});
+  for (const auto& [k, due] : state_.timers) pending_.remove_timers.push_back(store::TimerKey{due, rec_.id, k});
+  co_await flush();
+  rec_.status = store::ExecutionStatus::paused;
+  rec_.error = pending_.error.value_or(nullptr);
+  engine_.paused(rec_);
 }
 
 awaitable<Execution::Exit> Execution::run_region(std::string entry, Thread& t) {
@@ -532,7 +568,8 @@ awaitable<json::value> Execution::call_action(const ir::Action& a, const ir::Exp
     json::value d = eval(timeout_expr, t, key);
     if (d.is_number()) req.timeout = connectors::Millis(to_ms(d, 30000));
   }
-  req.idempotency_key = rec_.id + "/" + key;
+  // The same request keeps its key (after a crash, on retries, on a replay); a changed one gets a new key.
+  req.idempotency_key = idempotency_key(state_, rec_.id, key, request_hash(req.method, req.url, req.query, req.body.value_or(nullptr)));
   if (!compensating_ && deadline_ != INT64_MAX && !req.timeout) {  // a call never outlives the flow's deadline
     connectors::Millis own{30000};  // the connection's timeout (HttpConfig's default when unset)
     if (auto* cs = engine_.connection_settings(*flow_, a.connection); cs && cs->contains("timeout"))

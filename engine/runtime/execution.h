@@ -82,6 +82,11 @@ class Execution : public std::enable_shared_from_this<Execution> {
   bool past_deadline() const;
   /// The error a flow that exceeded options.timeout fails with.
   FlowError timeout_error() const;
+  /// The step (node key) whose exhausted retries caused `failure` when the flow's
+  /// `options.on_exhausted` is "pause"; nullopt otherwise (the execution fails).
+  std::optional<std::string> exhausted_step(const FlowError& failure, Thread& t);
+  /// Leaves the execution `paused` (ExecutionPaused) holding its concurrency slot, no compensation.
+  boost::asio::awaitable<void> pause(const std::string& step, errors::Error error);
   /// Records the terminal event and status: `output` when completed, else `error`.
   boost::asio::awaitable<void> finish(store::ExecutionStatus status, boost::json::value output,
                                       std::optional<errors::Error> error);

@@ -148,6 +148,9 @@ json::object to_json(const ExecutionState& s) {
   }
   if (s.deadline) o["deadline"] = *s.deadline;
   if (s.started_at) o["started_at"] = *s.started_at;
+  if (!s.requests.empty())
+    o["requests"] = map_json(s.requests, [](const SentRequest& r) { return json::object{{"hash", r.hash}, {"key", r.key}}; });
+  if (s.replays) o["replays"] = s.replays;
   return o;
 }
 
@@ -233,6 +236,14 @@ std::string to_text(const ExecutionState& s) {
     out += ",\"started_at\":";
     number(*s.started_at);
   }
+  append_map(out, "requests", s.requests, [&](const SentRequest& r) {
+    out += "{\"hash\":" + json::serialize(std::string_view(r.hash)) + ",\"key\":" +
+           json::serialize(std::string_view(r.key)) + "}";
+  });
+  if (s.replays) {
+    out += ",\"replays\":";
+    number(s.replays);
+  }
   out += '}';
   return out;
 }
@@ -291,6 +302,16 @@ std::optional<ExecutionState> from_json(const json::value& v, std::string* probl
       r.integer(x, s.deadline.emplace(), k);
     } else if (k == "started_at") {
       r.integer(x, s.started_at.emplace(), k);
+    } else if (k == "replays") {
+      r.integer(x, s.replays, k);
+    } else if (k == "requests") {
+      r.each(x, k, [&](std::string n, const json::value& y, const std::string& at) {
+        auto* q = r.object(y, at);
+        auto* hash = q ? q->if_contains("hash") : nullptr;
+        auto* key = q ? q->if_contains("key") : nullptr;
+        if (q && (!hash || !key)) r.fail("`" + at + "` needs hash and key");
+        else if (q) r.text(*hash, s.requests[n].hash, at + ".hash") && r.text(*key, s.requests[n].key, at + ".key");
+      });
     } else {
       r.fail("unknown field `" + k + "`");
     }

@@ -4,8 +4,8 @@
 //
 // JSON form (to_json): an object with "format": kStateFormat and the fields below under the
 // names they have always had (results, effects, timers, retry_at, attempts, comp, slot,
-// slot_limit, queued, suspended, children, consumed, deadline, started_at). Snapshots written
-// before the format field existed read as format 1 (same shape). A newer format, or a snapshot
+// slot_limit, queued, suspended, children, consumed, deadline, started_at; format 3 adds requests
+// and replays). Snapshots written before the format field existed read as format 1 (same shape). A newer format, or a snapshot
 // that does not have this shape, is refused (parse_snapshot), never misread.
 #pragma once
 #include <cstdint>
@@ -22,8 +22,9 @@
 
 namespace weft::runtime {
 
-/// The snapshot format this code writes (1 = before the field existed; same shape).
-inline constexpr int64_t kStateFormat = 2;
+/// The snapshot format this code writes (1 = before the field existed; same shape; 3 = with the
+/// request hashes and the replay count that idempotency keys of replayed steps need).
+inline constexpr int64_t kStateFormat = 3;
 
 /// The recorded outcome of a durable node (stored as {"v"}, {"e"}, {"fired"} or {"emitted"}).
 struct Outcome {
@@ -61,6 +62,14 @@ struct QueuedSlot {
   bool operator==(const QueuedSlot&) const = default;
 };
 
+/// The request a step last sent: what decides whether a replayed step keeps its idempotency key.
+struct SentRequest {
+  std::string hash;  ///< SHA-256 of the canonical JSON of method, url, query and body
+  std::string key;   ///< the idempotency key it was sent with
+  /// Equal when both fields are.
+  bool operator==(const SentRequest&) const = default;
+};
+
 /// The typed snapshot.
 struct ExecutionState {
   std::map<std::string, Outcome> results;             ///< by node key: the outcome of durable nodes done
@@ -77,6 +86,8 @@ struct ExecutionState {
   std::set<uint64_t> consumed;                        ///< signal deliveries already taken
   std::optional<int64_t> deadline;                    ///< options.timeout as a due time
   std::optional<int64_t> started_at;                  ///< when the flow's clock started
+  std::map<std::string, SentRequest> requests;        ///< by node key: the request a step last sent
+  int64_t replays = 0;                                ///< how many replays the execution had
 
   /// Equal when every field is equal.
   bool operator==(const ExecutionState&) const = default;
@@ -87,7 +98,7 @@ boost::json::object to_json(const ExecutionState& s);
 /// `json::serialize(to_json(s))`, written straight from the struct without building (and deep
 /// copying every recorded result into) a JSON tree first: the snapshot text of every transition.
 std::string to_text(const ExecutionState& s);
-/// Reads the JSON form of format 1 or 2; nullopt, with `problem` set (naming the field), for a
+/// Reads the JSON form of format 1 to 3; nullopt, with `problem` set (naming the field), for a
 /// newer format or a malformed snapshot.
 std::optional<ExecutionState> from_json(const boost::json::value& v, std::string* problem = nullptr);
 /// Reads a stored snapshot text ("" = a fresh state). On failure `error` names the execution and

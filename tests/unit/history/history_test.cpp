@@ -44,6 +44,7 @@ const std::map<std::string, std::string>& samples() {
                             "version":"cd34"})"},
       {"EventsSuperseded", R"({"from_seq":5,"to_seq":9})"},
       {"VersionChanged", R"({"from":"ab12","to":"cd34"})"},
+      {"ExecutionPaused", R"({"step":"fetch","error":{"kind":"timeout","message":"timed out","attempt":3}})"},
   };
   return s;
 }

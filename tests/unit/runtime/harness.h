@@ -37,6 +37,11 @@ inline connectors::CallResult fail(connectors::ErrorKind kind, std::string messa
   return e;
 }
 
+/// `body` after a declaration of connection `crm` (answered by fake("crm")).
+inline std::string src(const std::string& body) {
+  return "\nconnection crm = http { base_url: \"http://127.0.0.1:1\" }\n" + body;
+}
+
 /// Writes `source` to `file`, compiles it and returns the lowered module; null (and a test
 /// failure naming the diagnostics) when it does not compile.
 inline std::shared_ptr<ir::Module> compile_source(const fs::path& file, const std::string& source) {
@@ -98,6 +103,7 @@ class Harness {
       finished_[rec.id] = rec;
       if (rec.id == waiting_for_) io_->stop();
     };
+    opts.on_paused = opts.on_terminal;
     engine_ = std::make_unique<Engine>(*io_, *store_, opts);
   }
 
@@ -160,6 +166,23 @@ class Harness {
     io_->run_for(std::chrono::milliseconds(ms));
   }
 
+  /// Replays `id` (Engine::replay); wait(id) then runs it to its next end.
+  ReplayOutcome replay(const std::string& id, const ReplayRequest& request = {}) {
+    finished_.erase(id);
+    return engine_->replay(id, request);
+  }
+
+  /// Cancels `id` (Engine::cancel) and returns the error ("" when accepted); wait(id) then runs it
+  /// to its end.
+  std::string cancel(const std::string& id) {
+    finished_.erase(id);
+    std::string error = "no answer";
+    engine_->cancel(id, [&](std::string e) { error = e; });
+    io_->restart();
+    for (int i = 0; i < 10000 && error == "no answer"; ++i) io_->run_one();
+    return error;
+  }
+
   store::ExecutionRecord run(const std::string& flow, json::value input) { return wait(start(flow, std::move(input))); }
 
   std::vector<std::string> event_types(const std::string& id) {
@@ -181,7 +204,7 @@ class Harness {
   std::unique_ptr<store::ExecutionStore> store_;
   std::unique_ptr<Engine> engine_;
   std::map<std::string, std::shared_ptr<connectors::FakeConnection>> fakes_;
-  std::shared_ptr<ir::Module> module_;
+  std::shared_ptr<ir::Module> module_;  // the module deploy() compiled
   std::map<std::string, store::ExecutionRecord> finished_;
   std::string waiting_for_;
 };

@@ -7,16 +7,6 @@ using namespace weft;
 using namespace weft::runtime::testing;
 using store::ExecutionStatus;
 
-namespace {
-
-const char* kCrm = R"(
-connection crm = http { base_url: "http://127.0.0.1:1" }
-)";
-
-std::string src(const std::string& body) { return std::string(kCrm) + body; }
-
-}  // namespace
-
 TEST(Runtime, SequentialStepsAndReturn) {
   Harness h;
   h.fake("crm")->on("GET", "/contacts/*", {ok(200, {{"id", "42"}, {"email", "A@X.COM"}})});

@@ -40,6 +40,8 @@ ExecutionState full_state() {
   s.consumed = {3, 7};
   s.deadline = 1700000009000;
   s.started_at = 1700000000500;
+  s.requests["charge"] = SentRequest{"ab12", "01JX/charge"};
+  s.replays = 2;
   return s;
 }
 
@@ -84,8 +86,8 @@ TEST(ExecutionState, ReadsSnapshotsWrittenBeforeTheFormatField) {
 
 TEST(ExecutionState, RefusesANewerFormatNamingExecutionAndVersion) {
   std::string error;
-  EXPECT_FALSE(parse_snapshot(R"({"format":3,"suspended":false})", "01JEXEC", error));
-  EXPECT_EQ(error, "execution 01JEXEC: snapshot format 3 is newer than this weft reads (up to 2); run it with a newer weft");
+  EXPECT_FALSE(parse_snapshot(R"({"format":4,"suspended":false})", "01JEXEC", error));
+  EXPECT_EQ(error, "execution 01JEXEC: snapshot format 4 is newer than this weft reads (up to 3); run it with a newer weft");
   EXPECT_FALSE(parse_snapshot(R"({"format":"2"})", "01JEXEC", error));
   EXPECT_EQ(error, "execution 01JEXEC: its snapshot format is not a number");
 }

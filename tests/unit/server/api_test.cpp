@@ -267,6 +267,74 @@ TEST_F(ApiFixture, SignalAndCancel) {
   EXPECT_EQ(call("POST", "/v1/executions/" + ida + "/signals/go", "{}").status, 409);
 }
 
+TEST_F(ApiFixture, ReplayKeepsReceivedSignalsAndRefusesWhatItCannotDo) {
+  const char* two = R"(
+flow two() -> json {
+  let a = wait signal "a"
+  let b = wait signal "b"
+  return [a, b]
+}
+)";
+  ASSERT_EQ(call("POST", "/v1/modules", json::serialize(json::object{{"source", two}})).status, 200);
+  std::string id(body(call("POST", "/v1/flows/two/executions", "{}")).at("id").as_string());
+  settle(100);
+  EXPECT_EQ(call("POST", "/v1/executions/" + id + "/replay", "{}").status, 409);  // still running
+  EXPECT_EQ(call("POST", "/v1/executions/" + id + "/signals/a", R"({"payload":1})").status, 202);
+  settle(100);
+  EXPECT_EQ(call("POST", "/v1/executions/" + id + "/cancel").status, 202);
+  settle(300);
+  ASSERT_EQ(body(call("GET", "/v1/executions/" + id)).at("status"), "cancelled");
+  uint64_t length = store_->get_execution(id)->history_length;
+
+  EXPECT_EQ(call("POST", "/v1/executions/01ZZZZZZZZZZZZZZZZZZZZZZZZ/replay", "{}").status, 404);
+  EXPECT_EQ(call("POST", "/v1/executions/" + id + "/replay", R"({"colour":"red"})").status, 400);
+  auto bad_from = call("POST", "/v1/executions/" + id + "/replay", R"({"from":"nope"})");
+  EXPECT_EQ(bad_from.status, 400);
+  EXPECT_EQ(error_code(bad_from), "bad_replay");
+  // A version whose first wait waits for another signal is incompatible: refused, nothing changes.
+  std::string changed = std::string(two);
+  changed.replace(changed.find("\"a\""), 3, "\"x\"");
+  auto refused = call("POST", "/v1/executions/" + id + "/replay", json::serialize(json::object{{"source", changed}}));
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_EQ(error_code(refused), "incompatible");
+  EXPECT_EQ(store_->get_execution(id)->history_length, length);
+  EXPECT_EQ(call("POST", "/v1/executions/" + id + "/replay", R"({"source":"flow ("})").status, 422);
+
+  auto ok = call("POST", "/v1/executions/" + id + "/replay", R"({"reason":"cancelled by mistake"})");
+  ASSERT_EQ(ok.status, 202) << ok.body;
+  EXPECT_EQ(body(ok).at("status"), "running");
+  settle(100);
+  EXPECT_EQ(call("POST", "/v1/executions/" + id + "/signals/b", R"({"payload":2})").status, 202);
+  settle(300);
+  auto done = body(call("GET", "/v1/executions/" + id));
+  EXPECT_EQ(done.at("status"), "completed") << json::serialize(done);
+  EXPECT_EQ(done.at("output"), json::parse("[1,2]"));  // the signal received before stays received
+}
+
+TEST_F(ApiFixture, BulkReplayListsFirstThenReplays) {
+  deploy();
+  std::vector<std::string> ids;
+  for (const char* who : {"a", "b"}) {
+    ids.emplace_back(body(call("POST", "/v1/flows/waiter/executions", json::serialize(json::object{{"input", {{"id", who}}}}))).at("id").as_string());
+  }
+  settle(100);
+  for (const auto& id : ids) EXPECT_EQ(call("POST", "/v1/executions/" + id + "/cancel").status, 202);
+  settle(300);
+  EXPECT_EQ(call("POST", "/v1/replays", R"({"flow":"waiter","status":"completed"})").status, 400);
+  EXPECT_EQ(call("POST", "/v1/replays", R"({"flow":"waiter","status":"cancelled","since":"soon"})").status, 400);
+  auto dry = body(call("POST", "/v1/replays", R"({"flow":"waiter","status":"cancelled","dry_run":true})"));
+  ASSERT_EQ(dry.at("executions").as_array().size(), 2u);
+  EXPECT_EQ(dry.at("executions").at(0).at("id"), json::value(ids[0]));  // oldest first
+  EXPECT_EQ(dry.at("executions").at(0).at("replayed"), false);
+  EXPECT_EQ(body(call("GET", "/v1/executions/" + ids[0])).at("status"), "cancelled");
+  auto done = body(call("POST", "/v1/replays", R"({"flow":"waiter","status":"cancelled","since":"2000-01-01T00:00:00Z"})"));
+  ASSERT_EQ(done.at("executions").as_array().size(), 2u);
+  for (const auto& e : done.at("executions").as_array()) EXPECT_EQ(e.at("replayed"), true);
+  settle(100);
+  for (const auto& id : ids) EXPECT_EQ(body(call("GET", "/v1/executions/" + id)).at("status"), "running");
+  EXPECT_EQ(body(call("POST", "/v1/replays", R"({"flow":"waiter","status":"cancelled"})")).at("executions").as_array().size(), 0u);
+}
+
 TEST_F(ApiFixture, EventsAreQueued) {
   EXPECT_EQ(call("POST", "/v1/events", R"({"type":"order.paid","data":{"n":1}})").status, 202);
   EXPECT_EQ(call("POST", "/v1/events", R"({"data":{}})").status, 400);
@@ -348,6 +416,11 @@ TEST_F(ApiFixture, ResponsesFitTheOpenApiDescription) {
   std::string wid(w.at("id").as_string());
   check("POST", "/v1/executions/{id}/signals/{name}", call("POST", "/v1/executions/" + wid + "/signals/go", "{}"));
   check("POST", "/v1/executions/{id}/cancel", call("POST", "/v1/executions/" + id + "/cancel"));
+  check("POST", "/v1/executions/{id}/cancel", call("POST", "/v1/executions/" + wid + "/cancel"));
+  settle(200);
+  check("POST", "/v1/executions/{id}/replay", call("POST", "/v1/executions/" + wid + "/replay", "{}"));
+  check("POST", "/v1/executions/{id}/replay", call("POST", "/v1/executions/" + id + "/replay", "{}"));
+  check("POST", "/v1/replays", call("POST", "/v1/replays", R"({"flow":"waiter","status":"failed","dry_run":true})"));
   check("POST", "/v1/events", call("POST", "/v1/events", R"({"type":"t"})"));
   check("GET", "/v1/secrets", call("GET", "/v1/secrets"));
   check("GET", "/v1/openapi.json", call("GET", "/v1/openapi.json"));

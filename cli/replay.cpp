@@ -1,0 +1,290 @@
+// `weft replay ID [--from STEP] [--set STEP=JSON]... [--input JSON|@FILE] [--with FILE] [--reason TEXT]
+// [--server URL | --data DIR]`: resumes a failed, cancelled or paused execution from its checkpoint
+// (docs/operations.md "Replay"). Against a server it calls POST /v1/executions/{id}/replay; with
+// `--data DIR` (or no --server and no $WEFT_SERVER) it opens the embedded store, replays in-process
+// as `weft run` runs, waits for the execution to end and prints its output. `weft replay --flow NAME
+// --status S [--since TIME] [--dry-run]` replays many (POST /v1/replays on a server).
+#include <cstdlib>
+#include <iostream>
+#include <set>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "cli/data_dir.h"
+#include "cli/http_client.h"
+#include "engine/runtime/engine.h"
+#include "server/module_source.h"
+#include "stdlib/functions/civil.h"
+
+namespace weft::cli {
+namespace json = boost::json;
+
+namespace {
+
+const char* kUsage =
+    "usage: weft replay ID [--from STEP] [--set STEP=JSON]... [--input JSON|@FILE] [--with FILE]\n"
+    "                      [--reason TEXT] [--server URL | --data DIR]\n"
+    "       weft replay --flow NAME --status failed|cancelled|paused [--since TIME] [--dry-run]\n"
+    "                      [--reason TEXT] [--server URL | --data DIR]\n\n"
+    "Resumes a failed, cancelled or paused execution from its last checkpoint: completed steps keep\n"
+    "their results and are not called again, failed steps run again with fresh attempts.\n"
+    "  --from STEP      rewind to just before STEP (later history is kept, marked superseded)\n"
+    "  --set STEP=JSON  patch the recorded result of a step that ran before (repeatable)\n"
+    "  --input JSON     replace the flow's input (@FILE reads a file)\n"
+    "  --with FILE      continue on the same-named flow of FILE when the compatibility check allows\n"
+    "Without --server (and $WEFT_SERVER) it works on --data DIR (default $WEFT_DATA or ./.weft)\n"
+    "in-process and prints the output once the execution ends. Exit status: 0 completed (or, with\n"
+    "--server, accepted), 1 failed, cancelled or paused again, 2 refused, usage or I/O error.\n"
+    "The second form replays every execution of flow NAME with that status (created since TIME,\n"
+    "RFC 3339), oldest first, at most 1000; it lists them first, and --dry-run only lists them.\n";
+
+/// Parses JSON text (or @FILE); prints what is wrong and returns false otherwise.
+bool parse_json(const std::string& what, std::string text, json::value& out) {
+  if (!text.empty() && text[0] == '@' && !read_file(text.substr(1), text)) {
+    std::cerr << "weft replay: " << what << ": cannot read `" << text.substr(1) << "`\n";
+    return false;
+  }
+  boost::system::error_code ec;
+  out = json::parse(text, ec);
+  if (ec) std::cerr << "weft replay: " << what << " is not valid JSON: " << ec.message() << "\n";
+  return !ec;
+}
+
+/// The replay of `id` — or, with bulk.flow set, of every execution bulk selects — in-process on
+/// the data directory `dir`; waits until each ended (or paused again) and prints its output.
+struct Bulk {
+  std::string flow;                        ///< "" = one execution
+  store::ExecutionStatus status = store::ExecutionStatus::failed;  ///< which ones
+  std::optional<int64_t> since_ms;         ///< created at or after
+  bool dry_run = false;                    ///< only list them
+};
+
+int replay_local(const std::string& id, const std::string& dir, runtime::ReplayRequest req, const Bulk& bulk) {
+  spdlog::set_level(spdlog::level::warn);
+  std::string error;
+  auto store = open_store(dir, error);
+  if (!store) {
+    std::cerr << "weft replay: " << error << "\n";
+    return 2;
+  }
+  std::vector<std::string> ids{id};
+  if (!bulk.flow.empty()) {
+    std::string error;
+    ids.clear();
+    for (const auto& rec : runtime::replay_candidates(*store, bulk.flow, bulk.status, bulk.since_ms, 1000, error)) {
+      ids.push_back(rec.id);
+      std::cout << rec.id << "  " << store::status_name(rec.status) << "  " << json::serialize(rec.error) << "\n";
+    }
+    if (!error.empty()) {
+      std::cerr << "weft replay: " << error << "\n";
+      return 2;
+    }
+    std::cerr << (bulk.dry_run ? "would replay " : "replaying ") << ids.size() << " execution(s)\n";
+    if (bulk.dry_run || ids.empty()) return 0;
+  }
+  boost::asio::io_context io;
+  runtime::EngineOptions opts;
+  opts.secret = secret_resolver(*store, dir);
+  opts.on_step = [](const std::string&, const std::string& step) { std::cerr << "  ✓ " << step << "\n"; };
+  int rc = 0;
+  std::set<std::string> waiting(ids.begin(), ids.end());
+  auto ended = [&](const store::ExecutionRecord& rec) {
+    if (!waiting.erase(rec.id)) return;
+    if (rec.status == store::ExecutionStatus::completed) {
+      std::cout << (bulk.flow.empty() ? "" : rec.id + "  ") << json::serialize(rec.output) << "\n" << std::flush;
+    } else {
+      rc = std::max(rc, 1);
+      std::cerr << "weft replay: execution " << rec.id << " " << store::status_name(rec.status) << ": "
+                << json::serialize(rec.error) << "\n";
+    }
+    if (waiting.empty()) io.stop();
+  };
+  opts.on_terminal = ended;
+  opts.on_paused = ended;
+  runtime::Engine engine(io, *store, opts);
+  boost::asio::post(io, [&] {
+    for (const auto& one : ids) {
+      auto r = engine.replay(one, req);
+      if (r.problem != runtime::ReplayProblem::none) {
+        std::cerr << "weft replay: " << r.message << "\n";
+        rc = 2;
+        waiting.erase(one);
+        continue;
+      }
+      std::cerr << "replaying " << one << " on version " << r.version.substr(0, 12) << "\n";
+      // It may have ended before this line (a replay with nothing left to call).
+      if (auto rec = engine.store().get_execution(one); rec && rec->status != store::ExecutionStatus::running) ended(*rec);
+    }
+    if (waiting.empty()) io.stop();
+  });
+  auto guard = boost::asio::make_work_guard(io);
+  io.run();
+  engine.shutdown();
+  return rc;
+}
+
+}  // namespace
+
+int run_replay(int argc, char** argv) {
+  std::string id, data, server, input_text, with, from, reason, status_text, since_text;
+  bool has_data = false, has_server = false;
+  Bulk bulk;
+  std::map<std::string, json::value> set;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](std::string& dst) {
+      if (i + 1 >= argc) {
+        std::cerr << "weft replay: `" << a << "` needs a value\n";
+        return false;
+      }
+      dst = argv[++i];
+      return true;
+    };
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else if (a == "--data") {
+      if (!value(data)) return 2;
+      has_data = true;
+    } else if (a == "--server") {
+      if (!value(server)) return 2;
+      has_server = true;
+    } else if (a == "--input") {
+      if (!value(input_text)) return 2;
+    } else if (a == "--with") {
+      if (!value(with)) return 2;
+    } else if (a == "--from") {
+      if (!value(from)) return 2;
+    } else if (a == "--reason") {
+      if (!value(reason)) return 2;
+    } else if (a == "--flow") {
+      if (!value(bulk.flow)) return 2;
+    } else if (a == "--status") {
+      if (!value(status_text)) return 2;
+    } else if (a == "--since") {
+      if (!value(since_text)) return 2;
+    } else if (a == "--dry-run") {
+      bulk.dry_run = true;
+    } else if (a == "--set") {
+      std::string s;
+      if (!value(s)) return 2;
+      auto eq = s.find('=');
+      json::value v;
+      if (eq == std::string::npos || eq == 0) {
+        std::cerr << "weft replay: --set needs STEP=JSON, got `" << s << "`\n";
+        return 2;
+      }
+      if (!parse_json("--set " + s.substr(0, eq), s.substr(eq + 1), v)) return 2;
+      set[s.substr(0, eq)] = std::move(v);
+    } else if (!a.empty() && a[0] == '-') {
+      std::cerr << "weft replay: unknown option `" << a << "`\n" << kUsage;
+      return 2;
+    } else if (id.empty()) {
+      id = a;
+    } else {
+      std::cerr << "weft replay: one execution at a time\n";
+      return 2;
+    }
+  }
+  bool is_bulk = !bulk.flow.empty();
+  bool bulk_misuse = is_bulk ? (!id.empty() || status_text.empty() || !from.empty() || !input_text.empty() ||
+                                !with.empty() || !set.empty())
+                             : (!status_text.empty() || !since_text.empty() || bulk.dry_run);
+  if ((id.empty() && !is_bulk) || bulk_misuse || (has_data && has_server)) {
+    if (has_data && has_server) std::cerr << "weft replay: --server and --data exclude each other\n";
+    if (bulk_misuse) std::cerr << "weft replay: either ID [--from/--set/--input/--with] or --flow NAME --status S [--since T] [--dry-run]\n";
+    std::cerr << kUsage;
+    return 2;
+  }
+  if (is_bulk) {
+    auto st = store::parse_status(status_text);
+    if (!st) {
+      std::cerr << "weft replay: --status: `" << status_text << "` is not a status\n";
+      return 2;
+    }
+    bulk.status = *st;
+    if (!since_text.empty() && !(bulk.since_ms = functions::parse_rfc3339(since_text))) {
+      std::cerr << "weft replay: --since: `" << since_text << "` is not an RFC 3339 time\n";
+      return 2;
+    }
+  }
+  json::value input;
+  if (!input_text.empty() && !parse_json("--input", input_text, input)) return 2;
+  std::string source;
+  if (!with.empty() && !read_file(with, source)) {
+    std::cerr << "weft replay: cannot read `" << with << "`\n";
+    return 2;
+  }
+  const char* env_server = std::getenv("WEFT_SERVER");
+  if (is_bulk && (has_server || (!has_data && env_server && *env_server))) {
+    json::object body{{"flow", bulk.flow}, {"status", status_text}, {"dry_run", bulk.dry_run}};
+    if (!since_text.empty()) body["since"] = since_text;
+    if (!reason.empty()) body["reason"] = reason;
+    auto r = http_call(server_url(server), "POST", "/v1/replays", json::serialize(body));
+    if (r.status != 200) {
+      std::cerr << "weft replay: " << error_message(r) << "\n";
+      return r.status == 0 || (r.status >= 400 && r.status < 500) ? 2 : 1;
+    }
+    boost::system::error_code ec;
+    json::value v = json::parse(r.body, ec);
+    const json::value* list = !ec && v.is_object() ? v.as_object().if_contains("executions") : nullptr;
+    if (!list || !list->is_array()) {
+      std::cerr << "weft replay: the server's answer has no `executions` list\n";
+      return 2;
+    }
+    int rc = 0;
+    for (const auto& e : list->as_array()) {
+      const auto& o = e.as_object();
+      std::cout << o.at("id").as_string() << "  " << o.at("status").as_string();
+      if (!bulk.dry_run) std::cout << (o.at("replayed").as_bool() ? "  replaying" : "  refused");
+      if (auto* err = o.if_contains("error")) {
+        std::cout << "  " << err->as_string();
+        rc = 2;
+      }
+      std::cout << "\n";
+    }
+    std::cerr << (bulk.dry_run ? "would replay " : "replayed ") << list->as_array().size() << " execution(s)\n";
+    return rc;
+  }
+  if (has_server || (!has_data && env_server && *env_server)) {
+    json::object body;
+    if (!from.empty()) body["from"] = from;
+    if (!input_text.empty()) body["input"] = input;
+    if (!with.empty()) body["source"] = source;
+    if (!reason.empty()) body["reason"] = reason;
+    if (!set.empty()) body["set"] = json::object(set.begin(), set.end());
+    auto r = http_call(server_url(server), "POST",
+                       "/v1/executions/" + boost::urls::encode(id, boost::urls::unreserved_chars) + "/replay",
+                       json::serialize(body));
+    if (r.status != 202) {
+      std::cerr << "weft replay: " << error_message(r) << "\n";
+      return r.status == 0 || (r.status >= 400 && r.status < 500) ? 2 : 1;
+    }
+    std::cerr << "replaying " << id << "\n";
+    return 0;
+  }
+  runtime::ReplayRequest req;
+  req.by = "cli";
+  if (!reason.empty()) req.reason = reason;
+  if (!from.empty()) req.from = from;
+  if (!input_text.empty()) req.input = input;
+  req.set = std::move(set);
+  if (!with.empty()) {
+    auto compiled = server::compile_module(with, source, true);
+    if (!compiled.module) {
+      std::cerr << compiled.text << "weft replay: `" << with << "` does not compile: " << compiled.message << "\n";
+      return 2;
+    }
+    req.with = compiled.module;
+  }
+  return replay_local(id, data_dir(data), std::move(req), bulk);
+}
+
+}  // namespace weft::cli
