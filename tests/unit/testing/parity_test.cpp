@@ -3,6 +3,8 @@
 // the same history (event kinds and steps, in order) — retries, compensation and the failure.
 #include <gtest/gtest.h>
 
+#include <boost/asio/executor_work_guard.hpp>
+
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <random>
@@ -89,6 +91,8 @@ TEST(Parity, RealServerAndMocksGiveTheSameHistory) {
     ASSERT_TRUE(st.ok());
     auto store = std::move(st.value());
     boost::asio::io_context io;
+    // The store answers from its writer thread: keep the io_context running until the end.
+    auto work = boost::asio::make_work_guard(io);
     runtime::EngineOptions eo;
     std::string url = server.url();
     eo.env = [url](std::string_view n) -> std::optional<std::string> {
@@ -104,9 +108,13 @@ TEST(Parity, RealServerAndMocksGiveTheSameHistory) {
     runtime::Engine engine(io, *store, eo);
     ASSERT_EQ(engine.deploy(module), "");
     engine.recover();
-    engine.start("order", boost::json::object{{"id", "1"}}, std::nullopt, [&](std::string i, std::string) { id = i; });
+    std::string start_error;
+    engine.start("order", boost::json::object{{"id", "1"}}, std::nullopt, [&](std::string i, std::string err) {
+      id = i;
+      start_error = err;
+    });
     io.run_for(std::chrono::seconds(20));
-    ASSERT_FALSE(id.empty());
+    ASSERT_FALSE(id.empty()) << start_error;
     for (const auto& e : store->history(id)) history += history::render_text(e) + "\n";
   }
   std::filesystem::remove_all(dir);
