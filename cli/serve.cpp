@@ -261,6 +261,12 @@ int run_serve(int argc, char** argv) {
                                                                          : "weft_executions_cancelled_total";
     metrics.inc(family, {{"flow", rec.flow}});
   };
+  // A paused execution (options.on_exhausted: "pause") answers its waiting sync webhooks too.
+  eopts.on_paused = [&](const store::ExecutionRecord& rec) {
+    last_step.erase(rec.id);
+    if (triggers) triggers->execution_ended(rec);
+    metrics.inc("weft_executions_paused_total", {{"flow", rec.flow}});
+  };
   runtime::Engine engine(io, *store, eopts);
   engine.recover();
   triggers = std::make_unique<server::TriggerManager>(engine);

@@ -232,6 +232,8 @@ void describe_server_metrics(Metrics& m) {
   m.describe("weft_executions_completed_total", Metrics::Kind::counter, "Executions completed by flow");
   m.describe("weft_executions_failed_total", Metrics::Kind::counter, "Executions failed by flow");
   m.describe("weft_executions_cancelled_total", Metrics::Kind::counter, "Executions cancelled by flow");
+  m.describe("weft_executions_paused_total", Metrics::Kind::counter,
+             "Executions paused by flow (a step's retries ran out under options.on_exhausted: \"pause\")");
   m.describe("weft_step_duration_seconds", Metrics::Kind::histogram,
              "Time from an execution's previous transition to a step's completion", latency);
   m.describe("weft_store_commit_seconds", Metrics::Kind::histogram,

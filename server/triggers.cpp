@@ -706,6 +706,15 @@ HttpResponse sync_answer(const store::ExecutionRecord& rec) {
     case store::ExecutionStatus::cancelled:
       r = error_response(409, "cancelled", "the execution was cancelled", id);
       break;
+    case store::ExecutionStatus::paused: {
+      json::object extra = id;
+      extra["details"] = rec.error;
+      r = error_response(500, "execution_paused",
+                         "the execution paused when a step's retries ran out (options.on_exhausted: \"pause\"); "
+                         "replay or cancel it",
+                         std::move(extra));
+      break;
+    }
     default: {
       const json::object* e = rec.error.if_object();
       const json::value* kind = e ? e->if_contains("kind") : nullptr;

@@ -150,6 +150,7 @@ class TriggerFixture {
     opts.on_terminal = [this](const store::ExecutionRecord& rec) {
       if (manager_) manager_->execution_ended(rec);
     };
+    opts.on_paused = opts.on_terminal;  // as `weft serve` does: waiting sync webhooks are answered
     engine_ = std::make_unique<runtime::Engine>(*io_, *store_, opts);
     manager_ = std::make_unique<TriggerManager>(*engine_, topts_);
   }

@@ -308,5 +308,32 @@ TEST_F(WebhookTrigger, RoutesAreListedAndRedeployReplacesThem) {
   EXPECT_EQ(fx.call(post("/hooks/crm/contacts", "{}")).status, 404);
 }
 
+TEST(WebhookTriggerPause, SyncAnswersAPausedExecution) {
+  TriggerFixture fx;
+  fx.deploy(R"(
+connection api = http { base_url: "http://127.0.0.1:1" }
+
+flow push(n: int) -> json {
+  on webhook "/push" { respond: "sync" }
+  options { on_exhausted: "pause" }
+  step sent = api.post("/items", body: { n: n }) retry { attempts: 1 }
+  return sent.body
+}
+)");
+  fx.fake("api")->on("POST", "/items", {runtime::testing::ok(503, json::object{})});
+  HttpRequest req;
+  req.method = "POST";
+  req.path = "/hooks/push";
+  req.body = R"({"n": 1})";
+  auto r = fx.call(req);
+  ASSERT_EQ(r.status, 500) << r.body;
+  auto e = json::parse(r.body).at("error");
+  EXPECT_EQ(e.at("code"), "execution_paused");
+  std::string id(e.at("execution_id").as_string());
+  auto rec = fx.store().get_execution(id);
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->status, store::ExecutionStatus::paused);
+}
+
 }  // namespace
 }  // namespace weft::server
