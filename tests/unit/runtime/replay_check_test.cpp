@@ -1,0 +1,113 @@
+// `weft replay --check` (engine/runtime/replay_check.h): a recorded history re-run against a new
+// flow version with no side effects; the first divergence is reported with expected vs got.
+#include "engine/runtime/replay_check.h"
+
+#include "harness.h"
+
+namespace weft::runtime::testing {
+namespace {
+
+const char* kFlow = R"(
+flow f(n: int) -> string {
+  step a = crm.get("/a")
+  step b = crm.post("/b", body: { a: a.body.v, n: n })
+  step c = crm.post("/c/${b.body.id}", body: {})
+  return c.body.done
+}
+)";
+
+/// Runs kFlow to its end on fakes and returns its history.
+std::vector<store::HistoryEvent> recorded(Harness& h) {
+  h.fake("crm")->on("GET", "/a", {ok(200, {{"v", 1}})});
+  h.fake("crm")->on("POST", "/b", {ok(201, {{"id", "b1"}})});
+  h.fake("crm")->on("POST", "/c/*", {ok(200, {{"done", "yes"}})});
+  h.deploy(src(kFlow));
+  auto rec = h.run("f", {{"n", 7}});
+  EXPECT_EQ(rec.status, store::ExecutionStatus::completed);
+  return h.store().history(rec.id);
+}
+
+std::optional<Divergence> check(Harness& h, const std::string& source, std::string& error) {
+  auto module = compile_source(h.dir() / "new.flow", src(source));
+  if (!module) return std::nullopt;
+  return check_replay(recorded(h), module, "f", error);
+}
+
+}  // namespace
+
+TEST(ReplayCheck, SameVersionDoesNotDiverge) {
+  Harness h;
+  std::string error;
+  auto d = check(h, kFlow, error);
+  EXPECT_EQ(error, "");
+  EXPECT_FALSE(d) << describe(*d);
+}
+
+TEST(ReplayCheck, MappingFixInALaterStepAndANewStepDoNotDiverge) {
+  Harness h;
+  size_t calls_before = 0;
+  std::string error;
+  auto d = check(h, R"(
+flow f(n: int) -> string {
+  step a = crm.get("/a")
+  step b = crm.post("/b", body: { a: a.body.v, n: n })
+  step c = crm.post("/c/${b.body.id}", body: {})
+  step d = crm.post("/d", body: { done: c.body.done })
+  return "${c.body.done}!"
+}
+)", error);
+  EXPECT_EQ(error, "");
+  EXPECT_FALSE(d) << describe(*d);
+  calls_before = h.fake("crm")->calls().size();
+  EXPECT_EQ(calls_before, 3u);  // the check sent nothing: only the recorded run's calls
+}
+
+TEST(ReplayCheck, ChangedRequestBodyIsReportedWithExpectedAndGot) {
+  Harness h;
+  std::string error;
+  auto d = check(h, R"(
+flow f(n: int) -> string {
+  step a = crm.get("/a")
+  step b = crm.post("/b", body: { a: a.body.v, n: n + 1 })
+  step c = crm.post("/c/${b.body.id}", body: {})
+  return c.body.done
+}
+)", error);
+  EXPECT_EQ(error, "");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->step, "b");
+  ASSERT_TRUE(d->expected && d->got);
+  EXPECT_EQ(d->expected->body, (json::value{{"a", 1}, {"n", 7}}));
+  EXPECT_EQ(d->got->body, (json::value{{"a", 1}, {"n", 8}}));
+  EXPECT_NE(describe(*d).find("step b: expected b: POST /b"), std::string::npos) << describe(*d);
+}
+
+TEST(ReplayCheck, RenamedStepIsReported) {
+  Harness h;
+  std::string error;
+  auto d = check(h, R"(
+flow f(n: int) -> string {
+  step a = crm.get("/a")
+  step create = crm.post("/b", body: { a: a.body.v, n: n })
+  step c = crm.post("/c/${create.body.id}", body: {})
+  return c.body.done
+}
+)", error);
+  EXPECT_EQ(error, "");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->step, "b");
+  ASSERT_TRUE(d->got);
+  EXPECT_EQ(d->got->step, "create");
+}
+
+TEST(ReplayCheck, UnknownFlowIsAnError) {
+  Harness h;
+  auto module = compile_source(h.dir() / "new.flow", src(kFlow));
+  ASSERT_TRUE(module);
+  std::string error;
+  auto d = check_replay(recorded(h), module, "nope", error);
+  EXPECT_FALSE(d);
+  EXPECT_NE(error, "");
+}
+
+}  // namespace weft::runtime::testing
