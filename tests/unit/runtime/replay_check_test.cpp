@@ -110,4 +110,49 @@ TEST(ReplayCheck, UnknownFlowIsAnError) {
   EXPECT_NE(error, "");
 }
 
+namespace {
+const char* kWaits = R"(
+flow w() -> json {
+  step a = crm.get("/a")
+  wait 30ms
+  let v = wait signal "go"
+  step b = crm.post("/b", body: { n: v.n, a: a.body.v })
+  wait 1h
+  step c = crm.post("/c", body: {})
+  return c.body
+}
+)";
+}  // namespace
+
+TEST(ReplayCheck, TimersAndSignalsComeFromTheHistoryOfARunningExecution) {
+  Harness h;
+  h.fake("crm")->on("GET", "/a", {ok(200, {{"v", 1}})});
+  h.fake("crm")->on("POST", "/b", {ok(201, {{"id", "b1"}})});
+  h.deploy(src(kWaits));
+  std::string id = h.start("w", json::object{});
+  h.engine().signal(id, "go", {{"n", 3}}, [](std::string) {});
+  for (int i = 0; i < 100 && h.fake("crm")->calls("POST", "/b").empty(); ++i) h.run_for(20);
+  ASSERT_EQ(h.fake("crm")->calls("POST", "/b").size(), 1u);  // now waiting for the hour
+  auto events = h.store().history(id);
+
+  std::string error;
+  auto same = compile_source(h.dir() / "same.flow", src(kWaits));
+  ASSERT_TRUE(same);
+  auto d = check_replay(events, same, "w", error);
+  EXPECT_EQ(error, "");
+  EXPECT_FALSE(d) << describe(*d);
+
+  std::string changed = kWaits;
+  changed.replace(changed.find("n: v.n"), 6, "n: 0");
+  auto other = compile_source(h.dir() / "other.flow", src(changed));
+  ASSERT_TRUE(other);
+  d = check_replay(events, other, "w", error);
+  EXPECT_EQ(error, "");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->step, "b");
+  EXPECT_EQ(d->expected->body, (json::value{{"n", 3}, {"a", 1}}));  // the recorded signal's payload
+  EXPECT_EQ(d->got->body, (json::value{{"n", 0}, {"a", 1}}));
+  EXPECT_EQ(h.fake("crm")->calls().size(), 2u);  // the checks sent nothing
+}
+
 }  // namespace weft::runtime::testing
