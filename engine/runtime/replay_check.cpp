@@ -30,7 +30,6 @@ struct Recorded {
   json::value input;
   std::vector<CheckedCall> calls;             // first request of each step key, in order
   std::map<std::string, json::value> results;  // StepCompleted
-  std::set<std::string> failed;               // StepFailed
   std::vector<std::pair<std::string, json::value>> signals;
   size_t timers_fired = 0;
 };
@@ -56,8 +55,6 @@ Recorded read_history(const std::vector<store::HistoryEvent>& events) {
       }
     } else if (e.type == "StepCompleted") {
       r.results[str_of(o, "step")] = o.contains("result") ? o.at("result") : json::value(nullptr);
-    } else if (e.type == "StepFailed") {
-      r.failed.insert(str_of(o, "step"));
     } else if (e.type == "SignalReceived") {
       r.signals.emplace_back(str_of(o, "signal"), o.contains("payload") ? o.at("payload") : json::value(nullptr));
     } else if (e.type == "TimerFired") {
@@ -96,10 +93,11 @@ class RecordedConnection : public connectors::Connection {
       }
       co_return r;
     }
+    // Failed, in flight or new: the history has nothing to compare from here on.
     connectors::CallError e;
     e.kind = connectors::ErrorKind::validation_error;  // not retried
-    e.message = rec_.failed.count(key) ? "failed in the recorded history" : "no recorded result";
-    if (!rec_.failed.count(key)) beyond_();
+    e.message = "no recorded result";
+    beyond_();
     co_return e;
   }
 
@@ -215,6 +213,7 @@ std::optional<Divergence> check_replay(const std::vector<store::HistoryEvent>& e
     for (const auto& c : rec.calls)
       if (c.step == got.step && !matched.count(c.step)) expected = &c;
     if (expected) {
+      if (!rec.results.count(got.step)) return std::nullopt;  // where the history ends
       matched.insert(got.step);
       if (!same(*expected, got)) return Divergence{got.step, *expected, got};
       continue;
@@ -223,7 +222,8 @@ std::optional<Divergence> check_replay(const std::vector<store::HistoryEvent>& e
     return std::nullopt;  // beyond the history
   }
   if (ended)
-    if (const auto* next = first_unmatched()) return Divergence{next->step, *next, std::nullopt};
+    if (const auto* next = first_unmatched(); next && rec.results.count(next->step))
+      return Divergence{next->step, *next, std::nullopt};
   return std::nullopt;
 }
 

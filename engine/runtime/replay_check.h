@@ -30,9 +30,11 @@ struct Divergence {
 
 /// Re-runs `events` (the history of one execution) on flow `flow` of `module` in a throwaway
 /// in-process engine whose connections answer from the recorded results, timers fire as
-/// recorded and signals arrive as recorded. A step without a recorded result is where the new
-/// version goes further than the history: the check stops there. Returns the first divergence,
-/// nullopt when none; `error` is set when the check could not run.
+/// recorded and signals arrive as recorded. Steps are matched by node key in the order the
+/// history sent them; a completed step must send the same request (method, path, body). A step
+/// without a completed result (failed, in flight or new) is where the history ends: the check
+/// stops there. Returns the first divergence, nullopt when none; `error` is set when the check
+/// could not run.
 std::optional<Divergence> check_replay(const std::vector<store::HistoryEvent>& events,
                                        std::shared_ptr<const ir::Module> module, const std::string& flow,
                                        std::string& error);

@@ -224,4 +224,45 @@ TEST(ReplayE2E, WithAFixedMappingAndAnIncompatibleFixRefused) {
   EXPECT_NE(r.out.find("VersionChanged"), std::string::npos) << r.out;
 }
 
+TEST(ReplayE2E, CheckReportsTheFirstDivergenceWithoutSideEffects) {
+  TestServer api;
+  script_steps(api, "fixed");
+  api.script("/s3-typo", {Answer(404, R"({"error":"no such route"})")});
+  std::string dir = make_temp_dir("replay-check");
+  std::string data = dir + "/data";
+  write_all(dir + "/order.flow", flow_source(api.url(), "/s3-typo"));
+  ProcResult r = run({weft_binary(), "run", dir + "/order.flow", "--flow", "order", "--input", R"({"n":3})",
+                      "--data", data}, {}, "", dir + "/run", 60000);
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  std::string id = execution_id(r.err);
+  ASSERT_FALSE(id.empty()) << r.err;
+  size_t sent = api.requests("/s1").size() + api.requests("/s2").size() + api.requests("/s3-typo").size();
+  std::string before = run({weft_binary(), "status", id, "--data", data}, {}, "", dir + "/s0", 30000).out;
+
+  // Compatible: the failed step's path fixed; nothing the history completed changes.
+  write_all(dir + "/fixed.flow", flow_source(api.url(), "/s3"));
+  r = run({weft_binary(), "replay", "--check", dir + "/fixed.flow", id, "--data", data}, {}, "", dir + "/ok", 30000);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, id + "  ok\n");
+
+  // Divergent: the completed step s2 now sends another body.
+  std::string changed = flow_source(api.url(), "/s3");
+  changed.replace(changed.find("{ n: n }"), 8, "{ n: n + 1 }");
+  write_all(dir + "/changed.flow", changed);
+  r = run({weft_binary(), "replay", "--check", dir + "/changed.flow", "--flow", "order", "--status", "failed",
+           "--data", data}, {}, "", dir + "/diverges", 30000);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.out.find(id + "  diverges  step s2: expected s2: POST /s2 {\"n\":3}, got s2: POST /s2 {\"n\":4}"),
+            std::string::npos) << r.out;
+
+  // Nothing was sent and the execution is as it was.
+  EXPECT_EQ(api.requests("/s1").size() + api.requests("/s2").size() + api.requests("/s3-typo").size(), sent);
+  EXPECT_EQ(api.requests("/s3").size(), 0u);
+  EXPECT_EQ(run({weft_binary(), "status", id, "--data", data}, {}, "", dir + "/s1", 30000).out, before);
+
+  r = run({weft_binary(), "replay", "--check", dir + "/fixed.flow", id, "--server", api.url()}, {}, "", dir + "/u",
+          30000);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+}
+
 }  // namespace weft::e2e
