@@ -66,6 +66,15 @@ bool parse_json(const std::string& what, std::string text, json::value& out) {
   return !ec;
 }
 
+/// The store of data directory `dir` with the engine's logging quietened; null (after saying why) when it cannot be opened.
+std::unique_ptr<store::ExecutionStore> open_quiet(const std::string& dir) {
+  spdlog::set_level(spdlog::level::warn);
+  std::string error;
+  auto store = open_store(dir, error);
+  if (!store) std::cerr << "weft replay: " << error << "\n";
+  return store;
+}
+
 /// The replay of `id` — or, with bulk.flow set, of every execution bulk selects — in-process on
 /// the data directory `dir`; waits until each ended (or paused again) and prints its output.
 struct Bulk {
@@ -76,13 +85,8 @@ struct Bulk {
 };
 
 int replay_local(const std::string& id, const std::string& dir, runtime::ReplayRequest req, const Bulk& bulk) {
-  spdlog::set_level(spdlog::level::warn);
-  std::string error;
-  auto store = open_store(dir, error);
-  if (!store) {
-    std::cerr << "weft replay: " << error << "\n";
-    return 2;
-  }
+  auto store = open_quiet(dir);
+  if (!store) return 2;
   std::vector<std::string> ids{id};
   if (!bulk.flow.empty()) {
     std::string error;
@@ -143,13 +147,8 @@ int replay_local(const std::string& id, const std::string& dir, runtime::ReplayR
 /// `status`) re-run against `module` with no side effects; prints one line each.
 int check_local(const std::string& id, const std::string& dir, const std::string& flow, store::ExecutionStatus status,
                 const std::shared_ptr<const ir::Module>& module) {
-  spdlog::set_level(spdlog::level::warn);
-  std::string error;
-  auto store = open_store(dir, error);
-  if (!store) {
-    std::cerr << "weft replay: " << error << "\n";
-    return 2;
-  }
+  auto store = open_quiet(dir);
+  if (!store) return 2;
   std::vector<store::ExecutionRecord> recs;
   if (!id.empty()) {
     auto rec = store->get_execution(id);
