@@ -32,16 +32,6 @@ flow order(n: int) -> json {
 }
 )FLOW";
 
-/// Polls `done` every 50 ms for at most `ms`; true once it holds.
-bool eventually(const std::function<bool()>& done, int ms) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
-
 Answer echo_key(const RecordedRequest& r) {
   return Answer{200, json::serialize(json::object{{"id", r.header("idempotency-key")}})};
 }
