@@ -3,7 +3,10 @@
 // (docs/operations.md "Replay"). Against a server it calls POST /v1/executions/{id}/replay; with
 // `--data DIR` (or no --server and no $WEFT_SERVER) it opens the embedded store, replays in-process
 // as `weft run` runs, waits for the execution to end and prints its output. `weft replay --flow NAME
-// --status S [--since TIME] [--dry-run]` replays many (POST /v1/replays on a server).
+// --status S [--since TIME] [--dry-run]` replays many (POST /v1/replays on a server). `weft replay
+// --check FILE [ID | --flow NAME --status S] [--data DIR]` re-runs recorded histories against FILE
+// with no side effects and reports each first divergence.
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <set>
@@ -20,6 +23,7 @@
 #include "cli/data_dir.h"
 #include "cli/http_client.h"
 #include "engine/runtime/engine.h"
+#include "engine/runtime/replay_check.h"
 #include "server/module_source.h"
 #include "stdlib/functions/civil.h"
 
@@ -32,7 +36,8 @@ const char* kUsage =
     "usage: weft replay ID [--from STEP] [--set STEP=JSON]... [--input JSON|@FILE] [--with FILE]\n"
     "                      [--reason TEXT] [--server URL | --data DIR]\n"
     "       weft replay --flow NAME --status failed|cancelled|paused [--since TIME] [--dry-run]\n"
-    "                      [--reason TEXT] [--server URL | --data DIR]\n\n"
+    "                      [--reason TEXT] [--server URL | --data DIR]\n"
+    "       weft replay --check FILE [ID | --flow NAME --status running] [--data DIR]\n\n"
     "Resumes a failed, cancelled or paused execution from its last checkpoint: completed steps keep\n"
     "their results and are not called again, failed steps run again with fresh attempts.\n"
     "  --from STEP      rewind to just before STEP (later history is kept, marked superseded)\n"
@@ -43,7 +48,11 @@ const char* kUsage =
     "in-process and prints the output once the execution ends. Exit status: 0 completed (or, with\n"
     "--server, accepted), 1 failed, cancelled or paused again, 2 refused, usage or I/O error.\n"
     "The second form replays every execution of flow NAME with that status (created since TIME,\n"
-    "RFC 3339), oldest first, at most 1000; it lists them first, and --dry-run only lists them.\n";
+    "RFC 3339), oldest first, at most 1000; it lists them first, and --dry-run only lists them.\n"
+    "The third form changes nothing: it re-runs the recorded history of each execution selected\n"
+    "against the same-named flow of FILE (steps answered from the recorded results, timers and\n"
+    "signals as recorded) and prints the first divergence of each (step, expected vs got). Exit\n"
+    "status: 0 none diverges, 1 some do, 2 usage, compile or I/O error.\n";
 
 /// Parses JSON text (or @FILE); prints what is wrong and returns false otherwise.
 bool parse_json(const std::string& what, std::string text, json::value& out) {
@@ -57,6 +66,15 @@ bool parse_json(const std::string& what, std::string text, json::value& out) {
   return !ec;
 }
 
+/// The store of data directory `dir` with the engine's logging quietened; null (after saying why) when it cannot be opened.
+std::unique_ptr<store::ExecutionStore> open_quiet(const std::string& dir) {
+  spdlog::set_level(spdlog::level::warn);
+  std::string error;
+  auto store = open_store(dir, error);
+  if (!store) std::cerr << "weft replay: " << error << "\n";
+  return store;
+}
+
 /// The replay of `id` — or, with bulk.flow set, of every execution bulk selects — in-process on
 /// the data directory `dir`; waits until each ended (or paused again) and prints its output.
 struct Bulk {
@@ -67,13 +85,8 @@ struct Bulk {
 };
 
 int replay_local(const std::string& id, const std::string& dir, runtime::ReplayRequest req, const Bulk& bulk) {
-  spdlog::set_level(spdlog::level::warn);
-  std::string error;
-  auto store = open_store(dir, error);
-  if (!store) {
-    std::cerr << "weft replay: " << error << "\n";
-    return 2;
-  }
+  auto store = open_quiet(dir);
+  if (!store) return 2;
   std::vector<std::string> ids{id};
   if (!bulk.flow.empty()) {
     std::string error;
@@ -130,10 +143,55 @@ int replay_local(const std::string& id, const std::string& dir, runtime::ReplayR
   return rc;
 }
 
+/// `weft replay --check FILE`: the executions selected (`id`, or every one of `flow` with
+/// `status`) re-run against `module` with no side effects; prints one line each.
+int check_local(const std::string& id, const std::string& dir, const std::string& flow, store::ExecutionStatus status,
+                const std::shared_ptr<const ir::Module>& module) {
+  auto store = open_quiet(dir);
+  if (!store) return 2;
+  std::vector<store::ExecutionRecord> recs;
+  if (!id.empty()) {
+    auto rec = store->get_execution(id);
+    if (!rec) {
+      std::cerr << "weft replay: no execution `" << id << "`\n";
+      return 2;
+    }
+    recs.push_back(*rec);
+  } else {
+    store::ExecutionQuery q;
+    q.flow = flow;
+    q.status = status;
+    q.limit = 1000;
+    auto page = store->list_executions(q);
+    if (!page.ok()) {
+      std::cerr << "weft replay: " << page.status().to_string() << "\n";
+      return 2;
+    }
+    recs = page.value().items;
+    std::reverse(recs.begin(), recs.end());  // oldest first
+  }
+  int rc = 0;
+  for (const auto& rec : recs) {
+    std::string err;
+    auto d = runtime::check_replay(store->history(rec.id), module, rec.flow, err);
+    if (!err.empty()) {
+      std::cout << rec.id << "  error  " << err << "\n";
+      rc = 2;
+    } else if (d) {
+      std::cout << rec.id << "  diverges  " << runtime::describe(*d) << "\n";
+      rc = std::max(rc, 1);
+    } else {
+      std::cout << rec.id << "  ok\n";
+    }
+  }
+  std::cerr << "checked " << recs.size() << " execution(s)\n";
+  return rc;
+}
+
 }  // namespace
 
 int run_replay(int argc, char** argv) {
-  std::string id, data, server, input_text, with, from, reason, status_text, since_text;
+  std::string id, data, server, input_text, with, from, reason, status_text, since_text, check;
   bool has_data = false, has_server = false;
   Bulk bulk;
   std::map<std::string, json::value> set;
@@ -160,6 +218,8 @@ int run_replay(int argc, char** argv) {
       if (!value(input_text)) return 2;
     } else if (a == "--with") {
       if (!value(with)) return 2;
+    } else if (a == "--check") {
+      if (!value(check)) return 2;
     } else if (a == "--from") {
       if (!value(from)) return 2;
     } else if (a == "--reason") {
@@ -192,6 +252,31 @@ int run_replay(int argc, char** argv) {
       std::cerr << "weft replay: one execution at a time\n";
       return 2;
     }
+  }
+  if (!check.empty()) {
+    bool bad = has_server || !from.empty() || !input_text.empty() || !with.empty() || !set.empty() || !reason.empty() ||
+               !since_text.empty() || bulk.dry_run || (id.empty() == bulk.flow.empty()) ||
+               (!bulk.flow.empty() && status_text.empty());
+    if (bad) {
+      std::cerr << "weft replay: --check FILE takes ID or --flow NAME --status S, and --data DIR only\n" << kUsage;
+      return 2;
+    }
+    auto st = store::parse_status(status_text.empty() ? "running" : status_text);
+    if (!st) {
+      std::cerr << "weft replay: --status: `" << status_text << "` is not a status\n";
+      return 2;
+    }
+    std::string text;
+    if (!read_file(check, text)) {
+      std::cerr << "weft replay: cannot read `" << check << "`\n";
+      return 2;
+    }
+    auto compiled = server::compile_module(check, text, true);
+    if (!compiled.module) {
+      std::cerr << compiled.text << "weft replay: `" << check << "` does not compile: " << compiled.message << "\n";
+      return 2;
+    }
+    return check_local(id, data_dir(data), bulk.flow, *st, compiled.module);
   }
   bool is_bulk = !bulk.flow.empty();
   bool bulk_misuse = is_bulk ? (!id.empty() || status_text.empty() || !from.empty() || !input_text.empty() ||

@@ -45,6 +45,19 @@ std::string execution_id(const std::string& err) {
   return err.substr(at, err.find(' ', at) - at);
 }
 
+/// Runs flow_source(api, "/s3-typo") with {"n":3} on `data`: it fails at s3 (scripted 404);
+/// returns the execution id ("" and a test failure otherwise).
+std::string failed_at_s3(TestServer& api, const std::string& dir, const std::string& data) {
+  api.script("/s3-typo", {Answer(404, R"({"error":"no such route"})")});
+  write_all(dir + "/order.flow", flow_source(api.url(), "/s3-typo"));
+  ProcResult r = run({weft_binary(), "run", dir + "/order.flow", "--flow", "order", "--input", R"({"n":3})",
+                      "--data", data}, {}, "", dir + "/run", 60000);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  std::string id = execution_id(r.err);
+  EXPECT_FALSE(id.empty()) << r.err;
+  return id;
+}
+
 }  // namespace
 
 TEST(ReplayE2E, FailedAtStepThreeReplaysWithoutResendingStepsOneAndTwo) {
@@ -194,21 +207,16 @@ TEST(ReplayE2E, BulkReplayListsThenReplaysEveryFailedExecutionOfAFlow) {
 TEST(ReplayE2E, WithAFixedMappingAndAnIncompatibleFixRefused) {
   TestServer api;
   script_steps(api, "fixed");
-  api.script("/s3-typo", {Answer(404, R"({"error":"no such route"})")});
   api.script("/s3", {Answer(200, "{}")});
   std::string dir = make_temp_dir("replay-with");
   std::string data = dir + "/data";
-  write_all(dir + "/order.flow", flow_source(api.url(), "/s3-typo"));
-  ProcResult r = run({weft_binary(), "run", dir + "/order.flow", "--flow", "order", "--input", R"({"n":3})",
-                      "--data", data}, {}, "", dir + "/run", 60000);
-  ASSERT_EQ(r.exit_code, 1) << r.err;
-  std::string id = execution_id(r.err);
-  ASSERT_FALSE(id.empty()) << r.err;
+  std::string id = failed_at_s3(api, dir, data);
+  ASSERT_FALSE(id.empty());
   std::string before = run({weft_binary(), "status", id, "--data", data}, {}, "", dir + "/s0", 30000).out;
 
   // Incompatible: the completed step s1 became a POST.
   write_all(dir + "/bad.flow", flow_source(api.url(), "/s3", "post"));
-  r = run({weft_binary(), "replay", id, "--data", data, "--with", dir + "/bad.flow"}, {}, "", dir + "/bad", 30000);
+  ProcResult r = run({weft_binary(), "replay", id, "--data", data, "--with", dir + "/bad.flow"}, {}, "", dir + "/bad", 30000);
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("step `s1`"), std::string::npos) << r.err;
   EXPECT_EQ(run({weft_binary(), "status", id, "--data", data}, {}, "", dir + "/s1", 30000).out, before);
@@ -222,6 +230,42 @@ TEST(ReplayE2E, WithAFixedMappingAndAnIncompatibleFixRefused) {
   EXPECT_EQ(api.requests("/s3").size(), 1u);
   r = run({weft_binary(), "history", id, "--data", data}, {}, "", dir + "/history", 30000);
   EXPECT_NE(r.out.find("VersionChanged"), std::string::npos) << r.out;
+}
+
+TEST(ReplayE2E, CheckReportsTheFirstDivergenceWithoutSideEffects) {
+  TestServer api;
+  script_steps(api, "fixed");
+  std::string dir = make_temp_dir("replay-check");
+  std::string data = dir + "/data";
+  std::string id = failed_at_s3(api, dir, data);
+  ASSERT_FALSE(id.empty());
+  size_t sent = api.requests("/s1").size() + api.requests("/s2").size() + api.requests("/s3-typo").size();
+  std::string before = run({weft_binary(), "status", id, "--data", data}, {}, "", dir + "/s0", 30000).out;
+
+  // Compatible: the failed step's path fixed; nothing the history completed changes.
+  write_all(dir + "/fixed.flow", flow_source(api.url(), "/s3"));
+  ProcResult r = run({weft_binary(), "replay", "--check", dir + "/fixed.flow", id, "--data", data}, {}, "", dir + "/ok", 30000);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, id + "  ok\n");
+
+  // Divergent: the completed step s2 now sends another body.
+  std::string changed = flow_source(api.url(), "/s3");
+  changed.replace(changed.find("{ n: n }"), 8, "{ n: n + 1 }");
+  write_all(dir + "/changed.flow", changed);
+  r = run({weft_binary(), "replay", "--check", dir + "/changed.flow", "--flow", "order", "--status", "failed",
+           "--data", data}, {}, "", dir + "/diverges", 30000);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.out.find(id + "  diverges  step s2: expected s2: POST /s2 {\"n\":3}, got s2: POST /s2 {\"n\":4}"),
+            std::string::npos) << r.out;
+
+  // Nothing was sent and the execution is as it was.
+  EXPECT_EQ(api.requests("/s1").size() + api.requests("/s2").size() + api.requests("/s3-typo").size(), sent);
+  EXPECT_EQ(api.requests("/s3").size(), 0u);
+  EXPECT_EQ(run({weft_binary(), "status", id, "--data", data}, {}, "", dir + "/s1", 30000).out, before);
+
+  r = run({weft_binary(), "replay", "--check", dir + "/fixed.flow", id, "--server", api.url()}, {}, "", dir + "/u",
+          30000);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
 }
 
 }  // namespace weft::e2e

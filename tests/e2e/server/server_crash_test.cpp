@@ -91,16 +91,6 @@ Answer echo_key(const RecordedRequest& r) {
   return Answer{200, json::serialize(json::object{{"id", r.header("idempotency-key")}})};
 }
 
-/// Polls `done` every 50 ms for at most `ms`; true once it holds.
-bool eventually(const std::function<bool()>& done, int ms) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
-
 class ServeCrashE2E : public ServeFixture {
  protected:
   /// Starts `flow` with `{"n": n}`; its execution id ("" on failure).

@@ -149,4 +149,13 @@ std::string base64(const std::string& bytes) {
 
 std::string hmac_base64(const std::string& key, const std::string& msg) { return base64(hmac_raw(key, msg)); }
 
+bool eventually(const std::function<bool()>& done, int ms) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
 }  // namespace weft::e2e

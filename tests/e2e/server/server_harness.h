@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -70,6 +71,9 @@ class ServeFixture : public ::testing::Test {
   std::string dir_;    ///< the test's directory; the server's data is dir_/data
   std::string token_;  ///< a valid API token
 };
+
+/// Polls `done` every 50 ms for at most `ms`; true once it holds.
+bool eventually(const std::function<bool()>& done, int ms);
 
 /// The lower-case hex HMAC-SHA256 of `msg` under `key`.
 std::string hmac_hex(const std::string& key, const std::string& msg);

@@ -194,6 +194,8 @@ class Harness {
   Engine& engine() { return *engine_; }
   store::ExecutionStore& store() { return *store_; }
   boost::asio::io_context& io() { return *io_; }
+  /// The store's directory (a test may write files next to it).
+  const fs::path& dir() const { return dir_; }
 
  private:
   fs::path dir_;
