@@ -9,6 +9,8 @@
 #include <iostream>
 #include <map>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -22,6 +24,7 @@
 #include "cli/commands.h"
 #include "cli/data_dir.h"
 #include "engine/runtime/engine.h"
+#include "engine/runtime/replay_check.h"
 #include "server/api.h"
 #include "server/http_server.h"
 #include "server/module_source.h"
@@ -74,16 +77,30 @@ bool read_text(const fs::path& p, std::string& out) {
 }
 
 /// `--flows DIR`: deploys every .flow file at start and again whenever its mtime or size changes.
+/// After a redeploy, the running executions of each changed flow (they stay on their version) are
+/// checked against the new one on a background thread, as `weft replay --check` does, and what
+/// would diverge is logged: whether `weft replay --with` onto the new version would be safe.
 class FlowWatcher {
  public:
-  FlowWatcher(net::io_context& io, server::Api& api, server::Metrics& metrics, std::string dir)
-      : timer_(io), api_(api), metrics_(metrics), dir_(std::move(dir)) {}
+  FlowWatcher(net::io_context& io, server::Api& api, server::Metrics& metrics, store::ExecutionStore& store,
+              std::string dir)
+      : timer_(io), api_(api), metrics_(metrics), store_(store), dir_(std::move(dir)) {}
+  ~FlowWatcher() { stop(); }
   /// Scans now, then every second.
   void start() {
     scan();
     tick();
   }
-  void stop() { timer_.cancel(); }
+  /// Stops scanning and waits for the running checks (each is bounded).
+  void stop() {
+    timer_.cancel();
+    for (auto& t : checks_)
+      if (t.joinable()) t.join();
+    checks_.clear();
+  }
+
+  /// How many running executions of a flow one redeploy checks at most.
+  static constexpr size_t kMaxChecked = 5;
 
  private:
   void tick() {
@@ -120,13 +137,46 @@ class FlowWatcher {
     if (auto err = api_.deploy(c.module, &versions); !err.empty())
       return spdlog::error("--flows: {}: cannot deploy: {}", p.string(), err);
     for (const auto& [f, v] : versions) spdlog::info("deployed flow {} version {} from {}", f, v.substr(0, 12), p.string());
+    check_running(c.module, versions);
+  }
+
+  /// Checks up to kMaxChecked running executions of each deployed flow that run an older version.
+  void check_running(std::shared_ptr<const ir::Module> module, const std::map<std::string, std::string>& versions) {
+    std::vector<std::pair<std::string, std::string>> todo;  // (flow, execution id)
+    for (const auto& [flow, version] : versions) {
+      store::ExecutionQuery q;
+      q.flow = flow;
+      q.status = store::ExecutionStatus::running;
+      q.limit = kMaxChecked;
+      auto page = store_.list_executions(q);
+      if (!page.ok()) continue;
+      for (const auto& rec : page.value().items)
+        if (rec.version != version) todo.emplace_back(flow, rec.id);
+    }
+    if (todo.empty()) return;
+    checks_.emplace_back([this, module, todo] {
+      for (const auto& [flow, id] : todo) {
+        std::string error;
+        auto d = runtime::check_replay(store_.history(id), module, flow, error);
+        if (!error.empty())
+          spdlog::warn("redeploy check of execution {} ({}): {}", id, flow, error);
+        else if (d)
+          spdlog::warn("redeploy check: running execution {} of {} would diverge on the new version: {}", id, flow,
+                       runtime::describe(*d));
+        else
+          spdlog::info("redeploy check: running execution {} of {} replays on the new version without divergence",
+                       id, flow);
+      }
+    });
   }
 
   net::steady_timer timer_;
   server::Api& api_;
   server::Metrics& metrics_;
+  store::ExecutionStore& store_;
   std::string dir_;
   std::map<std::string, std::pair<int64_t, int64_t>> seen_;
+  std::vector<std::thread> checks_;  // background redeploy checks
 };
 
 bool is_loopback(const std::string& host) {
@@ -318,7 +368,7 @@ int run_serve(int argc, char** argv) {
       spdlog::error("--flows `{}` is not a directory", flows);
       return 2;
     }
-    watcher = std::make_unique<FlowWatcher>(io, api, metrics, flows);
+    watcher = std::make_unique<FlowWatcher>(io, api, metrics, *store, flows);
     watcher->start();
   }
   server::RetentionSweeper sweeper(*store, metrics, *retention);

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <thread>
 
@@ -99,6 +100,46 @@ TEST_F(ServeReplayCrashE2E, SigkillDuringAReplayedStepThenRestartCompletesItWith
   auto out = req(p, "GET", "/v1/executions/" + id);
   EXPECT_EQ(json::parse(out.body).at("output").at("s3"), (id + "/s3").c_str()) << out.body;
   EXPECT_EQ(s.stop(), 0) << s.log();
+}
+
+// A redeploy of a changed `--flows` file checks the running executions of the flow against the new
+// version (as `weft replay --check` does) and logs what would diverge; they stay on their version.
+TEST_F(ServeReplayCrashE2E, RedeployOfAFlowsFileChecksTheRunningExecutions) {
+  TestServer api;
+  api.handle_prefix("/", echo_key);
+  auto flow = [](const std::string& s1_body, const std::string& s2_body) {
+    return "connection api = http { base_url: env(\"API_URL\") ?? \"http://127.0.0.1:1\" }\n"
+           "flow w(n: int) -> json {\n"
+           "  step s1 = api.post(\"/s1\", body: " + s1_body + ")\n"
+           "  let go = wait signal \"go\"\n"
+           "  step s2 = api.post(\"/s2\", body: " + s2_body + ")\n"
+           "  return { ok: true }\n"
+           "}\n";
+  };
+  std::filesystem::create_directories(dir_ + "/flows");
+  write_all(dir_ + "/flows/w.flow", flow("{ n: n }", "{ n: n }"));
+  Server s(dir_, {"--flows", dir_ + "/flows"}, {{"API_URL", api.url()}});
+  ASSERT_TRUE(s.running()) << s.log();
+  auto r = req(s.port(), "POST", "/v1/flows/w/executions", R"({"input":{"n":5}})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  std::string id(json::parse(r.body).at("id").as_string());
+  ASSERT_TRUE(eventually([&] { return api.requests("/s1").size() == 1; }, 10000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+
+  // A change to a step the execution has not reached: no divergence.
+  write_all(dir_ + "/flows/w.flow", flow("{ n: n }", "{ n: n, m: 1 }"));
+  ASSERT_TRUE(eventually([&] { return s.log().find("without divergence") != std::string::npos; }, 10000)) << s.log();
+  EXPECT_NE(s.log().find(id), std::string::npos);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+
+  // A change to a step it completed: reported, naming the step.
+  write_all(dir_ + "/flows/w.flow", flow("{ n: n + 1 }", "{ n: n, m: 1 }"));
+  ASSERT_TRUE(eventually([&] { return s.log().find("would diverge") != std::string::npos; }, 10000)) << s.log();
+  std::string log = s.log();
+  EXPECT_NE(log.find("step s1"), std::string::npos) << log;
+  EXPECT_EQ(api.requests("/s1").size(), 1u);  // the checks sent nothing
+  EXPECT_EQ(status(s.port(), id), "running");  // and the execution stays on its version
+  EXPECT_EQ(s.stop(), 0);
 }
 
 }  // namespace weft::e2e
