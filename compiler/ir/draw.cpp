@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include <boost/json.hpp>
+
 #include "compiler/ir/dump.h"
 
 namespace weft::ir {
@@ -16,6 +18,7 @@ enum class Style { Normal, Catch, Compensate, Timeout, Loop };
 
 struct Vertex {
   std::string name;   ///< graph-local identifier (n0, start, ...)
+  std::string step;   ///< the IR node id ("" for start, end, failed and undo vertices)
   std::string label;  ///< lines separated by '\n'
   Shape shape = Shape::Box;
   int cluster = -1;
@@ -51,11 +54,11 @@ class Builder {
   }
 
   void build() {
-    vertices_.push_back({"start", f_.name, Shape::Circle, -1});
+    vertices_.push_back({"start", "", f_.name, Shape::Circle, -1});
     edge("start", target(f_.entry, "flow_end"));
     walk(f_.entry, "flow_end", -1);
-    if (used_.count("flow_end")) vertices_.push_back({"flow_end", "end", Shape::DoubleCircle, -1});
-    if (used_.count("flow_error")) vertices_.push_back({"flow_error", "failed", Shape::Octagon, -1});
+    if (used_.count("flow_end")) vertices_.push_back({"flow_end", "", "end", Shape::DoubleCircle, -1});
+    if (used_.count("flow_error")) vertices_.push_back({"flow_error", "", "failed", Shape::Octagon, -1});
   }
 
   std::vector<Vertex> vertices_;
@@ -88,7 +91,7 @@ class Builder {
   }
 
   Vertex vertex(const Node& n, int cl) const {
-    Vertex v{names_.at(n.id), n.id, Shape::Box, cl};
+    Vertex v{names_.at(n.id), n.id, n.id, Shape::Box, cl};
     switch (n.kind) {
       case NodeKind::Call:
       case NodeKind::ChildFlow: v.label = n.id + "\n" + action_label(n.action); break;
@@ -193,7 +196,7 @@ class Builder {
         edge(me, error_target("timeout"), "timeout " + duration_or_expr(n->timeout, f_.slots), Style::Timeout);
       if (n->compensate) {
         std::string cn = me + "_undo";
-        vertices_.push_back({cn, "undo " + n->id + "\n" + action_label(*n->compensate), Shape::Note, cl});
+        vertices_.push_back({cn, "", "undo " + n->id + "\n" + action_label(*n->compensate), Shape::Note, cl});
         edge(me, cn, "compensate", Style::Compensate);
       }
       id = n->next;
@@ -274,7 +277,51 @@ std::string mermaid_node(const Vertex& v) {
   return v.name;
 }
 
+std::string_view shape_name(Shape s) {
+  switch (s) {
+    case Shape::Box: return "box";
+    case Shape::Rounded: return "rounded";
+    case Shape::Diamond: return "diamond";
+    case Shape::Circle: return "circle";
+    case Shape::DoubleCircle: return "doublecircle";
+    case Shape::Octagon: return "octagon";
+    case Shape::Hexagon: return "hexagon";
+    case Shape::Bar: return "bar";
+    case Shape::Note: return "note";
+    case Shape::Parallelogram: return "parallelogram";
+  }
+  return "box";
+}
+
+std::string_view style_name(Style s) {
+  switch (s) {
+    case Style::Normal: return "normal";
+    case Style::Catch: return "catch";
+    case Style::Compensate: return "compensate";
+    case Style::Timeout: return "timeout";
+    case Style::Loop: return "loop";
+  }
+  return "normal";
+}
+
 }  // namespace
+
+boost::json::value to_graph_json(const Flow& f) {
+  namespace json = boost::json;
+  Builder b(f);
+  b.build();
+  json::array nodes, edges, clusters;
+  for (const auto& v : b.vertices_)
+    nodes.push_back(json::object{{"id", v.name},
+                                 {"step", v.step.empty() ? json::value(nullptr) : json::value(v.step)},
+                                 {"label", v.label},
+                                 {"shape", shape_name(v.shape)},
+                                 {"cluster", v.cluster}});
+  for (const auto& e : b.edges_)
+    edges.push_back(json::object{{"from", e.from}, {"to", e.to}, {"label", e.label}, {"style", style_name(e.style)}});
+  for (const auto& c : b.clusters_) clusters.push_back(json::object{{"label", c.label}, {"parent", c.parent}});
+  return json::object{{"flow", f.name}, {"nodes", std::move(nodes)}, {"edges", std::move(edges)}, {"clusters", std::move(clusters)}};
+}
 
 std::string to_dot(const Flow& f) {
   Builder b(f);
