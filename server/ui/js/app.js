@@ -66,7 +66,7 @@ async function render() {
 }
 
 window.addEventListener('weft-unauthorized', () => {
-  if (!needsAuth) return;
+  if (!needsAuth || !token.get()) return;  // the login form reports its own refusals
   token.clear();
   render();
 });

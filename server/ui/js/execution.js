@@ -43,6 +43,16 @@ export function annotate(events) {
   });
 }
 
+/// The step the execution is at: the last step event that still counts (the running, failed or
+/// last completed step), else the record's `current`.
+export function currentStep(events, ex) {
+  for (let i = events.length - 1; i >= 0; --i) {
+    const e = events[i];
+    if (!e.superseded && stepOf(keyOf(e)) && e.type !== 'EventsSuperseded') return stepOf(keyOf(e));
+  }
+  return stepOf(ex.current);
+}
+
 /// Each step's state from the events that still count: running, retrying, completed, failed or compensated.
 export function stepStates(events) {
   const st = new Map();
@@ -184,6 +194,7 @@ export async function executionPage(main, id) {
   }
 
   function paint() {
+    const at = currentStep(events, ex);
     head.replaceChildren(
       el('p', {class: 'crumbs'}, el('a', {href: `#/executions?flow=${encodeURIComponent(ex.flow)}`}, `← ${ex.flow} executions`)),
       el('h1', {}, 'Execution ', el('code', {}, ex.id), ' ', badge(ex.status)),
@@ -191,14 +202,14 @@ export async function executionPage(main, id) {
         el('dt', {}, 'Flow'), el('dd', {}, ex.flow, ' ', el('code', {title: ex.version}, short(ex.version))),
         el('dt', {}, 'Created'), el('dd', {}, time(ex.created_at)),
         el('dt', {}, 'Updated'), el('dd', {}, time(ex.updated_at)),
-        el('dt', {}, 'Current step'), el('dd', {}, ex.current ? el('code', {}, ex.current) : '—'),
+        el('dt', {}, 'At step'), el('dd', {}, at ? el('code', {}, at) : '—'),
         ex.parent_id ? [el('dt', {}, 'Parent'), el('dd', {}, el('a', {href: `#/executions/${encodeURIComponent(ex.parent_id)}`}, ex.parent_id))] : ''));
     data.replaceChildren(
       el('section', {class: 'panel'}, el('h2', {}, 'Input'), jsonBlock(ex.input)),
       el('section', {class: 'panel'}, el('h2', {}, ex.error ? 'Error' : 'Output'), jsonBlock(ex.error ?? ex.output)));
     const states = stepStates(events);
     const focusedStep = document.activeElement && document.activeElement.dataset && document.activeElement.dataset.step;
-    graphBox.replaceChildren(graph ? drawGraph(graph, states, stepOf(ex.current), select)
+    graphBox.replaceChildren(graph ? drawGraph(graph, states, at, select)
       : el('p', {class: 'error'}, `The graph is not available: ${graphError}`));
     if (focusedStep) graphBox.querySelector(`[data-step="${CSS.escape(focusedStep)}"]`)?.focus();
     if (selected) {
@@ -209,7 +220,7 @@ export async function executionPage(main, id) {
     const steps = [...new Set(events.filter((e) => e.type === 'StepScheduled' || e.type === 'StepCompleted')
       .map((e) => e.step).filter((s) => !s.startsWith('compensate:')))];
     const keep = fromSel.value;
-    fromSel.replaceChildren(el('option', {value: ''}, 'last checkpoint'), steps.map((s) => el('option', {value: s}, s)));
+    fromSel.replaceChildren(el('option', {value: ''}, 'last checkpoint'), ...steps.map((s) => el('option', {value: s}, s)));
     if (steps.includes(keep)) fromSel.value = keep;
   }
 
