@@ -81,6 +81,7 @@ void schedule_json(const ir::Trigger& t, int64_t now_ms, json::object& out) {
 const std::vector<Route>& Api::routes() {
   static const std::string execution = schema_text(kExecution);
   static const std::string flow = schema_text(kFlow);
+  static const std::string graph = schema_text(kGraph);
   static const std::string flows = R"({"type":"object","required":["flows"],"properties":{"flows":{"type":"array","items":)" + flow + "}}}";
   static const std::string executions = R"({"type":"object","required":["items"],"properties":{"items":{"type":"array","items":)" +
                                         execution + R"(},"next_cursor":{"type":["string","null"]}}})";
@@ -106,7 +107,7 @@ const std::vector<Route>& Api::routes() {
       {"GET", "/v1/flows/{flow}/versions/{version}/graph", true, 200, "getFlowGraph",
        "The state graph of a flow version as nodes, edges and clusters (what `weft graph` draws); a node's step "
        "is the name history events use",
-       "", schema_text(kGraph), &Api::get_graph},
+       "", graph, &Api::get_graph},
       {"POST", "/v1/flows/{flow}/executions", true, 201, "startExecution",
        "Start an execution of the deployed version; 200 with the same id for a repeated idempotency_key",
        R"({"type":"object","additionalProperties":false,

@@ -3,7 +3,7 @@
 // drawn as SVG with each step coloured by its state in one execution.
 import {el} from './util.js';
 
-const NODE_W = 184, LINE_H = 15, PAD_Y = 10, GAP_X = 36, GAP_Y = 42, MAX_CHARS = 24;
+const NODE_W = 184, LINE_H = 15, PAD_Y = 10, GAP_X = 36, GAP_Y = 30, MAX_CHARS = 24;
 
 function clipText(s) { return s.length > MAX_CHARS ? s.slice(0, MAX_CHARS - 1) + '…' : s; }
 
@@ -123,8 +123,10 @@ export function drawGraph(graph, states, current, onSelect) {
     const d = edgePath(a, b, g.back.has(e));
     edges.append(el('path', {d, class: `edge e-${e.style}`, 'marker-end': 'url(#arrow)'}));
     if (e.label) {
-      const lx = (a.x + a.w / 2 + b.x + b.w / 2) / 2 + 6, ly = (a.y + a.h + b.y) / 2 + 4;
-      edges.append(el('text', {x: lx, y: ly, class: 'edge-label'}, clipText(e.label)));
+      // Just above the target (beside it for upward edges), so the labels of a branch's edges part.
+      const up = g.back.has(e) || b.y <= a.y;
+      edges.append(el('text', {x: up ? b.x + b.w + 8 : b.x + b.w / 2, y: up ? b.y - 4 : b.y - 5,
+        class: 'edge-label', 'text-anchor': up ? 'start' : 'middle'}, clipText(e.label)));
     }
   }
   svg.append(edges);

@@ -234,6 +234,7 @@ async function main() {
   check(boxes.length >= 30 && !overlap, `30-step graph: ${boxes.length} nodes, none overlapping`);
   check(await page.locator('#graph .node[data-state="completed"]').count() === 25, '30-step graph: the 25 steps that ran are completed');
   await shot('graph-30-steps');
+  await page.locator('#graph').screenshot({path: path.join(out, 'graph-30-steps-only.png')});
 
   // Phone width: no page overflow on any page.
   await page.setViewportSize({width: 375, height: 740});
