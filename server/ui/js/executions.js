@@ -54,7 +54,7 @@ export async function executionsPage(main, params) {
   main.replaceChildren(el('h1', {}, 'Executions'), form,
     el('div', {class: 'table-wrap'}, el('table', {class: 'list', id: 'executions'},
       el('thead', {}, el('tr', {}, el('th', {}, 'Execution'), el('th', {}, 'Flow'), el('th', {}, 'Status'),
-        el('th', {class: 'hide-narrow'}, 'Step'), el('th', {}, 'Created'), el('th', {class: 'num hide-narrow'}, 'Duration'))),
+        el('th', {class: 'hide-narrow', title: 'the step of its last checkpoint'}, 'Checkpoint'), el('th', {}, 'Created'), el('th', {class: 'num hide-narrow'}, 'Duration'))),
       tbody)),
     el('div', {class: 'pager'}, prev, next, el('label', {}, live, ' live (every 3 s)'), info));
 

@@ -85,6 +85,7 @@ async function serve(data, extra, env) {
 async function main() {
   const t0 = Date.now();
   fs.mkdirSync(out, {recursive: true});
+  for (const f of fs.readdirSync(out)) if (f.endsWith('.png')) fs.rmSync(path.join(out, f));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-console-'));
   cleanup.push(() => fs.rmSync(dir, {recursive: true, force: true}));
   await new Promise((r) => vendor.listen(0, '127.0.0.1', r));
