@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <iterator>
 #include <set>
+#include <utility>
 
 #include <boost/json.hpp>
 
@@ -221,21 +223,22 @@ std::string dot_escape(const std::string& s) {
   return out;
 }
 
-std::string dot_shape(Shape s) {
-  switch (s) {
-    case Shape::Box: return "shape=box, style=\"rounded,filled\", fillcolor=\"#e8f0fe\"";
-    case Shape::Rounded: return "shape=box, style=rounded";
-    case Shape::Diamond: return "shape=diamond";
-    case Shape::Circle: return "shape=circle, style=filled, fillcolor=\"#cccccc\"";
-    case Shape::DoubleCircle: return "shape=doublecircle";
-    case Shape::Octagon: return "shape=octagon, color=\"#b00020\"";
-    case Shape::Hexagon: return "shape=hexagon";
-    case Shape::Bar: return "shape=box, style=filled, fillcolor=black, fontcolor=white, height=0.2";
-    case Shape::Note: return "shape=note, color=\"#d9534f\", fontcolor=\"#d9534f\"";
-    case Shape::Parallelogram: return "shape=parallelogram";
-  }
-  return "shape=box";
-}
+/// Per shape, in the order of `Shape`: its name in the JSON graph and its Graphviz attributes.
+constexpr std::pair<std::string_view, std::string_view> kShapes[] = {
+    {"box", "shape=box, style=\"rounded,filled\", fillcolor=\"#e8f0fe\""},
+    {"rounded", "shape=box, style=rounded"},
+    {"diamond", "shape=diamond"},
+    {"circle", "shape=circle, style=filled, fillcolor=\"#cccccc\""},
+    {"doublecircle", "shape=doublecircle"},
+    {"octagon", "shape=octagon, color=\"#b00020\""},
+    {"hexagon", "shape=hexagon"},
+    {"bar", "shape=box, style=filled, fillcolor=black, fontcolor=white, height=0.2"},
+    {"note", "shape=note, color=\"#d9534f\", fontcolor=\"#d9534f\""},
+    {"parallelogram", "shape=parallelogram"},
+};
+static_assert(std::size(kShapes) == static_cast<size_t>(Shape::Parallelogram) + 1);
+
+std::string dot_shape(Shape s) { return std::string(kShapes[static_cast<size_t>(s)].second); }
 
 std::string dot_style(Style s) {
   switch (s) {
@@ -277,21 +280,7 @@ std::string mermaid_node(const Vertex& v) {
   return v.name;
 }
 
-std::string_view shape_name(Shape s) {
-  switch (s) {
-    case Shape::Box: return "box";
-    case Shape::Rounded: return "rounded";
-    case Shape::Diamond: return "diamond";
-    case Shape::Circle: return "circle";
-    case Shape::DoubleCircle: return "doublecircle";
-    case Shape::Octagon: return "octagon";
-    case Shape::Hexagon: return "hexagon";
-    case Shape::Bar: return "bar";
-    case Shape::Note: return "note";
-    case Shape::Parallelogram: return "parallelogram";
-  }
-  return "box";
-}
+std::string_view shape_name(Shape s) { return kShapes[static_cast<size_t>(s)].first; }
 
 std::string_view style_name(Style s) {
   switch (s) {
