@@ -9,6 +9,7 @@ import {executionPage} from './execution.js';
 const main = document.getElementById('main');
 let needsAuth = true;
 let stopPage = null;  // the current page's cleanup (stops polling)
+let generation = 0;   // renders started; a page whose render was overtaken is stopped at once
 
 /// Shows `msg` in the alert bar (or hides it with null).
 export function notice(msg) {
@@ -43,6 +44,7 @@ function loginPage() {
 }
 
 async function render() {
+  const mine = ++generation;
   if (stopPage) { stopPage(); stopPage = null; }
   notice(null);
   const hash = location.hash || '#/executions';
@@ -57,11 +59,20 @@ async function render() {
   }
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   try {
-    if (parts[0] === 'flows') stopPage = await flowsPage(main);
-    else if (parts[0] === 'executions' && parts[1]) stopPage = await executionPage(main, parts[1]);
-    else stopPage = await executionsPage(main, params);
+    // The page renders into its own box, shown only if no later render overtook it.
+    const box = el('div', {class: 'page'});
+    let stop;
+    if (parts[0] === 'flows') stop = await flowsPage(box);
+    else if (parts[0] === 'executions' && parts[1]) stop = await executionPage(box, parts[1]);
+    else stop = await executionsPage(box, params);
+    if (mine === generation) {
+      stopPage = stop;
+      main.replaceChildren(box);
+    } else if (stop) {
+      stop();
+    }
   } catch (e) {
-    main.replaceChildren(el('h1', {}, 'Error'), el('p', {class: 'error'}, e.message));
+    if (mine === generation) main.replaceChildren(el('h1', {}, 'Error'), el('p', {class: 'error'}, e.message));
   }
 }
 

@@ -163,6 +163,18 @@ async function main() {
   check(await row.getAttribute('data-status') === 'failed', 'the execution is listed as failed');
   check(await noOverflow(), 'executions page: no horizontal overflow at 1280×800');
   await shot('executions');
+  // Live: an execution started meanwhile appears without a reload.
+  const later = await apiCall('POST', '/v1/flows/big/executions', {input: {id: 'B-2'}});
+  await page.locator(`#executions tr[data-id="${later.body.id}"]`).waitFor({timeout: 8000});
+  check(true, 'the list shows a new execution by itself (live polling)');
+  // A time filter after every creation leaves nothing.
+  await page.fill('#f-since', '2999-01-01T00:00');
+  await page.click('.filters button[type=submit]');
+  await page.locator('#executions', {hasText: 'No execution matches'}).waitFor();
+  check(page.url().includes('since=2999-'), 'the creation-time filter is applied');
+  await page.fill('#f-since', '');
+  await page.click('.filters button[type=submit]');
+  await row.waitFor();
   // Filter by status: only failed ones remain.
   await page.selectOption('#f-status', 'failed');
   await page.waitForFunction(() => location.hash.includes('status=failed'));
