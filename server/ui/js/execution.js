@@ -144,7 +144,11 @@ export async function executionPage(main, id) {
 
   // -- actions
   const fromSel = el('select', {id: 'replay-from'});
-  const signalName = el('input', {id: 'signal-name', required: true, placeholder: 'approved', pattern: '[A-Za-z_][A-Za-z0-9_.\\-]*'});
+  // The signals the flow waits for (its `signal "name"` nodes) are offered as suggestions.
+  const waits = (graph ? graph.nodes : []).map((n) => /^signal "(.*)"$/.exec(n.label)).filter(Boolean).map((m) => m[1]);
+  const signalList = el('datalist', {id: 'signal-names'}, [...new Set(waits)].map((w) => el('option', {value: w})));
+  const signalName = el('input', {id: 'signal-name', required: true, placeholder: waits[0] || 'approved',
+    list: 'signal-names', pattern: '[A-Za-z_][A-Za-z0-9_.\\-]*'});
   const signalData = el('textarea', {id: 'signal-payload', rows: 3, placeholder: '{"ok": true}', spellcheck: 'false'});
   async function act(what, question, method, path, body) {
     actionMsg.className = 'action-msg';
@@ -182,7 +186,7 @@ export async function executionPage(main, id) {
       }
       act('Signal', `Send signal "${signalName.value}" to ${id}?`, 'POST',
         `/v1/executions/${seg(id)}/signals/${seg(signalName.value)}`, {payload});
-    }}, el('label', {for: 'signal-name'}, 'Signal'), signalName,
+    }}, el('label', {for: 'signal-name'}, 'Signal'), signalName, signalList,
     el('label', {for: 'signal-payload'}, 'Payload (JSON)'), signalData, el('button', {type: 'submit', id: 'signal'}, 'Send signal')),
     actionMsg);
 
