@@ -2,18 +2,22 @@
 
 #include "engine/history/history.h"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "compiler/ir/draw.h"
 #include "compiler/ir/dump.h"
 #include "engine/eval/eval.h"
 #include "engine/store/ids.h"
 #include "server/auth.h"
+#include "server/console.h"
 #include "server/json_schema.h"
 #include "server/module_source.h"
+#include "server/triggers.h"
 #include "stdlib/connectors/secrets.h"
 #include "stdlib/functions/civil.h"
 
@@ -40,15 +44,44 @@ constexpr std::string_view kFlow = R"({"type":"object","required":["name","versi
  "params":{"type":"array","items":{"type":"object","required":["name","type","required"],
    "properties":{"name":{"type":"string"},"type":{"type":"string"},"required":{"type":"boolean"}}}},
  "triggers":{"type":"array","items":{"type":"object","required":["kind"],
-   "properties":{"kind":{"type":"string"},"subject":{}}}}}})";
+   "properties":{"kind":{"type":"string"},"subject":{},"timezone":{"type":"string"},"next_fire_at":{"type":"string"}}}}}})";
+
+constexpr std::string_view kGraph = R"({"type":"object","required":["flow","version","nodes","edges","clusters"],
+ "properties":{"flow":{"type":"string"},"version":{"type":"string"},
+ "nodes":{"type":"array","items":{"type":"object","required":["id","step","label","shape","cluster"],
+   "properties":{"id":{"type":"string"},"step":{"type":["string","null"]},"label":{"type":"string"},
+   "shape":{"enum":["box","rounded","diamond","circle","doublecircle","octagon","hexagon","bar","note","parallelogram"]},
+   "cluster":{"type":"integer"}}}},
+ "edges":{"type":"array","items":{"type":"object","required":["from","to","label","style"],
+   "properties":{"from":{"type":"string"},"to":{"type":"string"},"label":{"type":"string"},
+   "style":{"enum":["normal","catch","compensate","timeout","loop"]}}}},
+ "clusters":{"type":"array","items":{"type":"object","required":["label","parent"],
+   "properties":{"label":{"type":"string"},"parent":{"type":"integer"}}}}}})";
 
 std::string schema_text(std::string_view t) { return std::string(t); }
+
+/// Adds a schedule trigger's time zone and next fire time (when its cron and zone are constants).
+void schedule_json(const ir::Trigger& t, int64_t now_ms, json::object& out) {
+  if (!t.subject || t.subject->op != ir::Expr::Op::Const || !t.subject->value.is_string()) return;
+  std::string zone = "UTC";
+  for (const auto& s : t.settings)
+    if (s.name == "timezone") {
+      if (!s.value || s.value->op != ir::Expr::Op::Const || !s.value->value.is_string()) return;
+      zone = std::string(s.value->value.get_string());
+    }
+  std::string error;
+  auto cron = CronTrigger::make(std::string(t.subject->value.get_string()), zone, error);
+  if (!cron) return;
+  out["timezone"] = cron->timezone();
+  if (auto next = cron->next_after(now_ms)) out["next_fire_at"] = functions::format_rfc3339(*next);
+}
 
 }  // namespace
 
 const std::vector<Route>& Api::routes() {
   static const std::string execution = schema_text(kExecution);
   static const std::string flow = schema_text(kFlow);
+  static const std::string graph = schema_text(kGraph);
   static const std::string flows = R"({"type":"object","required":["flows"],"properties":{"flows":{"type":"array","items":)" + flow + "}}}";
   static const std::string executions = R"({"type":"object","required":["items"],"properties":{"items":{"type":"array","items":)" +
                                         execution + R"(},"next_cursor":{"type":["string","null"]}}})";
@@ -71,6 +104,10 @@ const std::vector<Route>& Api::routes() {
        &Api::list_flows},
       {"GET", "/v1/flows/{flow}", true, 200, "getFlow", "One deployed flow: versions, parameters, triggers", "",
        flow, &Api::get_flow},
+      {"GET", "/v1/flows/{flow}/versions/{version}/graph", true, 200, "getFlowGraph",
+       "The state graph of a flow version as nodes, edges and clusters (what `weft graph` draws); a node's step "
+       "is the name history events use",
+       "", graph, &Api::get_graph},
       {"POST", "/v1/flows/{flow}/executions", true, 201, "startExecution",
        "Start an execution of the deployed version; 200 with the same id for a repeated idempotency_key",
        R"({"type":"object","additionalProperties":false,
@@ -291,6 +328,7 @@ void Api::handle(HttpRequest req, Respond respond) {
     if (!opts_.hooks) return done(error_response(404, "not_found", "no webhook trigger at this path"));
     return opts_.hooks(std::move(req), std::move(done));
   }
+  if (is_console_path(req.path)) return finish("/ui")(console_response(req));
   const Route* route = nullptr;
   PathParams params;
   std::string allow;
@@ -429,6 +467,7 @@ json::value Api::flow_json(const store::FlowInfo& info) {
     for (const auto& t : lf->flow->triggers) {
       json::object tj{{"kind", t.kind}};
       if (t.subject && t.subject->op == ir::Expr::Op::Const) tj["subject"] = t.subject->value;
+      if (t.kind == "schedule") schedule_json(t, engine_.now(), tj);
       triggers.push_back(std::move(tj));
     }
   }
@@ -447,6 +486,19 @@ void Api::get_flow(RouteCall& c) {
   auto info = store_.get_flow(c.params["flow"]);
   if (!info) return c.respond(error_response(404, "not_found", "no deployed flow `" + c.params["flow"] + "`"));
   c.respond(json_response(200, flow_json(*info)));
+}
+
+void Api::get_graph(RouteCall& c) {
+  const std::string& flow = c.params["flow"];
+  const std::string& version = c.params["version"];
+  auto info = store_.get_flow(flow);
+  bool known = info && std::any_of(info->versions.begin(), info->versions.end(),
+                                   [&](const auto& v) { return v.hash == version; });
+  auto lf = known ? engine_.version(version, flow) : nullptr;
+  if (!lf) return c.respond(error_response(404, "not_found", "no version `" + version + "` of flow `" + flow + "`"));
+  json::value g = ir::to_graph_json(*lf->flow);
+  g.as_object()["version"] = version;
+  c.respond(json_response(200, g));
 }
 
 void Api::start_execution(RouteCall& c) {

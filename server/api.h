@@ -1,5 +1,5 @@
 // The server's request handler: the JSON API under /v1 (one route table, from which the OpenAPI
-// description at /v1/openapi.json is generated), /healthz, /metrics, and /hooks/... handed to the
+// description at /v1/openapi.json is generated), /healthz, /metrics, the web console at /ui (server/console.h), and /hooks/... handed to the
 // webhook handler. A function over typed requests (server/http_message.h), tested without sockets.
 // Contract: docs/design-architecture.md "Server"; examples: docs/api.md.
 #pragma once
@@ -89,6 +89,7 @@ class Api {
   void post_module(RouteCall& c);
   void list_flows(RouteCall& c);
   void get_flow(RouteCall& c);
+  void get_graph(RouteCall& c);
   void start_execution(RouteCall& c);
   void list_executions(RouteCall& c);
   void get_execution(RouteCall& c);

@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <iterator>
 #include <set>
+#include <utility>
+
+#include <boost/json.hpp>
 
 #include "compiler/ir/dump.h"
 
@@ -16,6 +20,7 @@ enum class Style { Normal, Catch, Compensate, Timeout, Loop };
 
 struct Vertex {
   std::string name;   ///< graph-local identifier (n0, start, ...)
+  std::string step;   ///< the IR node id ("" for start, end, failed and undo vertices)
   std::string label;  ///< lines separated by '\n'
   Shape shape = Shape::Box;
   int cluster = -1;
@@ -51,11 +56,11 @@ class Builder {
   }
 
   void build() {
-    vertices_.push_back({"start", f_.name, Shape::Circle, -1});
+    vertices_.push_back({"start", "", f_.name, Shape::Circle, -1});
     edge("start", target(f_.entry, "flow_end"));
     walk(f_.entry, "flow_end", -1);
-    if (used_.count("flow_end")) vertices_.push_back({"flow_end", "end", Shape::DoubleCircle, -1});
-    if (used_.count("flow_error")) vertices_.push_back({"flow_error", "failed", Shape::Octagon, -1});
+    if (used_.count("flow_end")) vertices_.push_back({"flow_end", "", "end", Shape::DoubleCircle, -1});
+    if (used_.count("flow_error")) vertices_.push_back({"flow_error", "", "failed", Shape::Octagon, -1});
   }
 
   std::vector<Vertex> vertices_;
@@ -88,7 +93,7 @@ class Builder {
   }
 
   Vertex vertex(const Node& n, int cl) const {
-    Vertex v{names_.at(n.id), n.id, Shape::Box, cl};
+    Vertex v{names_.at(n.id), n.id, n.id, Shape::Box, cl};
     switch (n.kind) {
       case NodeKind::Call:
       case NodeKind::ChildFlow: v.label = n.id + "\n" + action_label(n.action); break;
@@ -193,7 +198,7 @@ class Builder {
         edge(me, error_target("timeout"), "timeout " + duration_or_expr(n->timeout, f_.slots), Style::Timeout);
       if (n->compensate) {
         std::string cn = me + "_undo";
-        vertices_.push_back({cn, "undo " + n->id + "\n" + action_label(*n->compensate), Shape::Note, cl});
+        vertices_.push_back({cn, "", "undo " + n->id + "\n" + action_label(*n->compensate), Shape::Note, cl});
         edge(me, cn, "compensate", Style::Compensate);
       }
       id = n->next;
@@ -218,21 +223,22 @@ std::string dot_escape(const std::string& s) {
   return out;
 }
 
-std::string dot_shape(Shape s) {
-  switch (s) {
-    case Shape::Box: return "shape=box, style=\"rounded,filled\", fillcolor=\"#e8f0fe\"";
-    case Shape::Rounded: return "shape=box, style=rounded";
-    case Shape::Diamond: return "shape=diamond";
-    case Shape::Circle: return "shape=circle, style=filled, fillcolor=\"#cccccc\"";
-    case Shape::DoubleCircle: return "shape=doublecircle";
-    case Shape::Octagon: return "shape=octagon, color=\"#b00020\"";
-    case Shape::Hexagon: return "shape=hexagon";
-    case Shape::Bar: return "shape=box, style=filled, fillcolor=black, fontcolor=white, height=0.2";
-    case Shape::Note: return "shape=note, color=\"#d9534f\", fontcolor=\"#d9534f\"";
-    case Shape::Parallelogram: return "shape=parallelogram";
-  }
-  return "shape=box";
-}
+/// Per shape, in the order of `Shape`: its name in the JSON graph and its Graphviz attributes.
+constexpr std::pair<std::string_view, std::string_view> kShapes[] = {
+    {"box", "shape=box, style=\"rounded,filled\", fillcolor=\"#e8f0fe\""},
+    {"rounded", "shape=box, style=rounded"},
+    {"diamond", "shape=diamond"},
+    {"circle", "shape=circle, style=filled, fillcolor=\"#cccccc\""},
+    {"doublecircle", "shape=doublecircle"},
+    {"octagon", "shape=octagon, color=\"#b00020\""},
+    {"hexagon", "shape=hexagon"},
+    {"bar", "shape=box, style=filled, fillcolor=black, fontcolor=white, height=0.2"},
+    {"note", "shape=note, color=\"#d9534f\", fontcolor=\"#d9534f\""},
+    {"parallelogram", "shape=parallelogram"},
+};
+static_assert(std::size(kShapes) == static_cast<size_t>(Shape::Parallelogram) + 1);
+
+std::string dot_shape(Shape s) { return std::string(kShapes[static_cast<size_t>(s)].second); }
 
 std::string dot_style(Style s) {
   switch (s) {
@@ -274,7 +280,37 @@ std::string mermaid_node(const Vertex& v) {
   return v.name;
 }
 
+std::string_view shape_name(Shape s) { return kShapes[static_cast<size_t>(s)].first; }
+
+std::string_view style_name(Style s) {
+  switch (s) {
+    case Style::Normal: return "normal";
+    case Style::Catch: return "catch";
+    case Style::Compensate: return "compensate";
+    case Style::Timeout: return "timeout";
+    case Style::Loop: return "loop";
+  }
+  return "normal";
+}
+
 }  // namespace
+
+boost::json::value to_graph_json(const Flow& f) {
+  namespace json = boost::json;
+  Builder b(f);
+  b.build();
+  json::array nodes, edges, clusters;
+  for (const auto& v : b.vertices_)
+    nodes.push_back(json::object{{"id", v.name},
+                                 {"step", v.step.empty() ? json::value(nullptr) : json::value(v.step)},
+                                 {"label", v.label},
+                                 {"shape", shape_name(v.shape)},
+                                 {"cluster", v.cluster}});
+  for (const auto& e : b.edges_)
+    edges.push_back(json::object{{"from", e.from}, {"to", e.to}, {"label", e.label}, {"style", style_name(e.style)}});
+  for (const auto& c : b.clusters_) clusters.push_back(json::object{{"label", c.label}, {"parent", c.parent}});
+  return json::object{{"flow", f.name}, {"nodes", std::move(nodes)}, {"edges", std::move(edges)}, {"clusters", std::move(clusters)}};
+}
 
 std::string to_dot(const Flow& f) {
   Builder b(f);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -19,6 +20,7 @@
 #include "server/auth.h"
 #include "server/json_schema.h"
 #include "server/retention.h"
+#include "stdlib/functions/civil.h"
 #include "tests/unit/store/test_util.h"
 
 namespace weft::server {
@@ -404,6 +406,9 @@ TEST_F(ApiFixture, ResponsesFitTheOpenApiDescription) {
   check("POST", "/v1/modules", call("POST", "/v1/modules", R"({"source":"flow ("})"));
   check("GET", "/v1/flows", call("GET", "/v1/flows"));
   check("GET", "/v1/flows/{flow}", call("GET", "/v1/flows/greet"));
+  std::string greet_version(body(call("GET", "/v1/flows/greet")).at("version").as_string());
+  check("GET", "/v1/flows/{flow}/versions/{version}/graph",
+        call("GET", "/v1/flows/greet/versions/" + greet_version + "/graph"));
   auto started = call("POST", "/v1/flows/greet/executions", R"({"input":{"name":"z"},"idempotency_key":"q"})");
   check("POST", "/v1/flows/{flow}/executions", started);
   check("POST", "/v1/flows/{flow}/executions", call("POST", "/v1/flows/greet/executions", R"({"input":{"name":"z"},"idempotency_key":"q"})"));
@@ -547,6 +552,60 @@ flow pinger(n: int) -> json {
   call("GET", "/metrics");
   EXPECT_EQ(metrics_.value("weft_executions_running"), 0);
   EXPECT_EQ(metrics_.value("weft_oldest_running_execution_age_seconds"), 0);
+}
+
+// The console's assets go through the same handler: no token needed, metrics under one label.
+TEST_F(ApiFixture, ConsoleIsServedWithoutTokenUnderUi) {
+  auto r = call("GET", "/ui", "", false);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
+  EXPECT_EQ(call("GET", "/ui/js/app.js", "", false).content_type, "text/javascript; charset=utf-8");
+  EXPECT_EQ(call("GET", "/ui/missing.js", "", false).status, 404);
+  EXPECT_EQ(metrics_.value("weft_http_requests_total", {{"route", "/ui"}, {"method", "GET"}, {"status", "200"}}), 2);
+}
+
+// GET /v1/flows/{flow}/versions/{version}/graph: the IR's nodes (named as history names steps)
+// and edges; unknown flows and versions are 404. A schedule trigger shows its next fire time.
+TEST_F(ApiFixture, FlowVersionGraphAndScheduleNextFire) {
+  constexpr const char* src = R"(
+connection c = http { base_url: "http://127.0.0.1:9" }
+flow g(x: int) -> json {
+  on schedule "0 3 * * *" { timezone: "Europe/Berlin", input: { x: 1 } }
+  step a = c.get<json>("/a")
+  if x > 1 {
+    step b = c.get<json>("/b")
+  }
+  return a.body
+}
+)";
+  auto d = call("POST", "/v1/modules", json::serialize(json::object{{"source", src}}));
+  ASSERT_EQ(d.status, 200) << d.body;
+  std::string version(body(d).at("flows").at(0).at("version").as_string());
+  auto r = call("GET", "/v1/flows/g/versions/" + version + "/graph");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto g = body(r);
+  EXPECT_EQ(g.at("flow"), "g");
+  EXPECT_EQ(g.at("version").as_string(), version);
+  std::set<std::string> steps, ids;
+  for (const auto& n : g.at("nodes").as_array()) {
+    ids.insert(std::string(n.at("id").as_string()));
+    if (n.at("step").is_string()) steps.insert(std::string(n.at("step").as_string()));
+  }
+  EXPECT_TRUE(steps.count("a") && steps.count("b")) << r.body;
+  for (const auto& e : g.at("edges").as_array()) {
+    EXPECT_TRUE(ids.count(std::string(e.at("from").as_string()))) << e;
+    EXPECT_TRUE(ids.count(std::string(e.at("to").as_string()))) << e;
+  }
+  EXPECT_EQ(call("GET", "/v1/flows/g/versions/0000/graph").status, 404);
+  EXPECT_EQ(call("GET", "/v1/flows/nope/versions/" + version + "/graph").status, 404);
+  EXPECT_EQ(call("GET", "/v1/flows/g/versions/" + version + "/graph", "", false).status, 401);
+  auto trig = body(call("GET", "/v1/flows/g")).at("triggers").at(0);
+  EXPECT_EQ(trig.at("kind"), "schedule");
+  EXPECT_EQ(trig.at("timezone"), "Europe/Berlin");
+  auto next = functions::parse_rfc3339(trig.at("next_fire_at").as_string());
+  ASSERT_TRUE(next);
+  EXPECT_GT(*next, engine_->now());
+  EXPECT_LE(*next, engine_->now() + 25 * 3600 * 1000);
 }
 
 }  // namespace
