@@ -137,7 +137,9 @@ export function baseStubs(jsonServerUrl) {
     { priority: 5, request: { method: 'POST', urlPathPattern: '/invoices/[^/]+/issue' },
       response: tpl(200, { id: '{{request.pathSegments.[1]}}', number: 'issued-{{request.pathSegments.[1]}}', total: 0.0 }) },
     { priority: 5, request: { method: 'POST', urlPathPattern: '/invoices/[^/]+/void' }, response: tpl(200, { voided: true }) },
-    // inventory stock levels and the shop (poll_changes)
+    // inventory changes (poll_changes; nothing changed unless a test says otherwise), stock levels, the shop
+    { priority: 9, request: { method: 'GET', urlPath: '/stock/changes', queryParameters: { api_key: { equalTo: SECRETS.inventory_key } } },
+      response: { status: 200, body: '{"items": []}', headers: { 'Content-Type': 'application/json' } } },
     { priority: 5, request: { method: 'GET', urlPathPattern: '/stock/[^/]+', queryParameters: { api_key: { equalTo: SECRETS.inventory_key } } },
       response: tpl(200, { sku: '{{request.pathSegments.[1]}}', total: 7 }) },
     { priority: 5, request: { method: 'PUT', urlPathPattern: '/products/[^/]+/inventory', headers: bearer(SECRETS.shop_token) },
