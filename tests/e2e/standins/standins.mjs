@@ -140,7 +140,7 @@ export function baseStubs(jsonServerUrl) {
     // inventory changes (poll_changes; nothing changed unless a test says otherwise), stock levels, the shop
     { priority: 9, request: { method: 'GET', urlPath: '/stock/changes', queryParameters: { api_key: { equalTo: SECRETS.inventory_key } } },
       response: { status: 200, body: '{"items": []}', headers: { 'Content-Type': 'application/json' } } },
-    { priority: 5, request: { method: 'GET', urlPathPattern: '/stock/[^/]+', queryParameters: { api_key: { equalTo: SECRETS.inventory_key } } },
+    { priority: 5, request: { method: 'GET', urlPathPattern: '/stock/(?!changes$)[^/]+', queryParameters: { api_key: { equalTo: SECRETS.inventory_key } } },
       response: tpl(200, { sku: '{{request.pathSegments.[1]}}', total: 7 }) },
     { priority: 5, request: { method: 'PUT', urlPathPattern: '/products/[^/]+/inventory', headers: bearer(SECRETS.shop_token) },
       response: tpl(200, { ok: true }) },
