@@ -6,32 +6,13 @@
 // journals show one effect per idempotency key (one key per charge, refund and invoice; a key never
 // carries two different requests).
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { StandIns, Weft, eventually, sleep } from './standins.mjs';
+import { sleep, useStandIns } from './standins.mjs';
 
 const TOTAL = Number(process.env.CHAOS_EXECUTIONS ?? 200);
 const SECONDS = Number(process.env.CHAOS_SECONDS ?? 45);
-const s = new StandIns();
-let weft;
-let dir;
-
-before(async () => {
-  await s.start();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-chaos-'));
-  weft = new Weft(dir, s.env());
-  weft.setup();
-  await weft.start();
-});
-
-after(async () => {
-  await weft?.stop();
-  await s.stopAll();
-  if (!process.env.KEEP_STANDINS_DIR) fs.rmSync(dir, { recursive: true, force: true });
-});
+const { s, weft } = useStandIns('weft-chaos-');
 
 /// Retries `send` (which answers an HTTP result) until `ok(result)`, as a sender would while the
 /// server is down or restarting; gives up after 60 s.

@@ -4,29 +4,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { SECRETS, StandIns, Weft, eventually, sleep } from './standins.mjs';
+import { SECRETS, eventually, sleep, useStandIns } from './standins.mjs';
 
-const s = new StandIns();
-let weft;
-let dir;
-
-before(async () => {
-  await s.start();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-scenarios-'));
-  weft = new Weft(dir, s.env());
-  weft.setup();
-  await weft.start();
-});
-
-after(async () => {
-  await weft?.stop();
-  await s.stopAll();
-  if (!process.env.KEEP_STANDINS_DIR) fs.rmSync(dir, { recursive: true, force: true });
-});
+const { s, weft } = useStandIns('weft-scenarios-');
 
 const order = (id, lines, country = 'DE') => ({
   id, customer_email: `${id}@example.com`, currency: 'EUR', lines,

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 
 export const WEFT = process.env.WEFT_BINARY;
 export const SOURCE = process.env.WEFT_SOURCE_DIR;
@@ -310,7 +311,10 @@ export function flowsDir(into) {
 
 /// The real `weft serve` on a data directory that holds the examples' secrets and one API token.
 export class Weft {
-  constructor(dir, env) { this.dir = dir; this.env = env; this.data = path.join(dir, 'data'); this.count = 0; }
+  constructor(dir, env) { if (dir) this.init(dir, env); }
+
+  /// Where it keeps its data and logs, and the environment it runs with.
+  init(dir, env) { this.dir = dir; this.env = env; this.data = path.join(dir, 'data'); this.count = 0; }
 
   cli(args, input) {
     const r = spawnSync(WEFT, [...args, '--data', this.data], { input, encoding: 'utf8', env: { ...process.env, ...this.env } });
@@ -386,4 +390,24 @@ export class Weft {
     return http('POST', `${this.url}/hooks/shop/orders`, { raw, headers: {
       'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': `v1,${sig}` } });
   }
+}
+
+/// Registers the node:test hooks of a test file: before its tests, the stand-ins and `weft serve`
+/// (data in a fresh folder /tmp/PREFIX*); after them, both stopped and the folders removed (kept
+/// with KEEP_STANDINS_DIR=1). Answers {s, weft}, both usable once the hook ran.
+export function useStandIns(prefix) {
+  const ctx = { s: new StandIns(), weft: new Weft(), dir: null };
+  before(async () => {
+    await ctx.s.start();
+    ctx.dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    ctx.weft.init(ctx.dir, ctx.s.env());
+    ctx.weft.setup();
+    await ctx.weft.start();
+  });
+  after(async () => {
+    await ctx.weft.stop();
+    await ctx.s.stopAll();
+    if (ctx.dir && !process.env.KEEP_STANDINS_DIR) fs.rmSync(ctx.dir, { recursive: true, force: true });
+  });
+  return ctx;
 }
