@@ -16,9 +16,12 @@ export const WEFT = process.env.WEFT_BINARY;
 export const SOURCE = process.env.WEFT_SOURCE_DIR;
 export const NODE_MODULES = process.env.STANDINS_NODE_MODULES;
 
-/// Every process started here, killed (by PID) when this process exits, even on failure.
+/// Every process started here, killed (by PID) when this process exits, even on failure: SIGKILL,
+/// but nginx's master gets SIGTERM so that it stops its worker too.
 const children = new Set();
-process.on('exit', () => { for (const c of children) { try { process.kill(c.pid, 'SIGKILL'); } catch {} } });
+process.on('exit', () => {
+  for (const c of children) { try { process.kill(c.pid, c.exitSignal ?? 'SIGKILL'); } catch {} }
+});
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(1));
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -228,7 +231,9 @@ http {
 }
 `);
     const bin = fs.existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
-    return start(this.dir, 'nginx', bin, ['-p', t, '-e', `${t}/error.log`, '-c', path.join(t, 'nginx.conf')]);
+    const c = start(this.dir, 'nginx', bin, ['-p', t, '-e', `${t}/error.log`, '-c', path.join(t, 'nginx.conf')]);
+    c.exitSignal = 'SIGTERM';
+    return c;
   }
 
   /// Back to the base stubs, an empty journal and the seeded json-server data (stubs only; json-server keeps its data).
