@@ -77,10 +77,11 @@ describe('order_fulfilment', () => {
     assert.match(JSON.stringify(jwt.scope ?? jwt), /shipments\.write/);
     assert.match(fs.readFileSync(path.join(s.dir, 'nginx/access.log'), 'utf8'), /POST \/shipments/);
     // the confirmation email, from the mail API's journal
-    const mails = await s.journal('POST', /^\/messages$/);
+    const mails = await s.journal('POST', /^\/v3\/mail\/send$/);
     assert.equal(mails.length, 1);
-    assert.equal(mails[0].json.to, 'o-100@example.com');
-    assert.equal(mails[0].json.data.tracking, 'https://track.example/o-100');
+    assert.equal(mails[0].json.personalizations[0].to[0].email, 'o-100@example.com');
+    assert.equal(mails[0].json.personalizations[0].dynamic_template_data.tracking, 'https://track.example/o-100');
+    assert.equal(mails[0].json.template_id, 'order-shipped');
     assert.equal((await s.journal(null, /refund|DELETE/)).length, 0);
   });
 
@@ -103,7 +104,7 @@ describe('order_fulfilment', () => {
     assert.equal(refunds.length, 1);
     assert.equal(refunds[0].json.reason, 'fulfilment failed');
     assert.deepEqual((await s.journal('DELETE', /reservations/)).map((q) => q.url), ['/warehouses/w-2/reservations/o-102']);
-    assert.equal((await s.journal('POST', /^\/messages$/)).length, 0);
+    assert.equal((await s.journal('POST', /^\/v3\/mail\/send$/)).length, 0);
     const kinds = (await weft.history(ex.id)).map((e) => e.type);
     assert.ok(kinds.includes('CompensationCompleted'), kinds.join(','));
   });
@@ -123,9 +124,9 @@ describe('project_invoice', () => {
     assert.equal(r.status, 202, r.text);
     const ex = await started(n);
     // the manager is asked (mail API) before the flow waits for the signal
-    await eventually(async () => (await s.journal('POST', /^\/messages$/)).length === 1, 15000, 'the approval mail');
-    const ask = (await s.journal('POST', /^\/messages$/))[0].json;
-    assert.equal(ask.to, 'm@example.com');
+    await eventually(async () => (await s.journal('POST', /^\/v3\/mail\/send$/)).length === 1, 15000, 'the approval mail');
+    const ask = (await s.journal('POST', /^\/v3\/mail\/send$/))[0].json;
+    assert.equal(ask.personalizations[0].to[0].email, 'm@example.com');
     assert.match(ask.subject, /Approve invoice 2026-c-1/);
     const draft = (await s.journal('POST', /^\/invoices$/))[0];
     assert.equal(draft.json.lines[0].amount, 950.0);

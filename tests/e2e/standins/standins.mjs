@@ -130,9 +130,9 @@ export function baseStubs(jsonServerUrl) {
                               headers: { Authorization: { matches: 'Bearer [\\w-]+\\.[\\w-]+\\.[\\w-]+' } } },
       response: tpl(201, { id: "sh-{{jsonPath request.body '$.reference'}}",
                            tracking_url: "https://track.example/{{jsonPath request.body '$.reference'}}" }) },
-    // mail (order confirmations, invoice approvals)
-    { priority: 5, request: { method: 'POST', urlPath: '/messages', headers: bearer(SECRETS.mail_token) },
-      response: tpl(202, { queued: true }) },
+    // a SendGrid-style mail API (order confirmations, invoice approvals): 202, no body
+    { priority: 5, request: { method: 'POST', urlPath: '/v3/mail/send', headers: bearer(SECRETS.mail_token) },
+      response: { status: 202 } },
     // accounting invoices (project_invoice)
     { priority: 5, request: { method: 'POST', urlPath: '/invoices',
                               headers: { Authorization: { equalTo: 'Basic ' + Buffer.from('weft:' + SECRETS.accounting_password).toString('base64') } } },
