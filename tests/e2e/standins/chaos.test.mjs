@@ -137,7 +137,11 @@ test('the examples under load, SIGKILLs and injected faults: nothing lost, nothi
     const ours = started.filter((it) => it.flow === flow).length;
     assert.equal((await weft.executions(flow)).length, ours, `executions of ${flow}`);
   }
-  // histories: one start, one end, no step completed twice
+  // histories: one start, one end, no step completed twice; a failed order was compensated: a
+  // completed charge refunded and a completed reservation released (the journal shows the calls)
+  const journal = await s.journal();
+  const called = (method, url) => journal.some((q) => q.method === method && q.url === url);
+  let compensated = 0;
   for (const it of started) {
     const events = await weft.history(it.execution);
     const count = (t) => events.filter((e) => e.type === t).length;
@@ -145,7 +149,16 @@ test('the examples under load, SIGKILLs and injected faults: nothing lost, nothi
     assert.equal(count('ExecutionCompleted') + count('ExecutionFailed') + count('ExecutionCancelled'), 1, it.key);
     const done = events.filter((e) => e.type === 'StepCompleted').map((e) => e.step);
     assert.equal(new Set(done).size, done.length, `${it.key}: a step completed twice: ${done}`);
+    if (it.flow === 'fulfil_order' && records.get(it.execution).status === 'failed') {
+      if (done.includes('payment')) assert.ok(called('POST', `/charges/pay-${it.key}/refund`), `${it.key}: charged, never refunded`);
+      if (done.includes('reservation')) {
+        assert.ok(journal.some((q) => q.method === 'DELETE' && q.url.endsWith(`/reservations/${it.key}`)),
+                  `${it.key}: reserved, never released`);
+        compensated++;
+      }
+    }
   }
+  console.log(`# ${compensated} failed orders had their reservation released and payment refunded`);
 
   // journals: a key never carries two different requests, and one effect has one key
   const keyed = (await s.journal()).filter((q) => q.header('Idempotency-Key'));

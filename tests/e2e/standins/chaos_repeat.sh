@@ -12,6 +12,6 @@ for i in $(seq 1 "$n"); do
     echo "chaos run $i of $n FAILED after $(( $(date +%s) - start )) s"
     exit 1
   fi
-  echo "chaos run $i of $n passed in $(( $(date +%s) - start )) s: $(echo "$out" | grep -o 'outcomes .*' | head -1)"
+  echo "chaos run $i of $n passed in $(( $(date +%s) - start )) s: $(echo "$out" | grep -oE '(outcomes|SIGKILLs|failed orders).*' | tr '\n' ' ')"
 done
 echo "$n passed, 0 failed"
