@@ -12,6 +12,7 @@ for i in $(seq 1 "$n"); do
     echo "chaos run $i of $n FAILED after $(( $(date +%s) - start )) s"
     exit 1
   fi
-  echo "chaos run $i of $n passed in $(( $(date +%s) - start )) s: $(echo "$out" | grep -oE '(outcomes|SIGKILLs|failed orders).*' | tr '\n' ' ')"
+  summary=$(echo "$out" | grep -E 'executions started|outcomes|failed orders' | sed -E 's/^[#\\ ]*//' | paste -sd';' -)
+  echo "chaos run $i of $n passed in $(( $(date +%s) - start )) s: $summary"
 done
 echo "$n passed, 0 failed"
