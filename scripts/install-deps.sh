@@ -6,6 +6,7 @@ PKGS=(g++ cmake make antlr4 libantlr4-runtime-dev libboost1.81-dev libboost-json
       libboost-url1.81-dev liblmdb-dev libssl-dev libspdlog-dev libgtest-dev graphviz
       ca-certificates tzdata neovim curl openssl python3 python3-junitparser)
 PKGS+=(chromium)  # issue 15: the web console's browser tests (tests/e2e/console) drive it with playwright-core
+PKGS+=(openjdk-17-jre-headless nginx-light)  # issue 14: WireMock (npm `wiremock` runs its jar on Java) and nginx for HTTPS in tests/e2e/standins
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
