@@ -45,6 +45,7 @@ rm -rf "$demo" && mkdir -p "$demo" && chmod 700 "$demo"
 export WEFT_DATA="$demo/data"
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+trap 'exit 130' INT TERM   # so that Ctrl-C or a kill still runs the EXIT trap above
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_for() { for _ in $(seq 1 100); do if eval "$1" >/dev/null 2>&1; then return 0; fi; sleep 0.2; done; echo "demo: $2 did not start" >&2; exit 1; }
 
