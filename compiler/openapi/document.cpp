@@ -212,7 +212,6 @@ class Builder {
       std::string pointer = hash == std::string::npos ? "" : ref.substr(hash);
       if (pointer.rfind(prefix, 0) == 0 && pointer.find('/', prefix.size()) == std::string::npos)
         s->name = pointer_segment(pointer.substr(prefix.size()));
-      s->pos = l.file->find("$ref", ref);
       schemas_[target->v] = s;
       fill(*s, *target, depth + 1);
       return s;
