@@ -89,6 +89,7 @@ class Builder {
           if (const Schema* s = schema(Loc{&root, &v}, 0)) {
             // Built here first, so a later $ref finds it named; the store owns it, hence mutable.
             if (s->name.empty()) const_cast<Schema*>(s)->name = std::string(k);
+            if (!s->pos.valid()) const_cast<Schema*>(s)->pos = root.find_component(k);
             doc_.schemas.emplace(std::string(k), s);
           }
     }

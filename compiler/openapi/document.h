@@ -50,7 +50,7 @@ struct Schema {
   std::string name;                        ///< the component name for `#/components/schemas/<name>`, else ""
   std::string description;                 ///< `description` (or `title` when there is none)
   std::string format;                      ///< `format` (does not change the Weft type)
-  Position pos;                            ///< unused for now (line 0): only operations and errors carry places
+  Position pos;                            ///< where a component schema's name is written (line 0 for inline schemas)
 
   /// The property called `n`, or null.
   const Property* property(std::string_view n) const;

@@ -51,6 +51,7 @@ json::value plain_scalar(const std::string& s) {
 struct YamlConverter {
   ParsedFile& f;
   DocumentError& err;
+  std::vector<std::string> keys = {};  ///< the mapping keys leading to the node being converted
 
   Position mark(const YAML::Mark& m) const {
     return Position{f.path, static_cast<uint32_t>(m.line + 1), static_cast<uint32_t>(m.column + 1)};
@@ -85,12 +86,17 @@ struct YamlConverter {
             return false;
           }
           const std::string& key = it->first.Scalar();
+          if (keys.size() == 2 && keys[0] == "components" && keys[1] == "schemas")
+            f.marks.emplace("\x1d" + key, mark(it->first.Mark()));
           if ((key == "operationId" || key == "$ref") && it->second.IsScalar())
             f.marks.emplace(key + '\x1f' + it->second.Scalar(), mark(it->second.Mark()));
           else if (!key.empty() && key[0] == '/')
             f.marks.emplace('\x1f' + key, mark(it->first.Mark()));
           json::value v;
-          if (!convert(it->second, v, depth + 1)) return false;
+          keys.push_back(key);
+          bool ok = convert(it->second, v, depth + 1);
+          keys.pop_back();
+          if (!ok) return false;
           o[key] = std::move(v);
         }
         return true;
@@ -140,6 +146,46 @@ void ParsedFile::index(std::string_view key) {
     if (close == std::string_view::npos) break;
     marks.emplace(std::string(key) + '\x1f' + std::string(text.substr(i + 1, close - i - 1)), at(i));
   }
+}
+
+Position ParsedFile::find_component(std::string_view name) {
+  if (!yaml && indexed.insert("\x1d").second) {
+    // One pass: object keys by nesting depth; a key at depth 3 under `components` › `schemas`.
+    const char* s = text.data();
+    size_t n = text.size(), i = 0;
+    int depth = 0;
+    std::string_view key_at[4];
+    while (i < n) {
+      char c = s[i];
+      if (c == '"') {
+        size_t j = i + 1;
+        for (;;) {
+          const void* q = std::memchr(s + j, '"', n - j);
+          if (!q) return Position{path};
+          j = static_cast<size_t>(static_cast<const char*>(q) - s);
+          size_t bs = 0;
+          while (j - bs > i + 1 && s[j - 1 - bs] == '\\') ++bs;
+          if (bs % 2 == 0) break;
+          ++j;
+        }
+        size_t k = j + 1;
+        while (k < n && is_space(s[k])) ++k;
+        if (k < n && s[k] == ':' && depth >= 1 && depth <= 3) {
+          std::string_view key(s + i + 1, j - i - 1);
+          key_at[depth] = key;
+          if (depth == 3 && key_at[1] == "components" && key_at[2] == "schemas")
+            marks.emplace("\x1d" + std::string(key), at(i));
+        }
+        i = j + 1;
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      else if (c == '}' || c == ']') --depth;
+      ++i;
+    }
+  }
+  auto it = marks.find("\x1d" + std::string(name));
+  return it == marks.end() ? Position{path} : it->second;
 }
 
 Position ParsedFile::find(std::string_view key, std::string_view value) {

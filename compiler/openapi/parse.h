@@ -31,6 +31,9 @@ struct ParsedFile {
 
   /// JSON: records the place of every `"key": "value"` (empty key: every `"/...":` object key).
   void index(std::string_view key);
+  /// Where the component schema `name` (`components.schemas.<name>`) is written, or an invalid
+  /// position (JSON: one pass over the text on first use).
+  Position find_component(std::string_view name);
 
   /// The line:column of a byte offset.
   Position at(size_t offset);

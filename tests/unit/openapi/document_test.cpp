@@ -76,6 +76,8 @@ TEST(OpenApiDocument, LoadsYamlWithRefsServersAndSecurity) {
   EXPECT_EQ(get->response->name, "Contact");
   EXPECT_EQ(get->pos.line, 12u);
   EXPECT_EQ(get->pos.column, 20u);
+  EXPECT_EQ(d.schemas.at("Contact")->pos.line, 37u);
+  EXPECT_EQ(d.schemas.at("Contact")->pos.column, 5u);
   // The recursive schema refers back to itself.
   EXPECT_EQ(get->response->property("manager")->schema, get->response);
   EXPECT_TRUE(get->response->property("age")->schema->nullable);
@@ -123,6 +125,14 @@ TEST(OpenApiDocument, LoadsJson31WithTypeArraysAndOtherFiles) {
   EXPECT_TRUE(tag->nullable);
   ASSERT_EQ(r.dependencies.size(), 1u);
   EXPECT_EQ(r.dependencies[0].first, "/specs/pet.json");
+  // Component schemas carry the place of their name.
+  LoadResult c = load_document("c.json", "{\"openapi\": \"3.0.0\", \"x\": {\"schemas\": {\"A\": {}}},\n"
+                                         " \"components\": {\"schemas\": {\"A\": {\"description\": \"q\\\"\"},\n   \"B\": {}}}}");
+  ASSERT_TRUE(c.ok()) << c.errors[0].to_string();
+  EXPECT_EQ(c.document->schemas.at("A")->pos.line, 2u);
+  EXPECT_EQ(c.document->schemas.at("A")->pos.column, 29u);
+  EXPECT_EQ(c.document->schemas.at("B")->pos.line, 3u);
+  EXPECT_EQ(c.document->schemas.at("B")->pos.column, 4u);
   // Without the other file the ref is an error at the $ref.
   LoadResult missing = load_document("/specs/main.json", main);
   ASSERT_FALSE(missing.ok());
