@@ -302,6 +302,14 @@ void Checker::operation_args(const ast::Expr& e, const openapi::Operation& op, c
     if (std::find(seen.begin(), seen.end(), n) != seen.end())
       report(Code::E0204, a.name->range, "argument `" + n + "` is given twice", "given twice");
     seen.push_back(n);
+    if (partial && (n == "body" || n == "headers" || n == "accept_status")) {
+      auto& d = report(Code::E0524, a.name->range,
+                       "a mock of `" + full + "` matches its path and query parameters, not `" + n + "`",
+                       "not matched by a mock");
+      d.notes.push_back({std::nullopt, "test the request with `where`, e.g. `where body.email == \"a@b\"`"});
+      expr(*a.value);
+      continue;
+    }
     if (n == "body") {
       has_body = true;
       if (!op.request_body) {
