@@ -537,33 +537,30 @@ void Checker::test_stmt(const ast::Stmt& s) {
           const ast::Expr& callee = *t.operands[0];
           const ast::Expr& cn = *callee.operands[0];
           const Symbol* conn = static_symbol(cn, false);
+          const ConnectionInfo* ci = conn && conn->kind == SK::Connection ? conn_info(conn) : nullptr;
+          // An operation method of an `openapi` connection: its arguments are checked as parameters.
+          bool operation = ci && ci->kind == "openapi" && openapi_mock(t, *ci);
           if (!conn || conn->kind != SK::Connection) {
             unknown_connection(cn);
           } else {
             m_.expr_symbols[&callee] = conn;
             static const std::vector<std::string> methods = {"get", "post", "put", "patch", "delete"};
-            const ConnectionInfo* ci = conn_info(conn);
-            if (ci && ci->kind == "openapi" && openapi_mock(t, *ci)) {
-              m_.expr_types[&callee] = TypeStore::unknown();
-              m_.expr_types[&t] = TypeStore::unknown();
-              goto mock_where;
-            }
-            if (std::find(methods.begin(), methods.end(), callee.name) == methods.end()) {
+            if (!operation && std::find(methods.begin(), methods.end(), callee.name) == methods.end()) {
               auto& d = report(Code::E0412, callee.name_range,
                                "connection `" + conn->name + "` has no method `" + callee.name + "`", "unknown method");
               suggest(d, callee.name_range, callee.name, methods);
             }
           }
           m_.expr_types[&callee] = TypeStore::unknown();
-          for (const auto& a : t.args)
-            if (a.value) expr(*a.value);
+          if (!operation)
+            for (const auto& a : t.args)
+              if (a.value) expr(*a.value);
           m_.expr_types[&t] = TypeStore::unknown();
         } else {
           expr(t);
           report(Code::E0406, t.range, "`mock` takes a connection call such as `crm.get(\"/path\")`", "not a connection call");
         }
       }
-    mock_where:
       if (s.where) {
         // The condition sees the request: `body`, `query` and `headers`.
         push_scope();
