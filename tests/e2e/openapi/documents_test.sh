@@ -92,6 +92,23 @@ FLOW
     'error\[E0311\].*no field `full_nme`' 'did you mean `full_name`'
 done
 
+# ---- The real change between the two GitHub versions: 19.0.0 removed the Copilot usage metrics
+old=$data/@octokit/openapi@18.0.0/generated/api.github.com.json
+new=$data/@octokit/openapi@19.0.0/generated/api.github.com.json
+for v in old new; do
+  cat >"$tmp/copilot_$v.flow" <<FLOW
+connection gh = openapi { spec: "${!v}", auth: bearer(secret("gh")) }
+
+flow usage(org: string) -> json {
+  step u = gh.copilot_usage_metrics_for_org(org: org, per_page: 10)
+  return u.body
+}
+FLOW
+done
+check_ok "copilot usage on 18.0.0" "$tmp/copilot_old.flow"
+check_has "copilot usage on 19.0.0" "$tmp/copilot_new.flow" 'error\[E0521\].*no operation `copilot_usage_metrics_for_org`' \
+  'copilot_new.flow:4:'
+
 # ---- A renamed response field breaks every line that reads it (acceptance of issue 17)
 mkdir -p "$tmp/r/specs"
 sed 's/^\(        \)email:/\1email_address:/; s/required: \[email\]/required: [email_address]/' \
