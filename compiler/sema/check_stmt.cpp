@@ -300,6 +300,7 @@ TypeRef Checker::action(const ast::Expr& a, StepInfo& si) {
       si.connection = recv.kind == EK::Name ? conn->name : recv.operands[0]->name + "." + conn->name;
       si.connection_symbol = conn;
       si.method = callee.name;
+      if (auto oc = m_.operation_calls.find(&a); oc != m_.operation_calls.end()) si.method = oc->second.operation->http_method;
       si.response_type = rt->kind == K::Response ? rt->arg() : TypeStore::json();
       return rt;
     }
@@ -536,20 +537,24 @@ void Checker::test_stmt(const ast::Stmt& s) {
           const ast::Expr& callee = *t.operands[0];
           const ast::Expr& cn = *callee.operands[0];
           const Symbol* conn = static_symbol(cn, false);
+          const ConnectionInfo* ci = conn && conn->kind == SK::Connection ? conn_info(conn) : nullptr;
+          // An operation method of an `openapi` connection: its arguments are checked as parameters.
+          bool operation = ci && ci->kind == "openapi" && openapi_mock(t, *ci);
           if (!conn || conn->kind != SK::Connection) {
             unknown_connection(cn);
           } else {
             m_.expr_symbols[&callee] = conn;
             static const std::vector<std::string> methods = {"get", "post", "put", "patch", "delete"};
-            if (std::find(methods.begin(), methods.end(), callee.name) == methods.end()) {
+            if (!operation && std::find(methods.begin(), methods.end(), callee.name) == methods.end()) {
               auto& d = report(Code::E0412, callee.name_range,
                                "connection `" + conn->name + "` has no method `" + callee.name + "`", "unknown method");
               suggest(d, callee.name_range, callee.name, methods);
             }
           }
           m_.expr_types[&callee] = TypeStore::unknown();
-          for (const auto& a : t.args)
-            if (a.value) expr(*a.value);
+          if (!operation)
+            for (const auto& a : t.args)
+              if (a.value) expr(*a.value);
           m_.expr_types[&t] = TypeStore::unknown();
         } else {
           expr(t);
