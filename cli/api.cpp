@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "compiler/apidiff/diff.h"
+#include "compiler/apidiff/documents.h"
 #include "compiler/driver/driver.h"
 #include "lsp/ast_walk.h"
 
