@@ -3,7 +3,10 @@
 # 18.0.0 → 19.0.0, fetched by tests/openapi/fetch.sh). The entries asserted here were checked by hand
 # against the two JSON files (docs/openapi.md, "weft api diff"): the two Copilot usage-metrics
 # operations are gone from `paths` in 19.0.0; the `copilot-organization-details` schema's
-# `plan_type` and `public_code_suggestions` enums lost "unknown"; `campaigns/create-campaign` is new.
+# `plan_type` and `public_code_suggestions` enums lost "unknown"; the `create-or-update-repo-secret`
+# request schema gained `required: [encrypted_value, key_id]`; `git-tree` dropped `url` from
+# `required`; `meta/get-zen` answers `text/plain` instead of `application/json`;
+# `campaigns/create-campaign` is new.
 # Usage: github_test.sh WEFT_BINARY BUILD_DIR
 set -u
 weft=$1
@@ -24,6 +27,9 @@ for line in \
   'breaking: copilot_usage_metrics_for_team: operation removed (GET /orgs/{org}/team/{team_slug}/copilot/usage)' \
   'breaking: copilot_get_copilot_organization_details: enum value "unknown" of response field `plan_type` removed' \
   'breaking: copilot_get_copilot_organization_details: enum value "unknown" of response field `public_code_suggestions` removed' \
+  'breaking: actions_create_or_update_repo_secret: request field `encrypted_value` is now required' \
+  'breaking: git_get_tree: response field `url` is now optional' \
+  'breaking: meta_get_zen: the JSON response was removed' \
   'safe: campaigns_create_campaign: operation added (POST /orgs/{org}/campaigns)'; do
   grep -Fxq -- "$line" "$tmp/out" || fail "missing: $line"
 done
