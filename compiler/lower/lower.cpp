@@ -383,8 +383,16 @@ class Lowerer {
       Scope sc{&none, &unit_of(s), {}};
       if (s->decl) {
         c.kind = s->decl->connection_kind.empty() ? "http" : s->decl->connection_kind;
+        const sema::ConnectionInfo* ci = unit_of(s).cm().connection(s->name);
+        bool openapi = c.kind == "openapi";
+        if (openapi) {
+          // An `openapi` connection runs as the `http` connection it describes: `spec` is the
+          // checker's, and `base_url` defaults to the document's first server.
+          c.kind = "http";
+          if (ci && !ci->base_url.empty()) c.settings.push_back({"base_url", constant(json::string(ci->base_url))});
+        }
         for (const auto& st : s->decl->settings) {
-          if (!st.value) continue;
+          if (!st.value || (openapi && st.name.name == "spec")) continue;
           Ctor ctx = st.name.name == "auth" ? Ctor::Auth : st.name.name == "retry" ? Ctor::Retry : Ctor::None;
           c.settings.push_back({st.name.name, expr(*st.value, sc, ctx)});
         }
@@ -537,7 +545,10 @@ class Lowerer {
       if (callee.name == "calls" && a.kind == EK::Member) {
         const sema::Symbol* cs = cm.symbol_of(&a);
         std::string conn = cs && cs->kind == SymK::Connection ? ensure_connection(cs) : "";
-        return binary("??", index(ir::ctx("$calls"), constant(json::string(conn + "." + a.name))), list({}));
+        std::string method = a.name;
+        if (const sema::ConnectionInfo* ci = cs ? unit_of(cs).cm().connection(cs->name) : nullptr; ci && ci->document)
+          if (const auto* op = ci->document->find_operation(a.name)) method = op->http_method;  // an operation: its HTTP method's calls
+        return binary("??", index(ir::ctx("$calls"), constant(json::string(conn + "." + method))), list({}));
       }
       if (callee.name == "emitted") return binary("??", index(ir::ctx("$emitted"), expr(a, sc)), list({}));
     }
@@ -666,6 +677,10 @@ class Lowerer {
       a.kind = Action::Kind::Call;
       a.connection = ensure_connection(cs);
       a.method = callee.name;
+      if (auto oc = cm.operation_calls.find(&e); oc != cm.operation_calls.end()) {
+        operation_action(e, *oc->second.operation, oc->second.by_method, sc, a);
+        return a;
+      }
       for (const auto& arg : e.args) {
         if (!arg.value) continue;
         ExprPtr v = expr(*arg.value, sc);
@@ -692,6 +707,112 @@ class Lowerer {
     }
     error(e.range, "a step action must call a connection or run a flow");
     return std::nullopt;
+  }
+
+  // ------------------------------------------------------------ openapi operations
+
+  /// A path template with each `{param}` replaced by `value_of(param)`, URL-encoded (null: `*`, the
+  /// one-segment wildcard of mocks).
+  ExprPtr template_path(const std::string& tmpl, const std::function<ExprPtr(const std::string&)>& value_of) {
+    std::vector<ExprPtr> parts;
+    std::string lit;
+    for (size_t i = 0; i < tmpl.size(); ++i) {
+      size_t close = tmpl[i] == '{' ? tmpl.find('}', i) : std::string::npos;
+      if (close == std::string::npos) {
+        lit += tmpl[i];
+        continue;
+      }
+      ExprPtr v = value_of(tmpl.substr(i + 1, close - i - 1));
+      if (!v) {
+        lit += '*';
+      } else {
+        if (!lit.empty()) parts.push_back(constant(json::string(lit)));
+        lit.clear();
+        parts.push_back(call("url_encode", {interp({std::move(v)})}));
+      }
+      i = close;
+    }
+    if (!lit.empty() || parts.empty()) parts.push_back(constant(json::string(lit)));
+    return fold(interp(std::move(parts)));
+  }
+
+  /// An operation call (`gh.repos_get(owner: o, repo: r)`, or `crm.get("/contacts/{id}", path: {...})`
+  /// that the document has) → exactly the HTTP call it stands for: method, path with its
+  /// parameters, query, body, headers.
+  void operation_action(const ast::Expr& e, const openapi::Operation& op, bool by_method, Scope& sc, Action& a) {
+    const sema::CheckedModule& cm = sc.unit->cm();
+    a.method = op.http_method;
+    std::map<std::string, ExprPtr> named;
+    ExprPtr positional;
+    for (const auto& arg : e.args) {
+      if (!arg.value) continue;
+      if (!arg.name) {
+        if (!positional) positional = expr(*arg.value, sc);
+        continue;
+      }
+      named[arg.name->name] = expr(*arg.value, sc);
+    }
+    auto take = [&](const char* n) {
+      auto it = named.find(n);
+      return it == named.end() ? nullptr : it->second;
+    };
+    a.body = take("body");
+    a.headers = take("headers");
+    a.accept_status = take("accept_status");
+    if (by_method) {
+      a.path = template_path(op.path, [&](const std::string& n) -> ExprPtr {
+        const openapi::Parameter* p = op.parameter(n, "path");
+        return p && named.count(n) ? named[n] : constant(json::string(""));
+      });
+      std::vector<Expr::Entry> query;
+      for (const auto& p : op.parameters)
+        if (p.in == "query" && named.count(p.name)) query.push_back({p.name, false, named[p.name]});
+      if (!query.empty()) a.query = object(std::move(query));
+    } else {
+      ExprPtr path_obj = take("path");
+      const ast::Expr* lit = nullptr;
+      for (const auto& arg : e.args)
+        if (arg.value && !arg.name) {
+          lit = arg.value.get();
+          break;
+        }
+      std::string tmpl;
+      bool literal = lit && lit->kind == EK::String;
+      if (literal)
+        for (const auto& p : lit->parts) {
+          if (p.expr) literal = false;
+          tmpl += p.text;
+        }
+      if (path_obj && literal)
+        a.path = template_path(tmpl, [&](const std::string& n) { return member(path_obj, n); });
+      else
+        a.path = positional ? positional : constant(json::string(op.path));
+      a.query = take("query");
+    }
+    sema::TypeRef rt = cm.type_of(&e);
+    if (rt && rt->kind == sema::Type::Kind::Response && rt->arg()) {
+      Type t = type(rt->arg());
+      if (t.kind != Type::Kind::Json) a.response = std::move(t);
+    }
+  }
+
+  /// `mock gh.repos_get(owner: "a")`: the operation's method, its path with the given path
+  /// parameters (`*` for the others) and a `where` that the given query parameters hold.
+  void operation_mock(const ast::Expr& call, const openapi::Operation& op, Scope& sc, TestStmt& t) {
+    t.method = op.http_method;
+    std::map<std::string, ExprPtr> named;
+    for (const auto& arg : call.args)
+      if (arg.value && arg.name) named[arg.name->name] = expr(*arg.value, sc);
+    t.path = template_path(op.path, [&](const std::string& n) -> ExprPtr {
+      return op.parameter(n, "path") && named.count(n) ? named[n] : nullptr;
+    });
+    ExprPtr cond;
+    for (const auto& p : op.parameters) {
+      if (p.in != "query" || !named.count(p.name)) continue;
+      ExprPtr eq = binary("==", interp({index(ir::ctx("query"), constant(json::string(p.name)))}), interp({named[p.name]}));
+      cond = cond ? binary("&&", cond, eq) : eq;
+    }
+    if (cond) t.where = t.where ? binary("&&", cond, t.where) : cond;
   }
 
   // ------------------------------------------------------------ tests
@@ -820,10 +941,14 @@ class Lowerer {
         }
         t.name = ensure_connection(cs);
         t.method = callee->name;
-        for (const auto& a : call->args)
-          if (a.value && !a.name && !t.path) t.path = expr(*a.value, sc);
-        if (!t.path) t.path = constant("*");
         if (s.where) t.where = expr(*s.where, sc);
+        if (auto oc = sc.unit->cm().operation_calls.find(call); oc != sc.unit->cm().operation_calls.end()) {
+          operation_mock(*call, *oc->second.operation, sc, t);
+        } else {
+          for (const auto& a : call->args)
+            if (a.value && !a.name && !t.path) t.path = expr(*a.value, sc);
+        }
+        if (!t.path) t.path = constant("*");
         if (s.value && s.value->kind == EK::Name && (s.value->name == "timeout" || s.value->name == "connection_error"))
           t.fails_with = s.value->name;
         else if (s.value)

@@ -10,6 +10,7 @@
 
 #include "compiler/ast/ast.h"
 #include "compiler/diagnostics/diagnostic.h"
+#include "compiler/openapi/document.h"
 #include "compiler/sema/checked.h"
 
 namespace weft::sema {
@@ -28,6 +29,15 @@ class FileLoader : public Loader {
   bool read(const std::string& path, std::string& text, std::string& error) override;
 };
 
+/// The OpenAPI document an `openapi` connection's `spec:` names, as the driver read it.
+struct SpecDocument {
+  std::string path;   ///< resolved against the .flow file's directory
+  std::string error;  ///< why it could not be read ("" when it was)
+  std::shared_ptr<const openapi::LoadResult> loaded;  ///< the document or its errors (null when unreadable)
+};
+/// Each `openapi` connection declaration with a literal `spec:` → its document.
+using SpecMap = std::unordered_map<const ast::Decl*, SpecDocument>;
+
 /// One file of a program: its source, AST and checked form.
 struct ModuleUnit {
   std::string path;  ///< normalised path (the key imports resolve to)
@@ -35,6 +45,7 @@ struct ModuleUnit {
   ast::Module ast;
   CheckedModule checked;
   std::shared_ptr<TypeStore> types;  ///< owns the module's types (it outlives its program when cached)
+  SpecMap specs;                     ///< the OpenAPI documents its `openapi` connections name
 };
 
 /// A checked program: the root file and everything it imports.
@@ -101,9 +112,10 @@ CheckedProgram check_source(diagnostics::SourcePtr source, Loader& loader, Modul
 /// (null when loading failed; uses of it are then silently unknown).
 using ImportMap = std::unordered_map<const ast::Decl*, const CheckedModule*>;
 
+
 /// Checks one parsed module (no I/O). Types are allocated in `store`; the stdlib table is
 /// Stdlib::get() unless `stdlib` is given. Never throws on bad input.
 void check_module(CheckedModule& out, const ast::Module& module, const ImportMap& imports, TypeStore& store,
-                  const Stdlib* stdlib = nullptr);
+                  const Stdlib* stdlib = nullptr, const SpecMap* specs = nullptr);
 
 }  // namespace weft::sema

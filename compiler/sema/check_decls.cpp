@@ -18,8 +18,8 @@ const std::vector<std::string>& error_kinds() {
 }
 
 Checker::Checker(CheckedModule& m, const ast::Module& mod, const ImportMap& imports, TypeStore& ts,
-                 const Stdlib& stdlib)
-    : m_(m), mod_(mod), imports_(imports), ts_(ts), std_(stdlib) {}
+                 const Stdlib& stdlib, const SpecMap* specs)
+    : m_(m), mod_(mod), imports_(imports), ts_(ts), std_(stdlib), specs_(specs) {}
 
 diagnostics::Diagnostic& Checker::report(Code code, Range range, std::string message, std::string label) {
   return m_.diags.add(code, range, std::move(message), std::move(label));
@@ -576,10 +576,10 @@ void Checker::run() {
 }  // namespace detail
 
 void check_module(CheckedModule& out, const ast::Module& module, const ImportMap& imports, TypeStore& store,
-                  const Stdlib* stdlib) {
+                  const Stdlib* stdlib, const SpecMap* specs) {
   out.source = module.source;
   out.ast = &module;
-  detail::Checker c(out, module, imports, store, stdlib ? *stdlib : Stdlib::get());
+  detail::Checker c(out, module, imports, store, stdlib ? *stdlib : Stdlib::get(), specs);
   c.run();
 }
 

@@ -1103,6 +1103,7 @@ TypeRef Checker::conn_call(const ast::Expr& e, const Symbol* conn, bool as_actio
         break;
     }
   }
+  if (const ConnectionInfo* ci = conn_info(conn); ci && ci->kind == "openapi") return openapi_call(e, *ci, full);
   bool known = std::find(std::begin(kMethods), std::end(kMethods), callee.name) != std::end(kMethods);
   if (!known) {
     auto& d = report(Code::E0412, r, "connection `" + cname + "` has no method `" + callee.name + "`", "unknown method");
@@ -1245,7 +1246,16 @@ TypeRef Checker::calls_builtin(const ast::Expr& e) {
   const Symbol* conn = static_symbol(cn, false);
   if (!conn || conn->kind != SK::Connection) {
     unknown_connection(cn);
-  } else if (std::find(std::begin(kMethods), std::end(kMethods), a.name) == std::end(kMethods)) {
+  } else if (const ConnectionInfo* ci = conn_info(conn);
+             ci && ci->document && std::find(std::begin(kMethods), std::end(kMethods), a.name) == std::end(kMethods)) {
+    if (!ci->document->find_operation(a.name)) {
+      auto& d = report(Code::E0521, a.name_range, "the OpenAPI document of connection `" + conn->name +
+                                                      "` has no operation `" + a.name + "`",
+                       "unknown operation");
+      suggest(d, a.name_range, a.name, ci->document->method_names());
+    }
+  } else if (std::find(std::begin(kMethods), std::end(kMethods), a.name) == std::end(kMethods) &&
+             !(ci && ci->kind == "openapi")) {
     auto& d = report(Code::E0412, a.name_range, "connection `" + conn->name + "` has no method `" + a.name + "`",
                      "unknown method");
     suggest(d, a.name_range, a.name, {"get", "post", "put", "patch", "delete"});

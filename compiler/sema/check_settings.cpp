@@ -353,9 +353,10 @@ void Checker::check_connection(Symbol* s) {
   info.symbol = s;
   info.auth = "none";
   info.idempotency_header = "Idempotency-Key";
-  if (!d.connection_kind.empty() && d.connection_kind != "http")
-    report(Code::E0501, d.name.range, "unknown connection kind `" + d.connection_kind + "` (only `http` exists)",
-           "unknown kind");
+  bool openapi = d.connection_kind == "openapi";
+  if (!d.connection_kind.empty() && d.connection_kind != "http" && !openapi)
+    report(Code::E0501, d.name.range,
+           "unknown connection kind `" + d.connection_kind + "` (`http` and `openapi` exist)", "unknown kind");
   const std::vector<std::string> known = settings::names_in(Block::Connection);
   for (const auto& st : d.settings) {
     std::string n = st.name.name;
@@ -364,6 +365,11 @@ void Checker::check_connection(Symbol* s) {
       diag.notes.push_back({info.settings[n]->name.range, "first given here"});
     }
     if (!st.value) continue;
+    if (openapi && n == "spec") {  // the document's path: read by the driver, checked below
+      info.settings[n] = &st;
+      expr(*st.value, TypeStore::string());
+      continue;
+    }
     auto meant = setting_name(st, known, [&](const std::string& b) { return info.settings.count(b) > 0; },
                               Code::E0501, "connection `" + s->name + "` has no setting `" + n + "`", "unknown field",
                               "connection fields are ");
@@ -392,8 +398,9 @@ void Checker::check_connection(Symbol* s) {
       }
     }
   }
+  if (openapi) check_openapi_connection(d, info);
   for (const auto* req : settings::settings_in(Block::Connection))
-    if (req->required && !info.settings.count(std::string(req->name)))
+    if (req->required && !info.settings.count(std::string(req->name)) && !(openapi && req->name == std::string_view("base_url")))
       report(Code::E0503, d.name.range, "connection `" + s->name + "` needs a `" + std::string(req->name) + "`",
              "missing `" + std::string(req->name) + "`");
   m_.connections.push_back(std::move(info));

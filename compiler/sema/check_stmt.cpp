@@ -300,6 +300,7 @@ TypeRef Checker::action(const ast::Expr& a, StepInfo& si) {
       si.connection = recv.kind == EK::Name ? conn->name : recv.operands[0]->name + "." + conn->name;
       si.connection_symbol = conn;
       si.method = callee.name;
+      if (auto oc = m_.operation_calls.find(&a); oc != m_.operation_calls.end()) si.method = oc->second.operation->http_method;
       si.response_type = rt->kind == K::Response ? rt->arg() : TypeStore::json();
       return rt;
     }
@@ -541,6 +542,12 @@ void Checker::test_stmt(const ast::Stmt& s) {
           } else {
             m_.expr_symbols[&callee] = conn;
             static const std::vector<std::string> methods = {"get", "post", "put", "patch", "delete"};
+            const ConnectionInfo* ci = conn_info(conn);
+            if (ci && ci->kind == "openapi" && openapi_mock(t, *ci)) {
+              m_.expr_types[&callee] = TypeStore::unknown();
+              m_.expr_types[&t] = TypeStore::unknown();
+              goto mock_where;
+            }
             if (std::find(methods.begin(), methods.end(), callee.name) == methods.end()) {
               auto& d = report(Code::E0412, callee.name_range,
                                "connection `" + conn->name + "` has no method `" + callee.name + "`", "unknown method");
@@ -556,6 +563,7 @@ void Checker::test_stmt(const ast::Stmt& s) {
           report(Code::E0406, t.range, "`mock` takes a connection call such as `crm.get(\"/path\")`", "not a connection call");
         }
       }
+    mock_where:
       if (s.where) {
         // The condition sees the request: `body`, `query` and `headers`.
         push_scope();

@@ -4,6 +4,7 @@
 #pragma once
 #include <deque>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -11,6 +12,7 @@
 
 #include "compiler/ast/ast.h"
 #include "compiler/diagnostics/diagnostic.h"
+#include "compiler/openapi/document.h"
 #include "compiler/sema/stdlib.h"
 #include "compiler/sema/types.h"
 
@@ -121,6 +123,17 @@ struct ConnectionInfo {
   std::string auth;                ///< auth constructor name (`none` when absent)
   std::string idempotency_header;  ///< "Idempotency-Key" by default; "none" when disabled
   int retry_attempts = 0;          ///< literal `retry.attempts`, 0 when not given
+  std::string kind = "http";       ///< "http" or "openapi"
+  std::string spec_path;           ///< openapi: the document's path (resolved against the .flow file)
+  std::shared_ptr<const openapi::Document> document;  ///< openapi: the loaded document (null when it failed)
+  std::string base_url;            ///< openapi without `base_url`: the document's first absolute `servers` URL
+};
+
+/// A call checked against an OpenAPI document: an operation method (`gh.repos_get(...)`) or a call
+/// by method and path that the document has (`crm.get("/contacts/{id}", path: {...})`).
+struct OperationCall {
+  const openapi::Operation* operation = nullptr;  ///< the operation (owned by the connection's document)
+  bool by_method = true;                          ///< true: `conn.<operation>(...)`; false: `conn.get("/path")`
 };
 
 /// The checked form of one module. Built by check_module(); read-only afterwards.
@@ -141,6 +154,8 @@ class CheckedModule {
   std::vector<SecretFlow> secret_flows;
   std::vector<FlowInfo> flows;
   std::vector<ConnectionInfo> connections;
+  /// Calls and mocks on `openapi` connections that name an operation: the call expression → it.
+  std::unordered_map<const ast::Expr*, OperationCall> operation_calls;
   diagnostics::Bag diags;                                      ///< this module's semantic diagnostics
 
   /// Type of an expression (null when it was never checked, e.g. inside a broken construct).

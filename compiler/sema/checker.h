@@ -2,6 +2,7 @@
 // check_stmt.cpp; only check_module() (check.h) is public.
 #pragma once
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "compiler/sema/check.h"
+#include "compiler/sema/openapi_types.h"
 #include "stdlib/settings/settings.h"
 
 namespace weft::sema::detail {
@@ -41,7 +43,8 @@ struct Ctor {
 
 class Checker {
  public:
-  Checker(CheckedModule& m, const ast::Module& mod, const ImportMap& imports, TypeStore& ts, const Stdlib& stdlib);
+  Checker(CheckedModule& m, const ast::Module& mod, const ImportMap& imports, TypeStore& ts, const Stdlib& stdlib,
+          const SpecMap* specs = nullptr);
   void run();
 
  private:
@@ -134,6 +137,22 @@ class Checker {
                    const ast::Expr* receiver, const Symbol* fn_symbol);
   TypeRef conn_call(const ast::Expr& e, const Symbol* conn, bool as_action);
   TypeRef run_expr(const ast::Expr& e, bool as_action);
+  // ---- openapi connections (check_openapi.cpp)
+  /// An `openapi` connection's `spec`, document, base URL default and auth match; fills `info`.
+  void check_openapi_connection(const ast::Decl& d, ConnectionInfo& info);
+  /// A call on an `openapi` connection (an operation method, or get/post/... checked against the
+  /// document's paths); returns its Response<T> type.
+  TypeRef openapi_call(const ast::Expr& e, const ConnectionInfo& ci, const std::string& full);
+  /// `mock conn.<operation>(named args)`: the arguments checked as parameters; false when `name`
+  /// names no operation (reported).
+  bool openapi_mock(const ast::Expr& t, const ConnectionInfo& ci);
+  /// Checks the named arguments of an operation call (parameters, `body`, `query`, `path`, `headers`,
+  /// `accept_status`); `partial`: required ones may be left out (mocks).
+  void operation_args(const ast::Expr& e, const openapi::Operation& op, const std::string& full, bool partial,
+                      bool by_path);
+  /// Checks `v` against `want` and re-codes the record and type errors it reports (E0301 → `missing`,
+  /// E0310 → `unknown`, E0201 → `wrong`), so OpenAPI mismatches carry their own codes.
+  void expect_recoded(const ast::Expr& v, TypeRef want, const std::string& what, Code missing, Code unknown, Code wrong);
   TypeRef calls_builtin(const ast::Expr& e);
   /// `emitted("name")` in a test: the payloads of the events emitted under that name.
   TypeRef emitted_builtin(const ast::Expr& e);
@@ -202,6 +221,8 @@ class Checker {
   bool action_ok_ = false;  // a connection call / run is the action of a step
   bool signal_ok_ = false;  // `wait signal` initialises a let
   const ast::Expr* current_let_value_ = nullptr;
+  const SpecMap* specs_ = nullptr;
+  std::unique_ptr<SchemaTypes> schema_types_;  ///< created on the first OpenAPI type needed
 };
 
 /// Names of the error kinds of docs/design-language.md §6.

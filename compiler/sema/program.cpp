@@ -144,7 +144,32 @@ class Builder {
       if (auto e = entries_.find(target); e != entries_.end() && e->second) deps.push_back(e->second);
       else cacheable = false;
     }
-    check_module(u->checked, u->ast, imports, *prog_.types);
+    // The OpenAPI documents of `openapi` connections, read through the loader (cached by content).
+    for (const auto& d : u->ast.decls) {
+      if (d.kind != ast::Decl::Kind::Connection || d.connection_kind != "openapi") continue;
+      cacheable = false;  // its check depends on the document's text too
+      for (const auto& st : d.settings) {
+        if (st.name.name != "spec" || !st.value || st.value->kind != ast::Expr::Kind::String) continue;
+        std::string rel;
+        bool literal = true;
+        for (const auto& part : st.value->parts) {
+          if (part.expr) literal = false;
+          rel += part.text;
+        }
+        if (!literal) break;
+        SpecDocument& spec = u->specs[&d];
+        spec.path = normalise((fs::path(path).parent_path() / rel).generic_string());
+        std::string text;
+        if (loader_.read(spec.path, text, spec.error)) {
+          openapi::Reader reader = [this](const std::string& p, std::string& t, std::string& e) {
+            return loader_.read(p, t, e);
+          };
+          spec.loaded = openapi::DocumentCache::shared().get(spec.path, text, reader);
+        }
+        break;
+      }
+    }
+    check_module(u->checked, u->ast, imports, *prog_.types, nullptr, &u->specs);
     u->checked.diags.append(import_diags);
     u->checked.diags.sort();
     // A file with syntax errors reports only those: its partial AST would give misleading follow-ups.
