@@ -81,11 +81,18 @@ std::string place_of(const sema::ModuleUnit& unit, uint32_t offset) {
   std::string step;
   for (const ast::Stmt* s : lsp::stmts_at(unit.ast, offset))
     if (s->kind == ast::Stmt::Kind::Step) step = s->name.name;
-  if (step.empty())
-    for (const ast::Expr* e : lsp::exprs_at(unit.ast, offset)) {
+  if (step.empty()) {
+    // Innermost first: the root name of each access chain (`issue.body.title` → `issue`).
+    auto chain = lsp::exprs_at(unit.ast, offset);
+    for (auto it = chain.rbegin(); it != chain.rend() && step.empty(); ++it) {
+      const ast::Expr* e = *it;
+      while ((e->kind == ast::Expr::Kind::Member || e->kind == ast::Expr::Kind::OptMember ||
+              e->kind == ast::Expr::Kind::Index || e->kind == ast::Expr::Kind::Call) && !e->operands.empty())
+        e = e->operands[0].get();
       const sema::Symbol* sym = e->kind == ast::Expr::Kind::Name ? unit.checked.symbol_of(e) : nullptr;
       if (sym && sym->kind == sema::SymbolKind::Step) step = sym->name;
     }
+  }
   if (!step.empty()) out += ", step `" + step + "`";
   return out;
 }
