@@ -5,7 +5,6 @@
 #include <map>
 #include <mutex>
 
-#include "compiler/sema/check.h"
 #include "compiler/sema/openapi_types.h"
 #include "lsp/ast_walk.h"
 
@@ -53,11 +52,12 @@ std::shared_ptr<const openapi::Document> spec_document(const std::string& path) 
     if (it != specs.end() && it->second.mtime == mtime && it->second.size == size)
       return it->second.result ? it->second.result->document : nullptr;
   }
-  sema::FileLoader disk;
   std::string text, error;
   ++reads;
-  if (!disk.read(path, text, error)) return nullptr;
-  openapi::Reader reader = [&disk](const std::string& p, std::string& t, std::string& e) { return disk.read(p, t, e); };
+  if (!DiskTexts::shared().read(path, text, error)) return nullptr;
+  openapi::Reader reader = [](const std::string& p, std::string& t, std::string& e) {
+    return DiskTexts::shared().read(p, t, e);
+  };
   auto result = openapi::DocumentCache::shared().get(path, text, reader);
   std::lock_guard lock(spec_mu);
   specs[path] = Loaded{mtime, size, result};

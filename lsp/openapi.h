@@ -18,11 +18,12 @@ namespace weft::lsp {
 /// is not a plain string, or a document that does not load).
 std::shared_ptr<const openapi::Document> connection_document(const sema::Symbol& connection);
 
-/// The document at `path` (read from disk only when its size or modification time changed since
-/// the last call), or null when it cannot be read or loaded. Thread-safe.
+/// The document at `path` (read, through DiskTexts, and looked up in the compiler's content-hash
+/// cache only when its size or modification time changed since the last call), or null when it
+/// cannot be read or loaded. Thread-safe.
 std::shared_ptr<const openapi::Document> spec_document(const std::string& path);
 
-/// How many times spec_document() read a file (for tests: edits must not re-read the document).
+/// How many times spec_document() loaded a document (for tests: edits must not load it again).
 uint64_t spec_reads();
 
 /// `GET /repos/{owner}/{repo}` and the parameters as `owner: string, per_page?: int`.

@@ -184,18 +184,25 @@ TEST_F(OpenApiFeatures, UnknownOperationWhileTyping) {
 }
 
 TEST_F(OpenApiFeatures, DocumentKeptAcrossEditsAndReadAgainWhenItChanges) {
+  // A document as large as real ones (over DiskTexts::kLarge): analyses keep its text too.
+  std::string big = kSpec;
+  big.replace(big.find("\"version\": \"1.0\""), 16, "\"version\": \"1.0\", \"description\": \"" + std::string(300 * 1024, 'x') + "\"");
+  write_spec(big);
+  fs::last_write_time(dir / "tracker.json", fs::last_write_time(dir / "tracker.json") + std::chrono::seconds(1));
   std::string text = kFlow;
   text.replace(text.find("tracker.issues_get"), 18, "tracker.");
   complete(text, "tracker.(", 8);
-  uint64_t reads = spec_reads();
+  uint64_t reads = spec_reads(), disk = DiskTexts::shared().large_reads();
   for (int i = 0; i < 5; ++i) {
     text.insert(0, "\n");
     auto items = complete(text, "tracker.(", 8);
     ASSERT_NE(item(items, "issues_get"), nullptr);
+    c.wait_diagnostics(uri, version);
   }
-  EXPECT_EQ(spec_reads(), reads) << "edits of the flow must not read the document again";
+  EXPECT_EQ(spec_reads(), reads) << "edits of the flow must not load the document again";
+  EXPECT_EQ(DiskTexts::shared().large_reads(), disk) << "nor read it from disk";
   // The document changes on disk: the next request reads it once and sees the new operation.
-  std::string spec = kSpec;
+  std::string spec = big;
   spec.replace(spec.find("issues/create"), 13, "issues/open");
   write_spec(spec);
   fs::last_write_time(dir / "tracker.json", fs::last_write_time(dir / "tracker.json") + std::chrono::seconds(2));
@@ -204,6 +211,8 @@ TEST_F(OpenApiFeatures, DocumentKeptAcrossEditsAndReadAgainWhenItChanges) {
   EXPECT_NE(item(items, "issues_open"), nullptr) << json::serialize(items);
   EXPECT_EQ(item(items, "issues_create"), nullptr);
   EXPECT_EQ(spec_reads(), reads + 1);
+  c.wait_diagnostics(uri, version);
+  EXPECT_EQ(DiskTexts::shared().large_reads(), disk + 1) << "one read for the analysis and the editor features";
 }
 
 }  // namespace
