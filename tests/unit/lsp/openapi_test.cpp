@@ -140,6 +140,12 @@ TEST_F(OpenApiFeatures, NamedArgumentsInTheCall) {
   items = complete(text, "number: n, ", 11);
   EXPECT_EQ(item(items, "number"), nullptr);
   EXPECT_NE(item(items, "expand"), nullptr);
+  // While typing: the call is not closed yet and the file does not parse.
+  text = kFlow;
+  text.replace(text.find("(number: n)"), 11, "(number: n, ex");
+  items = complete(text, "number: n, ex", 13);
+  EXPECT_NE(item(items, "expand"), nullptr) << json::serialize(items);
+  EXPECT_EQ(item(items, "number"), nullptr);
   // A body operation offers `body`.
   text = kFlow;
   text.replace(text.find("issues_get(number: n)"), 21, "issues_create()");
