@@ -97,6 +97,11 @@ class OpenApiFeatures : public ::testing::Test {
     c.change(uri, ++version, text);
     return c.call("textDocument/completion", at(text, needle, delta)).at("items").as_array();
   }
+  /// kFlow with the first `from` replaced by `to`.
+  static std::string with(std::string_view from, std::string_view to) {
+    std::string text = kFlow;
+    return text.replace(text.find(from), from.size(), to);
+  }
   static const json::object* item(const json::array& items, std::string_view label) {
     for (const auto& i : items)
       if (i.at("label").as_string() == label) return &i.as_object();
@@ -109,8 +114,7 @@ class OpenApiFeatures : public ::testing::Test {
 };
 
 TEST_F(OpenApiFeatures, OperationsAfterTheConnection) {
-  std::string text = kFlow;
-  text.replace(text.find("tracker.issues_get"), 18, "tracker.");
+  std::string text = with("tracker.issues_get", "tracker.");
   auto items = complete(text, "tracker.(", 8);
   const json::object* get = item(items, "issues_get");
   ASSERT_NE(get, nullptr) << json::serialize(items);
@@ -122,8 +126,7 @@ TEST_F(OpenApiFeatures, OperationsAfterTheConnection) {
 }
 
 TEST_F(OpenApiFeatures, NamedArgumentsInTheCall) {
-  std::string text = kFlow;
-  text.replace(text.find("(number: n)"), 11, "()");
+  std::string text = with("(number: n)", "()");
   auto items = complete(text, "issues_get(", 11);
   const json::object* number = item(items, "number");
   ASSERT_NE(number, nullptr) << json::serialize(items);
@@ -135,27 +138,23 @@ TEST_F(OpenApiFeatures, NamedArgumentsInTheCall) {
   EXPECT_EQ(item(items, "body"), nullptr) << "a GET takes no body";
   EXPECT_EQ(item(items, "len"), nullptr) << "argument names only";
   // After `number: n, ` the written argument is not offered again.
-  text = kFlow;
-  text.replace(text.find("(number: n)"), 11, "(number: n, )");
+  text = with("(number: n)", "(number: n, )");
   items = complete(text, "number: n, ", 11);
   EXPECT_EQ(item(items, "number"), nullptr);
   EXPECT_NE(item(items, "expand"), nullptr);
   // While typing: the call is not closed yet and the file does not parse.
-  text = kFlow;
-  text.replace(text.find("(number: n)"), 11, "(number: n, ex");
+  text = with("(number: n)", "(number: n, ex");
   items = complete(text, "number: n, ex", 13);
   EXPECT_NE(item(items, "expand"), nullptr) << json::serialize(items);
   EXPECT_EQ(item(items, "number"), nullptr);
   // A body operation offers `body`.
-  text = kFlow;
-  text.replace(text.find("issues_get(number: n)"), 21, "issues_create()");
+  text = with("issues_get(number: n)", "issues_create()");
   items = complete(text, "issues_create(", 14);
   EXPECT_NE(item(items, "body"), nullptr) << json::serialize(items);
 }
 
 TEST_F(OpenApiFeatures, ResponseFieldsAfterBody) {
-  std::string text = kFlow;
-  text.replace(text.find("issue.body.title"), 16, "issue.body.");
+  std::string text = with("issue.body.title", "issue.body.");
   auto items = complete(text, "issue.body.", 11);
   for (auto f : {"number", "title", "state"}) EXPECT_NE(item(items, f), nullptr) << f << ": " << json::serialize(items);
 }
@@ -177,8 +176,7 @@ TEST_F(OpenApiFeatures, DefinitionOpensTheDocumentAtTheOperation) {
 }
 
 TEST_F(OpenApiFeatures, UnknownOperationWhileTyping) {
-  std::string text = kFlow;
-  text.replace(text.find("issues_get"), 10, "issues_gt");
+  std::string text = with("issues_get", "issues_gt");
   c.change(uri, 2, text);
   auto d = c.wait_diagnostics(uri, 2);
   std::string all = json::serialize(d);
@@ -195,8 +193,7 @@ TEST_F(OpenApiFeatures, DocumentKeptAcrossEditsAndReadAgainWhenItChanges) {
   big.replace(big.find("\"version\": \"1.0\""), 16, "\"version\": \"1.0\", \"description\": \"" + std::string(300 * 1024, 'x') + "\"");
   write_spec(big);
   fs::last_write_time(dir / "tracker.json", fs::last_write_time(dir / "tracker.json") + std::chrono::seconds(1));
-  std::string text = kFlow;
-  text.replace(text.find("tracker.issues_get"), 18, "tracker.");
+  std::string text = with("tracker.issues_get", "tracker.");
   complete(text, "tracker.(", 8);
   uint64_t reads = spec_reads(), disk = DiskTexts::shared().large_reads();
   for (int i = 0; i < 5; ++i) {
