@@ -767,7 +767,7 @@ class Lowerer {
       std::vector<Expr::Entry> query;
       for (const auto& p : op.parameters)
         if (p.in == "query" && named.count(p.name)) query.push_back({p.name, false, named[p.name]});
-      if (!query.empty()) a.query = object(std::move(query));
+      if (!query.empty()) a.query = fold(object(std::move(query)));
     } else {
       ExprPtr path_obj = take("path");
       const ast::Expr* lit = nullptr;
@@ -783,8 +783,16 @@ class Lowerer {
           if (p.expr) literal = false;
           tmpl += p.text;
         }
+      // `path: { id: x }` written out: each value directly, as a hand-built path would have it.
+      std::map<std::string, ExprPtr> entries;
+      for (const auto& arg : e.args)
+        if (arg.value && arg.name && arg.name->name == "path" && arg.value->kind == EK::Object)
+          for (const auto& en : arg.value->entries)
+            if (!en.spread && en.value) entries[en.key.name] = expr(*en.value, sc);
       if (path_obj && literal)
-        a.path = template_path(tmpl, [&](const std::string& n) { return member(path_obj, n); });
+        a.path = template_path(tmpl, [&](const std::string& n) {
+          return entries.count(n) ? entries[n] : member(path_obj, n);
+        });
       else
         a.path = positional ? positional : constant(json::string(op.path));
       a.query = take("query");

@@ -212,7 +212,6 @@ class Builder {
       std::string pointer = hash == std::string::npos ? "" : ref.substr(hash);
       if (pointer.rfind(prefix, 0) == 0 && pointer.find('/', prefix.size()) == std::string::npos)
         s->name = pointer_segment(pointer.substr(prefix.size()));
-      s->pos = l.file->find("$ref", ref);
       schemas_[target->v] = s;
       fill(*s, *target, depth + 1);
       return s;
@@ -256,11 +255,11 @@ class Builder {
     const json::object* props = obj(at(o, "properties"));
     if (s.type == Schema::Type::Any && (props || at(o, "additionalProperties")) && !at(o, "type")) s.type = Schema::Type::Object;
     if (s.type == Schema::Type::Any && at(o, "items") && !at(o, "type")) s.type = Schema::Type::Array;
+    std::vector<std::string>& required = s.required;
+    if (const json::array* r = at(o, "required") ? at(o, "required")->if_array() : nullptr)
+      for (const auto& v : *r)
+        if (v.is_string()) required.emplace_back(v.get_string());
     if (props) {
-      std::vector<std::string> required;
-      if (const json::array* r = at(o, "required") ? at(o, "required")->if_array() : nullptr)
-        for (const auto& v : *r)
-          if (v.is_string()) required.emplace_back(v.get_string());
       for (const auto& [k, v] : *props) {
         std::string name(k);
         bool req = std::find(required.begin(), required.end(), name) != required.end();

@@ -41,6 +41,7 @@ struct Schema {
   bool nullable = false;                   ///< `nullable: true` (3.0) or `"null"` in a type array (3.1)
   std::vector<std::string> enum_values;    ///< string `enum` values (empty when none or not all strings)
   std::vector<Property> properties;        ///< `properties`, in document order
+  std::vector<std::string> required;       ///< `required` as written (may name properties of `allOf` members)
   const Schema* items = nullptr;           ///< `items` of an array
   const Schema* additional = nullptr;      ///< `additionalProperties` when it is a schema (or `true`: an Any schema)
   std::vector<const Schema*> all_of;       ///< `allOf` members
@@ -49,7 +50,7 @@ struct Schema {
   std::string name;                        ///< the component name for `#/components/schemas/<name>`, else ""
   std::string description;                 ///< `description` (or `title` when there is none)
   std::string format;                      ///< `format` (does not change the Weft type)
-  Position pos;                            ///< where the schema is written (when known)
+  Position pos;                            ///< unused for now (line 0): only operations and errors carry places
 
   /// The property called `n`, or null.
   const Property* property(std::string_view n) const;

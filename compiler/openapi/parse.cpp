@@ -160,6 +160,7 @@ bool parse_file(ParsedFile& f, DocumentError& error) {
     json::parse_options opts;
     opts.max_depth = kMaxDepth;
     json::stream_parser p(json::storage_ptr(), opts);
+    p.reset(f.arena.get());
     json::error_code ec;
     size_t n = p.write_some(f.text.data(), f.text.size(), ec);
     if (!ec && n < f.text.size()) ec = json::error::extra_data;
@@ -177,6 +178,7 @@ bool parse_file(ParsedFile& f, DocumentError& error) {
   try {
     YAML::Node n = YAML::Load(f.text);
     YamlConverter c{f, error};
+    f.root = json::value(f.arena.get());
     return c.convert(n, f.root, 0);
   } catch (const YAML::Exception& e) {
     error = {Position{f.path, static_cast<uint32_t>(e.mark.line + 1), static_cast<uint32_t>(e.mark.column + 1)},

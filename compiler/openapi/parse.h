@@ -3,6 +3,7 @@
 #pragma once
 #include <boost/json.hpp>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -18,6 +19,8 @@ struct ParsedFile {
   std::string path;            ///< as read
   std::string text;            ///< the text (positions are found in it on demand)
   bool yaml = false;           ///< parsed as YAML
+  /// Owns the memory of `root` (one arena: fast to fill, freed at once).
+  std::unique_ptr<boost::json::monotonic_resource> arena = std::make_unique<boost::json::monotonic_resource>();
   boost::json::value root;     ///< the content
   std::vector<uint32_t> line_starts;  ///< byte offset of each line (built on first use)
   /// "key\x1fvalue" of `operationId`s and `$ref`s, "\x1f/path" of path keys → its place (YAML: all

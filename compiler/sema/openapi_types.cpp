@@ -41,6 +41,15 @@ TypeRef SchemaTypes::merged(const Schema* s) {
     f.doc = p.schema->description;
     add(f);
   }
+  // `required` of the whole or of any member covers the merged fields.
+  auto required = [&](const std::string& n) {
+    if (std::find(s->required.begin(), s->required.end(), n) != s->required.end()) return true;
+    for (const Schema* m : s->all_of)
+      if (std::find(m->required.begin(), m->required.end(), n) != m->required.end()) return true;
+    return false;
+  };
+  for (auto& f : fields)
+    if (required(f.name)) f.optional = false;
   return store_.record(std::move(fields), s->name);
 }
 
