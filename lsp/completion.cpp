@@ -444,6 +444,13 @@ std::optional<SignatureResult> signature_help(const Analysis& a, uint32_t offset
   };
   if (recv && recv->kind == LexicalDecl::Kind::Connection) {
     if (const Fact* m = find_fact(connection_methods(), name)) add_fact(*m);
+    // An operation of an openapi connection: its named arguments.
+    else if (const sema::Symbol* s = a.unit ? a.unit->checked.lookup(receiver) : nullptr)
+      if (auto doc = connection_document(*s))
+        if (const openapi::Operation* op = doc->find_operation(name)) {
+          std::string label = operation_signature(*op);
+          r.signatures.push_back({label, op->summary, split_params(label)});
+        }
   } else if (const LexicalDecl* d = dotted ? nullptr : find_decl(decls, name);
              d && (d->kind == LexicalDecl::Kind::Fn || d->kind == LexicalDecl::Kind::Flow)) {
     std::string label = d->signature;

@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
 # `weft api diff` between two published versions of GitHub's REST description (@octokit/openapi
-# 18.0.0 → 19.0.0, fetched by tests/openapi/fetch.sh). The entries asserted here were checked by hand
+# 18.0.0 → 19.0.0, fetched by tests/openapi/fetch.sh: the ctest fixture openapi_documents). The entries asserted here were checked by hand
 # against the two JSON files (docs/openapi.md, "weft api diff"): the two Copilot usage-metrics
 # operations are gone from `paths` in 19.0.0; the `copilot-organization-details` schema's
 # `plan_type` and `public_code_suggestions` enums lost "unknown"; the `create-or-update-repo-secret`
 # request schema gained `required: [encrypted_value, key_id]`; `git-tree` dropped `url` from
 # `required`; `meta/get-zen` answers `text/plain` instead of `application/json`;
 # `campaigns/create-campaign` is new.
-# Usage: github_test.sh WEFT_BINARY BUILD_DIR
+# Usage: github_test.sh WEFT_BINARY TESTDATA_DIR (build/testdata/openapi)
 set -u
 weft=$1
-build=$2
+data=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-bash "$(dirname "$0")/../../openapi/fetch.sh" "$build" || { echo "FAIL: fetching the documents"; exit 1; }
-old=$build/testdata/openapi/@octokit/openapi@18.0.0/generated/api.github.com.json
-new=$build/testdata/openapi/@octokit/openapi@19.0.0/generated/api.github.com.json
+old=$data/@octokit/openapi@18.0.0/generated/api.github.com.json
+new=$data/@octokit/openapi@19.0.0/generated/api.github.com.json
+[ -f "$old" ] && [ -f "$new" ] || { echo "FAIL: missing $old or $new (tests/openapi/fetch.sh)"; exit 1; }
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 

@@ -153,6 +153,16 @@ TEST_F(OpenApiFeatures, NamedArgumentsInTheCall) {
   EXPECT_NE(item(items, "body"), nullptr) << json::serialize(items);
 }
 
+TEST_F(OpenApiFeatures, SignatureHelpOnAnOperation) {
+  std::string text = with("(number: n)", "(number: n, expand: true)");
+  c.change(uri, ++version, text);
+  auto r = c.call("textDocument/signatureHelp", at(text, "expand: ", 8));
+  ASSERT_TRUE(r.is_object()) << json::serialize(r);
+  const auto& sig = r.at("signatures").at(0);
+  EXPECT_EQ(sig.at("label").as_string(), "issues_get(number: int, expand?: bool) -> Response<Issue>");
+  EXPECT_EQ(json::value_to<int64_t>(r.at("activeParameter")), 1) << json::serialize(r);
+}
+
 TEST_F(OpenApiFeatures, ResponseFieldsAfterBody) {
   std::string text = with("issue.body.title", "issue.body.");
   auto items = complete(text, "issue.body.", 11);
