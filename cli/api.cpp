@@ -53,18 +53,11 @@ class RedirectLoader : public sema::Loader {
   sema::FileLoader disk_;
 };
 
-/// Whether some module of the program declares an openapi connection whose spec is `spec` (canonical).
+/// Whether some module of the program has an openapi connection whose spec is `spec` (canonical).
 bool uses_spec(const sema::CheckedProgram& program, const std::string& spec) {
-  for (const auto& m : program.modules) {
-    fs::path dir = fs::path(m->path).parent_path();
-    for (const auto& d : m->ast.decls) {
-      if (d.kind != ast::Decl::Kind::Connection || d.connection_kind != "openapi") continue;
-      for (const auto& s : d.settings)
-        if (s.name.name == "spec" && s.value && s.value->kind == ast::Expr::Kind::String && s.value->parts.size() == 1 &&
-            !s.value->parts[0].expr && canonical((dir / s.value->parts[0].text).string()) == spec)
-          return true;
-    }
-  }
+  for (const auto& m : program.modules)
+    for (const auto& [decl, doc] : m->specs)
+      if (canonical(doc.path) == spec) return true;
   return false;
 }
 
