@@ -98,8 +98,9 @@ Key key_of(const diagnostics::Diagnostic& d) {
 }
 
 /// Checks the flows under `dir` that use OLD against NEW; prints one line per error NEW causes.
-/// Returns the number of lines printed, or -1 when `dir` cannot be listed.
-int check_flows(const std::string& dir, const std::string& old_path, const std::string& new_path) {
+/// Returns the number of lines printed, or -1 when `dir` cannot be listed; `checked` = the files
+/// that use OLD.
+int check_flows(const std::string& dir, const std::string& old_path, const std::string& new_path, int& checked) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     std::cerr << "weft api diff: `" << dir << "` is not a directory\n";
@@ -122,6 +123,7 @@ int check_flows(const std::string& dir, const std::string& old_path, const std::
     driver::FileResolver disk;
     auto before = driver::compile_file(f, disk, {.lower = false});
     if (!uses_spec(before.program, spec)) continue;
+    ++checked;
     std::set<Key> known;
     for (const auto& d : before.diagnostics().all()) known.insert(key_of(d));
     RedirectLoader redirect(old_path, new_path);
@@ -185,9 +187,11 @@ int run_diff(int argc, char** argv) {
   std::cout.flush();
   std::cerr << breaking << " breaking, " << changes->size() - breaking << " safe\n";
   if (flows.empty()) return 0;
-  int hits = check_flows(flows, paths[0], paths[1]);
+  int checked = 0;
+  int hits = check_flows(flows, paths[0], paths[1], checked);
   if (hits < 0) return 2;
-  std::cerr << hits << (hits == 1 ? " flow line" : " flow lines") << " hit\n";
+  std::cerr << checked << (checked == 1 ? " file uses " : " files use ") << paths[0] << "; " << hits
+            << (hits == 1 ? " flow line" : " flow lines") << " hit\n";
   return hits > 0 ? 1 : 0;
 }
 

@@ -44,6 +44,7 @@ cp "$tmp/out" "$tmp/flows"
 diff -u <(sed "s|^$here/||" "$here/expected_flows.txt") <(grep ': error\[' "$tmp/flows" | sed "s|^$here/||") ||
   fail "flow hits differ from expected_flows.txt"
 grep -q "plain.flow" "$tmp/flows" && fail "plain.flow (an http connection) was reported"
+grep -q "^1 file uses .*tracker_v1.json; 4 flow lines hit$" "$tmp/err" || fail "--flows summary: $(cat "$tmp/err")"
 
 # No flow is hit when the new document only adds things.
 python3 - "$v1" "$tmp/added.json" <<'PY'
