@@ -5,23 +5,10 @@
 #include <map>
 
 #include "compiler/apidiff/documents.h"
+#include "compiler/driver/driver.h"
 
 namespace weft::apidiff {
 namespace {
-
-class Files : public sema::Loader {
- public:
-  std::map<std::string, std::string> files;
-  bool read(const std::string& path, std::string& text, std::string& error) override {
-    auto it = files.find(path);
-    if (it == files.end()) {
-      error = "No such file or directory";
-      return false;
-    }
-    text = it->second;
-    return true;
-  }
-};
 
 const char* kOld = R"({
   "openapi": "3.0.3",
@@ -75,8 +62,7 @@ paths:
 )";
 
 TEST(DiffFiles, JsonAgainstYaml) {
-  Files f;
-  f.files = {{"/a/shop.json", kOld}, {"/a/shop.yaml", kNew}};
+  driver::MemoryResolver f({{"/a/shop.json", kOld}, {"/a/shop.yaml", kNew}});
   std::string error;
   auto changes = diff_files("/a/shop.json", "/a/shop.yaml", f, error);
   ASSERT_TRUE(changes) << error;
@@ -90,8 +76,7 @@ TEST(DiffFiles, JsonAgainstYaml) {
 }
 
 TEST(DiffFiles, ADocumentAgainstItselfHasNoChanges) {
-  Files f;
-  f.files = {{"/a/shop.json", kOld}};
+  driver::MemoryResolver f(std::map<std::string, std::string>{{"/a/shop.json", kOld}});
   std::string error;
   auto changes = diff_files("/a/shop.json", "/a/shop.json", f, error);
   ASSERT_TRUE(changes) << error;
@@ -99,8 +84,7 @@ TEST(DiffFiles, ADocumentAgainstItselfHasNoChanges) {
 }
 
 TEST(DiffFiles, UnreadableAndInvalidDocumentsAreErrorsWithTheirPlace) {
-  Files f;
-  f.files = {{"/a/shop.json", kOld}, {"/a/bad.json", "{\n  \"openapi\": \"3.0.3\",\n  \"paths\": [\n}"}};
+  driver::MemoryResolver f({{"/a/shop.json", kOld}, {"/a/bad.json", "{\n  \"openapi\": \"3.0.3\",\n  \"paths\": [\n}"}});
   std::string error;
   EXPECT_FALSE(diff_files("/a/shop.json", "/a/missing.json", f, error));
   EXPECT_NE(error.find("/a/missing.json: cannot read the document: No such file or directory"), std::string::npos) << error;
