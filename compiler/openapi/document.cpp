@@ -23,9 +23,11 @@ const char* const kHttpMethods[] = {"get", "put", "post", "delete", "options", "
 
 const json::object* obj(const json::value* v) { return v ? v->if_object() : nullptr; }
 const json::value* at(const json::object* o, std::string_view k) { return o ? o->if_contains(k) : nullptr; }
+/// A string value; a number (`version: 1.0` in YAML) as written by JSON; "" for anything else.
 std::string str(const json::value* v) {
   if (!v) return "";
   if (v->is_string()) return std::string(v->get_string());
+  if (v->is_number()) return json::serialize(*v);
   return "";
 }
 bool truthy(const json::value* v) { return v && v->is_bool() && v->get_bool(); }

@@ -112,5 +112,35 @@ check_ok "renamed field (before)" "$tmp/reads_ok.flow"
 check_has "renamed field (after)" "$tmp/r/reads.flow" 'no field `email`' 'reads.flow:5:22' 'reads.flow:6:22'
 [ "$(grep -c 'error\[E0311\]' "$tmp/out")" = 2 ] || fail "renamed field: want exactly 2 errors: $(cat "$tmp/out")"
 
+# ---- A mock of an operation answers only its path and query parameters
+cat >"$tmp/mocks.flow" <<'FLOW'
+connection crm = openapi { spec: "./specs/crm.yaml", auth: bearer(secret("crm")) }
+
+flow f(id: string) -> string {
+  step c = crm.getContact(id: id, expand: true)
+  return c.body.email
+}
+
+test "matching mock" {
+  mock crm.getContact(id: "42", expand: true) => { body: { id: "42", email: "a@b" } }
+  expect run f("42") == "a@b"
+}
+
+test "other query" {
+  mock crm.getContact(id: "42", expand: false) => { body: { id: "42", email: "a@b" } }
+  expect run f("42") == "a@b"
+}
+
+test "other path" {
+  mock crm.getContact(id: "7") => { body: { id: "7", email: "a@b" } }
+  expect run f("42") == "a@b"
+}
+FLOW
+"$weft" test "$tmp/mocks.flow" >"$tmp/out" 2>&1
+grep -q 'PASS .*matching mock' "$tmp/out" || fail "mock with the call's parameters: $(cat "$tmp/out")"
+grep -q 'FAIL .*other query' "$tmp/out" || fail "mock with another query value must not answer: $(cat "$tmp/out")"
+grep -q 'FAIL .*other path' "$tmp/out" || fail "mock with another path parameter must not answer: $(cat "$tmp/out")"
+grep -q 'no mock answers' "$tmp/out" || fail "unanswered call message: $(cat "$tmp/out")"
+
 [ "$fails" = 0 ] && echo "e2e openapi documents: all passed"
 exit $((fails > 0))
