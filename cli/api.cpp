@@ -119,6 +119,7 @@ int check_flows(const std::string& dir, const std::string& old_path, const std::
   std::sort(files.begin(), files.end());
   std::string spec = canonical(old_path);
   int hits = 0;
+  std::set<Key> printed;  // a file imported by several flows (or also in DIR itself) is reported once
   for (const auto& f : files) {
     driver::FileResolver disk;
     auto before = driver::compile_file(f, disk, {.lower = false});
@@ -130,6 +131,9 @@ int check_flows(const std::string& dir, const std::string& old_path, const std::
     auto after = driver::compile_file(f, redirect, {.lower = false});
     for (const auto& d : after.diagnostics().all()) {
       if (d.severity != diagnostics::Severity::Error || known.count(key_of(d)) || !d.range.file) continue;
+      Key k = key_of(d);
+      std::get<0>(k) = canonical(std::get<0>(k));
+      if (!printed.insert(k).second) continue;
       const sema::ModuleUnit* unit = nullptr;
       for (const auto& m : after.program.modules)
         if (m->source.get() == d.range.file) unit = m.get();

@@ -85,6 +85,37 @@ cmp -s "$tmp/check_lines" "$tmp/diff_lines" ||
 has "$tmp/accept" "$tmp/w/flows/sync.flow:8:26: error[E0311]: flow \`issue_titles\`, step \`issue\`: record \`Issue\` has no field \`title\`"
 has "$tmp/accept" "$tmp/w/flows/sync.flow:10:37: error[E0311]: flow \`issue_titles\`, step \`open\`: record \`Issue\` has no field \`title\`"
 
+# A connection declared in an imported file: its flows are found through the import, and a line hit
+# in a file that two flows (and DIR itself) reach is printed once.
+mkdir -p "$tmp/imp/specs" "$tmp/imp/flows"
+cp "$v1" "$tmp/imp/specs/tracker_v1.json"
+cat >"$tmp/imp/flows/common.flow" <<'FLOW'
+connection tracker = openapi {
+  spec: "../specs/tracker_v1.json"
+}
+
+flow title_of(number: int) -> string {
+  step got = tracker.issues_get(number: number)
+  return got.body.title
+}
+FLOW
+cat >"$tmp/imp/flows/reader.flow" <<'FLOW'
+import "./common.flow" as common
+
+flow read(number: int) -> string {
+  step issue = common.tracker.issues_get(number: number)
+  return issue.body.title
+}
+FLOW
+sed 's/flow read(/flow read_again(/' "$tmp/imp/flows/reader.flow" >"$tmp/imp/flows/reader2.flow"
+run 0 "imported connection: check" -- "$weft" check "$tmp/imp/flows/reader.flow"
+run 1 "imported connection: api diff --flows" -- "$weft" api diff "$tmp/imp/specs/tracker_v1.json" "$v2" --flows "$tmp/imp/flows"
+has "$tmp/out" "$tmp/imp/flows/reader.flow:5:21: error[E0311]: flow \`read\`, step \`issue\`: record \`Issue\` has no field \`title\`"
+has "$tmp/out" "$tmp/imp/flows/reader2.flow:5:21: error[E0311]: flow \`read_again\`, step \`issue\`: record \`Issue\` has no field \`title\`"
+has "$tmp/out" "$tmp/imp/flows/common.flow:7:19: error[E0311]: flow \`title_of\`, step \`got\`: record \`Issue\` has no field \`title\`"
+[ "$(grep -c ': error\[' "$tmp/out")" = 3 ] || fail "imported connection: want 3 hits, common.flow's once: $(cat "$tmp/out")"
+grep -q "^3 files use " "$tmp/err" || fail "imported connection: summary $(cat "$tmp/err")"
+
 # Bad input: exit 2 with a located message.
 run 2 "no arguments" -- "$weft" api diff
 run 2 "unknown subcommand" -- "$weft" api frobnicate
