@@ -126,7 +126,8 @@ class Builder {
     res_.dependencies.emplace_back(path, text);
     ParsedFile& f = files_.emplace_back();
     f.path = path;
-    f.text = std::move(text);
+    f.owned = std::move(text);
+    f.text = f.owned;
     DocumentError err;
     if (!detail::parse_file(f, err)) {
       fail(f, err.pos, err.message);
@@ -544,7 +545,7 @@ LoadResult load_document(const std::string& path, std::string_view text, const R
   doc->path = path;
   ParsedFile root;
   root.path = path;
-  root.text = std::string(text);
+  root.text = text;  // the caller's text outlives loading
   DocumentError err;
   if (!detail::parse_file(root, err)) {
     res.errors.push_back(std::move(err));

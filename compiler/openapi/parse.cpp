@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cctype>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace weft::openapi::detail {
@@ -105,8 +106,9 @@ struct YamlConverter {
 Position ParsedFile::at(size_t offset) {
   if (line_starts.empty()) {
     line_starts.push_back(0);
-    for (size_t i = 0; i < text.size(); ++i)
-      if (text[i] == '\n') line_starts.push_back(static_cast<uint32_t>(i + 1));
+    for (const char* p = text.data(), *end = p + text.size();
+         (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)))) != nullptr; ++p)
+      line_starts.push_back(static_cast<uint32_t>(p - text.data() + 1));
   }
   auto it = std::upper_bound(line_starts.begin(), line_starts.end(), static_cast<uint32_t>(offset));
   size_t line = static_cast<size_t>(it - line_starts.begin());  // 1-based
@@ -118,14 +120,14 @@ void ParsedFile::index(std::string_view key) {
   // JSON: one pass over the text for every `"key": "value"` (values without escapes), or for
   // every object key that starts with `/` when `key` is empty.
   std::string needle = key.empty() ? std::string("\"/") : "\"" + std::string(key) + "\"";
-  for (size_t p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) {
+  for (size_t p = text.find(needle); p != std::string_view::npos; p = text.find(needle, p + 1)) {
     if (p > 0 && text[p - 1] == '\\') continue;
     if (key.empty()) {
       size_t close = text.find('"', p + 1);
-      if (close == std::string::npos) break;
+      if (close == std::string_view::npos) break;
       size_t i = close + 1;
       while (i < text.size() && is_space(text[i])) ++i;
-      if (i < text.size() && text[i] == ':') marks.emplace('\x1f' + text.substr(p + 1, close - p - 1), at(p));
+      if (i < text.size() && text[i] == ':') marks.emplace('\x1f' + std::string(text.substr(p + 1, close - p - 1)), at(p));
       continue;
     }
     size_t i = p + needle.size();
@@ -135,8 +137,8 @@ void ParsedFile::index(std::string_view key) {
     while (i < text.size() && is_space(text[i])) ++i;
     if (i >= text.size() || text[i] != '"') continue;
     size_t close = text.find('"', i + 1);
-    if (close == std::string::npos) break;
-    marks.emplace(std::string(key) + '\x1f' + text.substr(i + 1, close - i - 1), at(i));
+    if (close == std::string_view::npos) break;
+    marks.emplace(std::string(key) + '\x1f' + std::string(text.substr(i + 1, close - i - 1)), at(i));
   }
 }
 
@@ -176,7 +178,7 @@ bool parse_file(ParsedFile& f, DocumentError& error) {
     return true;
   }
   try {
-    YAML::Node n = YAML::Load(f.text);
+    YAML::Node n = YAML::Load(std::string(f.text));
     YamlConverter c{f, error};
     f.root = json::value(f.arena.get());
     return c.convert(n, f.root, 0);

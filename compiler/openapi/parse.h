@@ -17,7 +17,8 @@ namespace weft::openapi::detail {
 /// One parsed file: its value and a way to find places in its text.
 struct ParsedFile {
   std::string path;            ///< as read
-  std::string text;            ///< the text (positions are found in it on demand)
+  std::string owned;           ///< the text when this file owns it (files a `$ref` read)
+  std::string_view text;       ///< the text (positions are found in it on demand); outlives loading
   bool yaml = false;           ///< parsed as YAML
   /// Owns the memory of `root` (one arena: fast to fill, freed at once).
   std::unique_ptr<boost::json::monotonic_resource> arena = std::make_unique<boost::json::monotonic_resource>();

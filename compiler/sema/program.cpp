@@ -25,13 +25,27 @@ bool FileLoader::read(const std::string& path, std::string& text, std::string& e
     error = std::strerror(errno ? errno : ENOENT);
     return false;
   }
+  // One read into a buffer of the file's size (OpenAPI documents run to megabytes).
+  auto size = fs::file_size(path, ec);
+  if (!ec && size > 0) {
+    text.resize(size);
+    in.read(text.data(), static_cast<std::streamsize>(size));
+    text.resize(static_cast<size_t>(in.gcount()));
+    if (in.bad()) {
+      error = std::strerror(errno ? errno : EIO);
+      return false;
+    }
+    if (in.peek() == std::char_traits<char>::eof()) return true;  // else it grew: read the rest below
+  } else {
+    text.clear();
+  }
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) {
     error = std::strerror(errno ? errno : EIO);
     return false;
   }
-  text = ss.str();
+  text += ss.str();
   return true;
 }
 

@@ -172,3 +172,38 @@ TEST(OpenApiDocument, CacheParsesOneTextOnce) {
 
 }  // namespace
 }  // namespace weft::openapi
+
+namespace weft::openapi {
+namespace {
+
+/// Every prefix and many one-byte changes of a YAML and a JSON document: loading never throws or
+/// crashes, and a failure always says where.
+TEST(OpenApiDocument, BrokenDocumentsAreErrorsNeverCrashes) {
+  std::string json = R"({"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+  "paths": {"/a/{id}": {"parameters": [{"$ref": "#/components/parameters/id"}],
+    "get": {"operationId": "a", "responses": {"200": {"content": {"application/json":
+      {"schema": {"$ref": "#/components/schemas/A"}}}}}}}},
+  "components": {"parameters": {"id": {"name": "id", "in": "path", "schema": {"type": "string"}}},
+    "schemas": {"A": {"allOf": [{"$ref": "#/components/schemas/A"}], "properties": {"x": {"type": ["string", "null"]}}}}}})";
+  for (const std::string& doc : {std::string(kYaml), json}) {
+    const char* name = doc[0] == '{' ? "t.json" : "t.yaml";
+    for (size_t n = 0; n <= doc.size(); ++n) {
+      LoadResult r = load_document(name, doc.substr(0, n));
+      if (!r.ok()) {
+        ASSERT_FALSE(r.errors.empty()) << n;
+        EXPECT_FALSE(r.errors[0].message.empty()) << n;
+      }
+    }
+    const char replacements[] = {'{', ']', ':', '"', '\n', '&'};
+    for (size_t i = 0; i < doc.size(); i += 5)
+      for (char c : replacements) {
+        std::string m = doc;
+        m[i] = c;
+        LoadResult r = load_document(name, m);
+        if (!r.ok()) ASSERT_FALSE(r.errors.empty()) << i << " " << c;
+      }
+  }
+}
+
+}  // namespace
+}  // namespace weft::openapi
