@@ -22,6 +22,7 @@ const std::vector<Command>& commands() {
       {"history", "an execution's history as a timeline (--json)", run_history},
       {"signal", "send a signal to an execution", run_signal},
       {"cancel", "cancel an execution", run_cancel},
+      {"api", "compare two versions of an OpenAPI document (diff OLD NEW [--flows DIR])", run_api},
       {"replay", "resume a failed, cancelled or paused execution from its checkpoint", run_replay},
   };
   return all;

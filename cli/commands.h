@@ -58,6 +58,8 @@ int run_cancel(int argc, char** argv);
 /// `weft replay ID [--from STEP] [--set STEP=JSON] [--input JSON] [--with FILE]` on a server or
 /// in-process on `--data DIR` (cli/replay.cpp).
 int run_replay(int argc, char** argv);
+/// `weft api diff OLD NEW [--flows DIR]`: changes between two OpenAPI documents (cli/api.cpp).
+int run_api(int argc, char** argv);
 
 
 }  // namespace weft::cli

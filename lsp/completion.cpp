@@ -7,6 +7,7 @@
 #include "lsp/context.h"
 #include "lsp/features.h"
 #include "lsp/knowledge.h"
+#include "lsp/openapi.h"
 #include "stdlib/functions/signatures.h"
 
 namespace weft::lsp {
@@ -162,7 +163,10 @@ bool complete_members(std::vector<CompletionEntry>& out, const Analysis& a, cons
     if (!s) return true;
   }
   if (s->kind == sema::SymbolKind::Connection) {
-    if (next == receiver.size()) add_facts(out, connection_methods(), EntryKind::Method);
+    if (next == receiver.size()) {
+      add_facts(out, connection_methods(), EntryKind::Method);
+      if (auto doc = connection_document(*s)) add_operations(out, *doc);
+    }
     return true;
   }
   sema::TypeRef t = s->type;
@@ -202,6 +206,42 @@ bool complete_members(std::vector<CompletionEntry>& out, const Analysis& a, cons
   return true;
 }
 
+// Inside `conn.operation(` of an openapi connection, where an argument name goes (after `(` or
+// `,`): the operation's named arguments not yet written. False when that is not the situation.
+bool complete_arguments(std::vector<CompletionEntry>& out, const Analysis& a, const CursorContext& ctx,
+                        const Analysis* last_good) {
+  if (ctx.frames.empty() || ctx.frames.back().kind != BlockKind::Paren || ctx.frames.back().detail.empty()) return false;
+  std::string_view text = a.source->text();
+  const auto& toks = a.tokens();
+  auto tok = [&](size_t i) { return text.substr(toks[i].begin, toks[i].end - toks[i].begin); };
+  size_t open = ctx.frames.back().open;
+  if (open < 3 || tok(open - 2) != "." || toks[open - 3].kind != Token::Kind::Ident) return false;
+  // The token before what is being typed must be the paren or a top-level comma.
+  size_t before = ctx.token_index;
+  while (before > 0 && toks[before - 1].begin >= ctx.prefix_begin && !ctx.prefix.empty()) --before;
+  if (before == 0 || (before - 1 != open && tok(before - 1) != ",")) return false;
+  std::vector<std::string> written;
+  int depth = 0;
+  for (size_t i = open + 1; i + 1 < toks.size() && toks[i].begin < ctx.prefix_begin; ++i) {
+    std::string_view t = tok(i);
+    if (t == "(" || t == "[" || t == "{") ++depth;
+    else if (t == ")" || t == "]" || t == "}") --depth;
+    else if (depth == 0 && tok(i + 1) == ":" && toks[i].kind != Token::Kind::Punct) written.emplace_back(t);
+  }
+  std::string conn(tok(open - 3)), method(tok(open - 1));
+  for (const Analysis* an : {&a, last_good}) {
+    if (!an || !an->unit) continue;
+    const sema::Symbol* s = resolve_name(an->unit->checked, conn, toks[open - 3].begin);
+    if (!s || s->kind != sema::SymbolKind::Connection) continue;
+    auto doc = connection_document(*s);
+    const openapi::Operation* op = doc ? doc->find_operation(method) : nullptr;
+    if (!op) return false;
+    add_arguments(out, *op, written);
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<CompletionEntry> complete(const Analysis& a, uint32_t offset, const Analysis* last_good) {
@@ -226,6 +266,8 @@ std::vector<CompletionEntry> complete(const Analysis& a, uint32_t offset, const 
     add_stdlib(out, true);
     return out;
   }
+
+  if (complete_arguments(out, a, ctx, last_good)) return out;
 
   if (ctx.type_position) {
     add_facts(out, builtin_types(), EntryKind::Type, {}, "1");
@@ -402,6 +444,13 @@ std::optional<SignatureResult> signature_help(const Analysis& a, uint32_t offset
   };
   if (recv && recv->kind == LexicalDecl::Kind::Connection) {
     if (const Fact* m = find_fact(connection_methods(), name)) add_fact(*m);
+    // An operation of an openapi connection: its named arguments.
+    else if (const sema::Symbol* s = a.unit ? a.unit->checked.lookup(receiver) : nullptr)
+      if (auto doc = connection_document(*s))
+        if (const openapi::Operation* op = doc->find_operation(name)) {
+          std::string label = operation_signature(*op);
+          r.signatures.push_back({label, op->summary, split_params(label)});
+        }
   } else if (const LexicalDecl* d = dotted ? nullptr : find_decl(decls, name);
              d && (d->kind == LexicalDecl::Kind::Fn || d->kind == LexicalDecl::Kind::Flow)) {
     std::string label = d->signature;

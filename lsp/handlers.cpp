@@ -13,6 +13,7 @@
 
 #include "compiler/format/format.h"
 #include "lsp/features.h"
+#include "lsp/openapi.h"
 #include "lsp/protocol.h"
 #include "lsp/server.h"
 #include "lsp/text.h"
@@ -453,6 +454,10 @@ json::value Handlers::hover(const json::value& params, const std::atomic<bool>& 
 json::value Handlers::definition(const json::value& params, const std::atomic<bool>& cancelled) {
   auto p = position_params_from_json(params);
   auto [a, index] = subject(p.uri, cancelled);
+  if (auto doc = operation_definition(*a, index.offset(p.position))) {
+    Position at{doc->line, doc->column};
+    return to_json(Location{path_to_uri(doc->path), Range{at, at}});
+  }
   auto r = lsp::definition(*a, index.offset(p.position));
   if (!r) return nullptr;
   return to_json(location_of(*r));

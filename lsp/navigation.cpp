@@ -7,6 +7,7 @@
 #include "lsp/context.h"
 #include "lsp/features.h"
 #include "lsp/knowledge.h"
+#include "lsp/openapi.h"
 
 namespace weft::lsp {
 
@@ -130,6 +131,8 @@ std::optional<HoverResult> hover(const Analysis& a, uint32_t offset) {
   }
   if (a.unit) {
     const auto& checked = a.unit->checked;
+    // An operation of an openapi connection: its summary, HTTP method, path and parameters.
+    if (auto op = operation_at(a, offset)) return HoverResult{operation_hover(op->connection, *op->operation), op->begin, op->end};
     auto chain = exprs_at(a.unit->ast, offset);
     // The callee of a stdlib call: its signature and doc.
     for (size_t k = chain.size(); k-- > 0;) {

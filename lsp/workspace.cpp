@@ -29,7 +29,31 @@ bool BufferLoader::read(const std::string& path, std::string& text, std::string&
       text = d->text;
       return true;
     }
-  return disk_.read(path, text, error);
+  return DiskTexts::shared().read(path, text, error);
+}
+
+DiskTexts& DiskTexts::shared() {
+  static DiskTexts texts;
+  return texts;
+}
+
+bool DiskTexts::read(const std::string& path, std::string& text, std::string& error) {
+  std::error_code ec;
+  uintmax_t size = fs::file_size(path, ec);
+  auto mtime = ec ? fs::file_time_type{} : fs::last_write_time(path, ec);
+  if (ec || size < kLarge) return disk_.read(path, text, error);
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = entries_.find(path); it != entries_.end() && it->second.size == size && it->second.mtime == mtime) {
+      text = *it->second.text;
+      return true;
+    }
+  }
+  ++large_reads_;
+  if (!disk_.read(path, text, error)) return false;
+  std::lock_guard lock(mu_);
+  entries_[path] = Entry{mtime, size, std::make_shared<const std::string>(text)};
+  return true;
 }
 
 const std::vector<Token>& Analysis::tokens() const {

@@ -7,6 +7,7 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <future>
 #include <map>
@@ -47,7 +48,33 @@ struct Analysis {
 
 using AnalysisPtr = std::shared_ptr<const Analysis>;
 
-/// Reads imported files from the open documents first, then from disk.
+/// Reads files from disk, keeping the text of large ones (OpenAPI documents run to megabytes) until
+/// their size or modification time changes, so an edit of a flow does not read them again.
+/// Files under kLarge bytes are read every time (a quick same-size rewrite could share a coarse
+/// modification time). Thread-safe; one per process.
+class DiskTexts {
+ public:
+  static constexpr uintmax_t kLarge = 256 * 1024;
+  static DiskTexts& shared();
+  /// The text of `path`, from memory when it is large and unchanged.
+  bool read(const std::string& path, std::string& text, std::string& error);
+  /// How many times a file of at least kLarge bytes was read from disk.
+  uint64_t large_reads() const { return large_reads_.load(); }
+
+ private:
+  struct Entry {
+    std::filesystem::file_time_type mtime;
+    uintmax_t size = 0;
+    std::shared_ptr<const std::string> text;
+  };
+  std::mutex mu_;
+  std::map<std::string, Entry> entries_;
+  std::atomic<uint64_t> large_reads_{0};
+  sema::FileLoader disk_;
+};
+
+/// Reads imported files (and OpenAPI documents) from the open documents first, then from disk
+/// (through DiskTexts).
 class BufferLoader : public sema::Loader {
  public:
   explicit BufferLoader(const DocumentStore& docs) : docs_(docs) {}
@@ -55,7 +82,6 @@ class BufferLoader : public sema::Loader {
 
  private:
   const DocumentStore& docs_;
-  sema::FileLoader disk_;
 };
 
 class Workspace {
