@@ -173,6 +173,7 @@ awaitable<void> Execution::flush() {
     store::Transition tr = std::move(pending_);
     pending_ = store::Transition{};
     uint64_t gen = requested_gen_;
+    committing_gen_ = gen;
     tr.execution_id = rec_.id;
     tr.expected_length = rec_.history_length;
     tr.snapshot = to_text(state_);
@@ -201,6 +202,21 @@ awaitable<void> Execution::flush() {
       throw UnloadSignal{};  // nothing moves on without durability; recovery resumes it
     }
   }
+}
+
+void Execution::flush_soon() {
+  uint64_t mine = ++requested_gen_;
+  // Posted (co_spawn alone would start inline): by the next turn a flush of this execution
+  // usually covers `mine` already.
+  asio::post(strand_, [self = shared_from_this(), mine] {
+    if (self->durable_gen_ >= mine || (self->committing_ && self->committing_gen_ >= mine)) return;
+    asio::co_spawn(self->strand_, self->flush(), [self](std::exception_ptr e) {
+      if (!e) return;
+      // The commit failed (flush logged it): stop here as a failing flush() would; recovery resumes.
+      self->unloading_ = true;
+      for (auto* w : self->waiters_) w->cancel();
+    });
+  });
 }
 
 // ------------------------------------------------------------------ waiting
@@ -532,7 +548,9 @@ awaitable<void> Execution::exec_call(const ir::Node& n, Thread& t, const std::st
   record(key, Outcome::of_value(result));
   add_event(history::StepCompleted{key, result});
   rec_.current = key;
-  co_await flush();
+  // Durable before anything depends on it outside this execution: the next step's StepScheduled
+  // or the terminal event (usually reached in this same turn) carries it in its commit.
+  flush_soon();
   assign(t, n.slot, std::move(result));
   if (engine_.options().on_step) engine_.options().on_step(rec_.id, key);
 }

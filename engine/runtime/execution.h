@@ -104,6 +104,9 @@ class Execution : public std::enable_shared_from_this<Execution> {
   boost::asio::awaitable<void> sleep_until(int64_t due_ms);
   /// Makes every change so far durable (one transition with the snapshot), coalescing threads.
   boost::asio::awaitable<void> flush();
+  /// Makes every change so far durable without waiting: the next flush() of this turn carries it
+  /// (one commit instead of two), else a flush of its own runs in the next turn.
+  void flush_soon();
 
   /// Evaluates an expression for the node `key` (non-determinism recorded under it).
   boost::json::value eval(const ir::ExprPtr& e, Thread& t, const std::string& key);
@@ -136,6 +139,7 @@ class Execution : public std::enable_shared_from_this<Execution> {
   // durability
   store::Transition pending_;
   uint64_t requested_gen_ = 0, durable_gen_ = 0;
+  uint64_t committing_gen_ = 0;  ///< the generation the commit in flight makes durable
   bool committing_ = false;
   std::string commit_error_;
 

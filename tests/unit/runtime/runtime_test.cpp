@@ -838,3 +838,61 @@ flow f() -> int {
   e.shutdown();
   io.run_for(std::chrono::milliseconds(50));
 }
+
+// A step's completion rides in the commit of the next step's StepScheduled (or of the end): one
+// durable transaction per step instead of two, and still durable before the next call is made.
+TEST(Runtime, AStepsCompletionIsCommittedWithTheNextStepsScheduling) {
+  Harness h;
+  h.fake("crm")->on("POST", "/customers", {ok(201, {{"id", "c-1"}})});
+  h.deploy(src(R"(
+flow three(id: string) -> json {
+  step a = crm.post("/customers", body: { id: id })
+  step b = crm.post("/customers", body: { prev: a.body.id })
+  step c = crm.post("/customers", body: { prev: b.body.id })
+  return { c: c.body.id }
+}
+)"));
+  auto before = h.store().stats().transactions;
+  auto rec = h.run("three", {{"id", "x"}});
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  EXPECT_EQ(rec.output, (json::value{{"c", "c-1"}}));
+  // start; StepScheduled a; StepCompleted a + StepScheduled b; … c; StepCompleted c + the end.
+  EXPECT_EQ(h.store().stats().transactions - before, 5u);
+  EXPECT_EQ(h.event_types(rec.id),
+            (std::vector<std::string>{"ExecutionStarted", "StepScheduled", "StepCompleted", "StepScheduled",
+                                      "StepCompleted", "StepScheduled", "StepCompleted", "ExecutionCompleted"}));
+  EXPECT_EQ(h.fake("crm")->calls().size(), 3u);
+}
+
+// When no durable point follows in the same turn (here the step's branch ends while the other
+// branch sleeps in a short wait, which does not unload), the completion is committed on its own
+// right away, not only when the parallel block ends.
+TEST(Runtime, AStepsCompletionIsDurableWhileTheExecutionWaitsAfterIt) {
+  const std::string flow = src(R"(
+flow later(id: string) -> json {
+  parallel {
+    branch left { wait 100ms
+                  step a = crm.post("/customers", body: { id: id }) }
+    branch right { wait 1s }
+  }
+  return { a: a.body.id }
+}
+)");
+  Harness h(60000);
+  h.fake("crm")->on("POST", "/customers", {ok(201, {{"id", "c-1"}})});
+  h.deploy(flow);
+  auto id = h.start("later", {{"id", "x"}});
+  h.run_for(500);  // the step is done after ~100 ms; the other branch waits until 1 s
+  ASSERT_EQ(h.fake("crm")->calls().size(), 1u);
+  auto types = h.event_types(id);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "StepCompleted"), 1) << types.size();
+  // A restart now resumes after the step: it is not called again.
+  h.fake("crm")->clear();
+  h.fake("crm")->on("POST", "/customers", {ok(201, {{"id", "c-2"}})});
+  h.restart(60000);
+  h.deploy(flow);
+  auto rec = h.wait(id);
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  EXPECT_EQ(rec.output, (json::value{{"a", "c-1"}}));
+  EXPECT_EQ(h.fake("crm")->calls().size(), 0u);
+}
