@@ -41,6 +41,13 @@ TEST(Diagnostics, ClosestMatch) {
   EXPECT_EQ(closest_match("zzz", {"full_name", "email"}), std::nullopt);
 }
 
+// Two neighbouring letters swapped is one edit, as people type them: `emial`, `titel`.
+TEST(Diagnostics, ClosestMatchCountsASwapAsOneEdit) {
+  EXPECT_EQ(closest_match("emial", {"id", "email"}), "email");
+  EXPECT_EQ(closest_match("titel", {"title", "body", "url"}), "title");
+  EXPECT_EQ(closest_match("tilte", {"title", "body", "url"}), "title");
+}
+
 TEST(Diagnostics, PartMatches) {
   const std::vector<std::string> fns = {"upper", "lower", "len", "split", "join", "starts_with", "start_of", "abs"};
   using V = std::vector<std::string>;
