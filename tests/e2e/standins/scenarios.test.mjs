@@ -7,16 +7,31 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 
-import { SECRETS, eventually, sleep, useStandIns } from './standins.mjs';
+import { SECRETS, SOURCE, eventually, sleep, useStandIns } from './standins.mjs';
 
 const { s, weft } = useStandIns('weft-scenarios-');
+
+/// Which scenarios (the `scenario` blocks below) run each `examples/*.flow` (issue 14: every example
+/// runs in at least one). The guard at the end fails naming an example missing here, and one whose
+/// flows never ran; a new example needs a scenario and a line here.
+const COVERAGE = {
+  'crm_contact_sync.flow': ['crm_contact_sync', 'outage'],
+  'order_fulfilment.flow': ['order_fulfilment'],
+  'project_invoice.flow': ['project_invoice'],
+  'scheduled_report.flow': ['scheduled_report'],
+  'github_issues_to_crm.flow': ['github_issues_to_crm'],
+  'poll_changes.flow': ['poll_changes'],
+};
+const SCENARIOS = new Set();
+/// A scenario: a `describe` block whose name COVERAGE may list.
+const scenario = (name, fn) => { SCENARIOS.add(name); describe(name, fn); };
 
 const order = (id, lines, country = 'DE') => ({
   id, customer_email: `${id}@example.com`, currency: 'EUR', lines,
   address: { street: 'Main 1', city: 'Berlin', zip: '10115', country },
 });
 
-describe('crm_contact_sync', () => {
+scenario('crm_contact_sync', () => {
   test('a signed CRM webhook updates the marketing subscriber and creates the accounting customer', async () => {
     const r = await weft.crmWebhook({ id: '42', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', tags: [] });
     assert.equal(r.status, 202, r.text);
@@ -54,7 +69,7 @@ describe('crm_contact_sync', () => {
   });
 });
 
-describe('order_fulfilment', () => {
+scenario('order_fulfilment', () => {
   test('a paid order reserves at the warehouse with stock, ships over HTTPS with an OAuth2 token, mails the customer', async () => {
     await s.resetStubs();
     const r = await weft.shopWebhook(order('o-100', [{ sku: 'A', qty: 2, price: 9.5 }]));
@@ -110,7 +125,7 @@ describe('order_fulfilment', () => {
   });
 });
 
-describe('project_invoice', () => {
+scenario('project_invoice', () => {
   /// The newest execution of invoice_project, once the event has started one more than `n`.
   const started = (n) => eventually(async () => {
     const all = await weft.executions('invoice_project');
@@ -156,7 +171,7 @@ describe('project_invoice', () => {
   });
 });
 
-describe('scheduled_report', () => {
+scenario('scheduled_report', () => {
   test('the schedule is registered; a run posts the per-country report to chat and the archive', async () => {
     await s.resetStubs();
     const flow = await weft.api('GET', '/v1/flows/daily_report');
@@ -177,7 +192,7 @@ describe('scheduled_report', () => {
   });
 });
 
-describe('github_issues_to_crm', () => {
+scenario('github_issues_to_crm', () => {
   const repo = '/repos/weft-dev/weft';
   const user = (login, id) => ({
     login, id, node_id: `U_${id}`, avatar_url: `https://avatars.githubusercontent.com/u/${id}`, gravatar_id: '',
@@ -272,7 +287,7 @@ describe('github_issues_to_crm', () => {
   });
 });
 
-describe('poll_changes', () => {
+scenario('poll_changes', () => {
   const change = (sku, t) => ({ sku, warehouse: 'w-1', available: 3, updated_at: t });
   const page = (since, items) => ({
     priority: since ? 2 : 3,
@@ -312,7 +327,7 @@ describe('poll_changes', () => {
   });
 });
 
-describe('outage', () => {
+scenario('outage', () => {
   const contact = { id: '42', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', tags: [] };
   const down = (state, next) => ({
     priority: 1, scenarioName: 'marketing-outage', requiredScenarioState: state, newScenarioState: next,
@@ -352,5 +367,31 @@ describe('outage', () => {
     assert.equal((await s.journal('POST', /^\/customers$/)).length, 1);
     assert.equal((await s.journal('PUT', /^\/subscribers\//)).length, 6);
     assert.equal((await s.record('subscribers', 'ada@example.com')).body.fullName, 'Ada Lovelace');
+  });
+});
+
+describe('every example runs in a scenario', () => {
+  const examples = fs.readdirSync(path.join(SOURCE, 'examples')).filter((f) => f.endsWith('.flow')).sort();
+
+  test('each examples/*.flow is listed in COVERAGE with scenarios that exist', () => {
+    const missing = examples.filter((f) => !(COVERAGE[f]?.length));
+    assert.deepEqual(missing, [], `no scenario exercises examples/${missing.join(', examples/')}: ` +
+                     'add one to tests/e2e/standins/scenarios.test.mjs and list it in COVERAGE');
+    const stale = Object.keys(COVERAGE).filter((f) => !examples.includes(f));
+    assert.deepEqual(stale, [], `COVERAGE lists examples that do not exist: ${stale.join(', ')}`);
+    const unknown = Object.values(COVERAGE).flat().filter((n) => !SCENARIOS.has(n));
+    assert.deepEqual(unknown, [], `COVERAGE names scenarios that do not exist: ${unknown.join(', ')}`);
+  });
+
+  test('each example ran: one of its flows has executions on the server', async () => {
+    const idle = [];
+    for (const f of examples) {
+      const flows = [...fs.readFileSync(path.join(SOURCE, 'examples', f), 'utf8').matchAll(/^flow (\w+)/gm)].map((m) => m[1]);
+      assert.ok(flows.length > 0, `examples/${f} declares no flow`);
+      let n = 0;
+      for (const name of flows) n += (await weft.executions(name)).length;
+      if (n === 0) idle.push(`examples/${f} (${flows.join(', ')})`);
+    }
+    assert.deepEqual(idle, [], `no execution of: ${idle.join('; ')}`);
   });
 });
