@@ -259,7 +259,7 @@ scenario('github_issues_to_crm', () => {
     assert.deepEqual(await comments(), ['1: Tracked in the CRM as ticket github-1001.', '3: Tracked in the CRM as ticket github-1003.']);
   });
 
-  test('a second sync updates the same tickets: no duplicates', async () => {
+  test('a second sync updates the same tickets: no duplicates, no second comment', async () => {
     await s.resetStubs();
     await github([issue(1, 'Crash on start (Linux only)', ['bug']), issue(3, 'Docs: typo', [label(13, 'docs')], { author: null })]);
     const ex = await sync();
@@ -270,6 +270,8 @@ scenario('github_issues_to_crm', () => {
     assert.equal(now[0].title, '#1 Crash on start (Linux only)');
     assert.deepEqual(now[0].labels, ['bug']);
     assert.deepEqual((await s.journal('PUT', /^\/tickets\//)).map((q) => q.url), ['/tickets/github-1001', '/tickets/github-1003']);
+    // the CRM answered 200 (updated), so GitHub is not told again
+    assert.deepEqual(await comments(), []);
   });
 
   test('GitHub answers 502 once: the list is retried and the sync completes', async () => {
@@ -284,6 +286,7 @@ scenario('github_issues_to_crm', () => {
     const kinds = (await weft.history(ex.id)).map((e) => e.type);
     assert.equal(kinds.filter((k) => k === 'StepRetrying').length, 1, kinds.join(','));
     assert.equal((await tickets()).length, 3);
+    assert.deepEqual(await comments(), ['4: Tracked in the CRM as ticket github-1004.']);
   });
 });
 
