@@ -3,6 +3,7 @@
 // come from the environment the test starts json-server with.
 const expect = {
   contacts: () => 'Bearer ' + process.env.CRM_TOKEN,
+  tickets: () => 'Bearer ' + process.env.CRM_TOKEN,
   subscribers: () => null,  // X-Api-Key, checked below
   customers: () => 'Basic ' + Buffer.from('weft:' + process.env.ACCOUNTING_PASSWORD).toString('base64'),
   projects: () => 'Bearer ' + process.env.PROJECTS_TOKEN,
@@ -19,5 +20,13 @@ module.exports = (req, res, next) => {
   const ok = apiKey[collection] ? req.get('x-api-key') === apiKey[collection]()
                                 : req.get('authorization') === expect[collection]();
   if (!ok) return res.status(401).jsonp({ error: 'unauthorized' });
+  // the CRM upserts tickets by PUT (json-server's PUT only replaces): a PUT to a missing ticket
+  // creates it with that id (201), one to an existing ticket replaces it (200)
+  const [, , id] = req.path.split('/');
+  if (collection === 'tickets' && req.method === 'PUT' && id && !req.app.db.get('tickets').getById(id).value()) {
+    req.method = 'POST';
+    req.url = '/tickets';
+    req.body = { ...req.body, id };
+  }
   next();
 };

@@ -7,16 +7,31 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 
-import { SECRETS, eventually, sleep, useStandIns } from './standins.mjs';
+import { SECRETS, SOURCE, eventually, sleep, useStandIns } from './standins.mjs';
 
 const { s, weft } = useStandIns('weft-scenarios-');
+
+/// Which scenarios (the `scenario` blocks below) run each `examples/*.flow` (issue 14: every example
+/// runs in at least one). The guard at the end fails naming an example missing here, and one whose
+/// flows never ran; a new example needs a scenario and a line here.
+const COVERAGE = {
+  'crm_contact_sync.flow': ['crm_contact_sync', 'outage'],
+  'order_fulfilment.flow': ['order_fulfilment'],
+  'project_invoice.flow': ['project_invoice'],
+  'scheduled_report.flow': ['scheduled_report'],
+  'github_issues_to_crm.flow': ['github_issues_to_crm'],
+  'poll_changes.flow': ['poll_changes'],
+};
+const SCENARIOS = new Set();
+/// A scenario: a `describe` block whose name COVERAGE may list.
+const scenario = (name, fn) => { SCENARIOS.add(name); describe(name, fn); };
 
 const order = (id, lines, country = 'DE') => ({
   id, customer_email: `${id}@example.com`, currency: 'EUR', lines,
   address: { street: 'Main 1', city: 'Berlin', zip: '10115', country },
 });
 
-describe('crm_contact_sync', () => {
+scenario('crm_contact_sync', () => {
   test('a signed CRM webhook updates the marketing subscriber and creates the accounting customer', async () => {
     const r = await weft.crmWebhook({ id: '42', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', tags: [] });
     assert.equal(r.status, 202, r.text);
@@ -54,7 +69,7 @@ describe('crm_contact_sync', () => {
   });
 });
 
-describe('order_fulfilment', () => {
+scenario('order_fulfilment', () => {
   test('a paid order reserves at the warehouse with stock, ships over HTTPS with an OAuth2 token, mails the customer', async () => {
     await s.resetStubs();
     const r = await weft.shopWebhook(order('o-100', [{ sku: 'A', qty: 2, price: 9.5 }]));
@@ -110,7 +125,7 @@ describe('order_fulfilment', () => {
   });
 });
 
-describe('project_invoice', () => {
+scenario('project_invoice', () => {
   /// The newest execution of invoice_project, once the event has started one more than `n`.
   const started = (n) => eventually(async () => {
     const all = await weft.executions('invoice_project');
@@ -156,7 +171,7 @@ describe('project_invoice', () => {
   });
 });
 
-describe('scheduled_report', () => {
+scenario('scheduled_report', () => {
   test('the schedule is registered; a run posts the per-country report to chat and the archive', async () => {
     await s.resetStubs();
     const flow = await weft.api('GET', '/v1/flows/daily_report');
@@ -177,7 +192,105 @@ describe('scheduled_report', () => {
   });
 });
 
-describe('poll_changes', () => {
+scenario('github_issues_to_crm', () => {
+  const repo = '/repos/weft-dev/weft';
+  const user = (login, id) => ({
+    login, id, node_id: `U_${id}`, avatar_url: `https://avatars.githubusercontent.com/u/${id}`, gravatar_id: '',
+    url: `https://api.github.com/users/${login}`, html_url: `https://github.com/${login}`,
+    followers_url: '', following_url: '', gists_url: '', starred_url: '', subscriptions_url: '',
+    organizations_url: '', repos_url: '', events_url: '', received_events_url: '', type: 'User', site_admin: false });
+  const label = (id, name) => ({ id, node_id: `L_${id}`, url: `https://api.github.com${repo}/labels/${name}`,
+                                 name, description: null, color: 'ededed', default: false });
+  /// An issue as GitHub's "list repository issues" answers it (every field its schema requires).
+  const issue = (number, title, labels, { author = user('ada', 1), pull = false } = {}) => ({
+    id: 1000 + number, node_id: `I_${number}`, number, title, state: 'open', locked: false,
+    url: `https://api.github.com${repo}/issues/${number}`, repository_url: `https://api.github.com${repo}`,
+    labels_url: `https://api.github.com${repo}/issues/${number}/labels{/name}`,
+    comments_url: `https://api.github.com${repo}/issues/${number}/comments`,
+    events_url: `https://api.github.com${repo}/issues/${number}/events`,
+    html_url: `https://github.com/weft-dev/weft/${pull ? 'pull' : 'issues'}/${number}`,
+    user: author, labels, assignee: null, milestone: null, comments: 0, closed_at: null,
+    created_at: '2026-12-01T09:00:00Z', updated_at: '2026-12-05T09:00:00Z', author_association: 'OWNER',
+    ...(pull ? { pull_request: { url: `https://api.github.com${repo}/pulls/${number}`, html_url: '', diff_url: '', patch_url: '' } } : {}),
+  });
+  /// GitHub's credentials and API version, as the flow must send them.
+  const headers = { Authorization: { equalTo: `Bearer ${SECRETS.github_token}` }, 'X-GitHub-Api-Version': { equalTo: '2022-11-28' } };
+  /// WireMock as GitHub: the issues list (the exact query the flow sends) answers `issues`, a comment is created.
+  const github = async (issues) => {
+    await s.stub({ priority: 5, request: { method: 'GET', urlPath: `${repo}/issues`, headers,
+                                           queryParameters: { state: { equalTo: 'open' }, sort: { equalTo: 'updated' }, per_page: { equalTo: '50' } } },
+                   response: { status: 200, jsonBody: issues, headers: { 'Content-Type': 'application/json; charset=utf-8' } } });
+    await s.stub({ priority: 5, request: { method: 'POST', urlPathPattern: `${repo}/issues/[0-9]+/comments`, headers },
+                   response: { status: 201, headers: { 'Content-Type': 'application/json; charset=utf-8' }, transformers: ['response-template'],
+                               jsonBody: { id: 7001, node_id: 'IC_7001', url: '', html_url: '', body: "{{jsonPath request.body '$.body'}}",
+                                           issue_url: `https://api.github.com${repo}/issues/{{request.pathSegments.[4]}}`,
+                                           user: user('weft-bot', 9), created_at: '2026-12-05T10:00:00Z',
+                                           updated_at: '2026-12-05T10:00:00Z', author_association: 'NONE' } } });
+  };
+  /// Starts sync_issues over the API (its schedule cannot be waited for) and waits for its end.
+  const sync = async () => {
+    const r = await weft.api('POST', '/v1/flows/sync_issues/executions', { input: { owner: 'weft-dev', repo: 'weft' } });
+    assert.equal(r.status, 201, r.text);
+    return weft.ended(r.body.id);
+  };
+  const tickets = async () => (await s.record('tickets')).body.sort((a, b) => a.id.localeCompare(b.id));
+  const comments = async () => (await s.journal('POST', /\/comments$/)).map((q) => `${q.url.split('/')[5]}: ${q.json.body}`);
+
+  test('open issues (pull requests skipped) become CRM tickets with the mapped fields, each commented on', async () => {
+    await s.resetStubs();
+    const flow = await weft.api('GET', '/v1/flows/sync_issues');
+    assert.match(JSON.stringify(flow.body.triggers), /\*\/30 \* \* \* \*/);
+    await github([issue(1, 'Crash on start', ['bug', label(11, 'p1')]),
+                  issue(2, 'Add the Linux build', [label(12, 'ci')], { pull: true }),
+                  issue(3, 'Docs: typo', [label(13, 'docs')], { author: null })]);
+    const ex = await sync();
+    assert.equal(ex.status, 'completed', JSON.stringify(ex.error));
+    assert.deepEqual(ex.output, { synced: 2 });
+    const list = await s.journal('GET', /\/issues\?/);
+    assert.equal(list.length, 1);
+    assert.equal(list[0].header('Authorization'), `Bearer ${SECRETS.github_token}`);
+    assert.equal(list[0].header('X-GitHub-Api-Version'), '2022-11-28');
+    // the CRM (json-server) has the two tickets, read back
+    assert.deepEqual(await tickets(), [
+      { id: 'github-1001', external_id: 'github-1001', title: '#1 Crash on start', url: 'https://github.com/weft-dev/weft/issues/1',
+        reporter: 'ada', labels: ['bug', 'p1'], status: 'open' },
+      { id: 'github-1003', external_id: 'github-1003', title: '#3 Docs: typo', url: 'https://github.com/weft-dev/weft/issues/3',
+        reporter: 'unknown', labels: ['docs'], status: 'open' }]);
+    assert.deepEqual(await comments(), ['1: Tracked in the CRM as ticket github-1001.', '3: Tracked in the CRM as ticket github-1003.']);
+  });
+
+  test('a second sync updates the same tickets: no duplicates, no second comment', async () => {
+    await s.resetStubs();
+    await github([issue(1, 'Crash on start (Linux only)', ['bug']), issue(3, 'Docs: typo', [label(13, 'docs')], { author: null })]);
+    const ex = await sync();
+    assert.equal(ex.status, 'completed', JSON.stringify(ex.error));
+    assert.deepEqual(ex.output, { synced: 2 });
+    const now = await tickets();
+    assert.deepEqual(now.map((t) => t.id), ['github-1001', 'github-1003']);
+    assert.equal(now[0].title, '#1 Crash on start (Linux only)');
+    assert.deepEqual(now[0].labels, ['bug']);
+    assert.deepEqual((await s.journal('PUT', /^\/tickets\//)).map((q) => q.url), ['/tickets/github-1001', '/tickets/github-1003']);
+    // the CRM answered 200 (updated), so GitHub is not told again
+    assert.deepEqual(await comments(), []);
+  });
+
+  test('GitHub answers 502 once: the list is retried and the sync completes', async () => {
+    await s.resetStubs();
+    await github([issue(4, 'Flaky test', [])]);
+    await s.stub({ priority: 1, scenarioName: 'github-outage', requiredScenarioState: 'Started', newScenarioState: 'up',
+                   request: { method: 'GET', urlPath: `${repo}/issues` }, response: { status: 502, body: 'Bad Gateway' } });
+    const ex = await sync();
+    assert.equal(ex.status, 'completed', JSON.stringify(ex.error));
+    assert.deepEqual(ex.output, { synced: 1 });
+    assert.equal((await s.journal('GET', /\/issues\?/)).length, 2);
+    const kinds = (await weft.history(ex.id)).map((e) => e.type);
+    assert.equal(kinds.filter((k) => k === 'StepRetrying').length, 1, kinds.join(','));
+    assert.equal((await tickets()).length, 3);
+    assert.deepEqual(await comments(), ['4: Tracked in the CRM as ticket github-1004.']);
+  });
+});
+
+scenario('poll_changes', () => {
   const change = (sku, t) => ({ sku, warehouse: 'w-1', available: 3, updated_at: t });
   const page = (since, items) => ({
     priority: since ? 2 : 3,
@@ -217,7 +330,7 @@ describe('poll_changes', () => {
   });
 });
 
-describe('outage', () => {
+scenario('outage', () => {
   const contact = { id: '42', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', tags: [] };
   const down = (state, next) => ({
     priority: 1, scenarioName: 'marketing-outage', requiredScenarioState: state, newScenarioState: next,
@@ -257,5 +370,31 @@ describe('outage', () => {
     assert.equal((await s.journal('POST', /^\/customers$/)).length, 1);
     assert.equal((await s.journal('PUT', /^\/subscribers\//)).length, 6);
     assert.equal((await s.record('subscribers', 'ada@example.com')).body.fullName, 'Ada Lovelace');
+  });
+});
+
+describe('every example runs in a scenario', () => {
+  const examples = fs.readdirSync(path.join(SOURCE, 'examples')).filter((f) => f.endsWith('.flow')).sort();
+
+  test('each examples/*.flow is listed in COVERAGE with scenarios that exist', () => {
+    const missing = examples.filter((f) => !(COVERAGE[f]?.length));
+    assert.deepEqual(missing, [], `no scenario exercises examples/${missing.join(', examples/')}: ` +
+                     'add one to tests/e2e/standins/scenarios.test.mjs and list it in COVERAGE');
+    const stale = Object.keys(COVERAGE).filter((f) => !examples.includes(f));
+    assert.deepEqual(stale, [], `COVERAGE lists examples that do not exist: ${stale.join(', ')}`);
+    const unknown = Object.values(COVERAGE).flat().filter((n) => !SCENARIOS.has(n));
+    assert.deepEqual(unknown, [], `COVERAGE names scenarios that do not exist: ${unknown.join(', ')}`);
+  });
+
+  test('each example ran: one of its flows has executions on the server', async () => {
+    const idle = [];
+    for (const f of examples) {
+      const flows = [...fs.readFileSync(path.join(SOURCE, 'examples', f), 'utf8').matchAll(/^flow (\w+)/gm)].map((m) => m[1]);
+      assert.ok(flows.length > 0, `examples/${f} declares no flow`);
+      let n = 0;
+      for (const name of flows) n += (await weft.executions(name)).length;
+      if (n === 0) idle.push(`examples/${f} (${flows.join(', ')})`);
+    }
+    assert.deepEqual(idle, [], `no execution of: ${idle.join('; ')}`);
   });
 });

@@ -83,7 +83,7 @@ export const SECRETS = {
   shipping_client_secret: 'shipping-e2e-secret', mail_token: 'mail-e2e-token',
   shop_hook: 'whsec_' + Buffer.from('shop-hook-secret-32-bytes-long!!').toString('base64'),
   projects_token: 'projects-e2e-token', shop_token: 'shop-e2e-token', chat_token: 'chat-e2e-token',
-  archive_key: 'archive-e2e-key',
+  archive_key: 'archive-e2e-key', github_token: 'ghp_e2e-github-token',
 };
 
 /// The json-server database the test starts from.
@@ -93,6 +93,7 @@ export function seedDb() {
       { id: '42', firstName: 'Ada', lastName: 'Lovelace', email: 'ADA@EXAMPLE.COM', company: 'Analytical Engines',
         tags: ['vip', 'internal:imported'] },
     ],
+    tickets: [],
     subscribers: [{ id: 'ada@example.com', fullName: 'A. Lovelace', email: 'ada@example.com', source: 'crm', tags: [] }],
     customers: [{ id: 'seed', name: 'Seed', email: 'seed@example.com', reference: 'seed', company: null }],
     projects: [{ id: 'p-1', name: 'Website', client_id: 'c-1', hours: 10.0, rate: 95.0, manager_email: 'm@example.com' },
@@ -111,7 +112,7 @@ export function baseStubs(jsonServerUrl) {
                                                 transformers: ['response-template'], ...extra });
   const bearer = (t) => ({ Authorization: { equalTo: `Bearer ${t}` } });
   return [
-    { priority: 10, request: { urlPattern: '/(contacts|subscribers|customers|projects|warehouses)(/.*|\\?.*)?' },
+    { priority: 10, request: { urlPattern: '/(contacts|tickets|subscribers|customers|projects|warehouses)(/.*|\\?.*)?' },
       response: { proxyBaseUrl: jsonServerUrl } },
     // payments (order_fulfilment)
     { priority: 5, request: { method: 'POST', urlPath: '/charges', headers: bearer(SECRETS.payments_token) },
@@ -269,7 +270,7 @@ http {
 
   /// A json-server record, read directly (with the collection's credentials).
   async record(collection, id) {
-    const auth = { contacts: { authorization: 'Bearer ' + SECRETS.crm_token },
+    const auth = { contacts: { authorization: 'Bearer ' + SECRETS.crm_token }, tickets: { authorization: 'Bearer ' + SECRETS.crm_token },
                    subscribers: { 'x-api-key': SECRETS.marketing_key },
                    customers: { authorization: 'Basic ' + Buffer.from('weft:' + SECRETS.accounting_password).toString('base64') } };
     return http('GET', `${this.jsUrl}/${collection}${id === undefined ? '' : '/' + encodeURIComponent(id)}`,
@@ -293,7 +294,7 @@ http {
     const wm = this.wmUrl;
     return { CRM_URL: wm, MARKETING_URL: wm, ACCOUNTING_URL: wm, PAYMENTS_URL: wm, INVENTORY_URL: wm, MAIL_URL: wm,
              SHIPPING_URL: this.httpsUrl, SHIPPING_TOKEN_URL: `${this.oauthUrl}/token`, SHIPPING_CA_FILE: this.certFile,
-             PROJECTS_URL: wm, SHOP_URL: wm, CHAT_URL: wm, ARCHIVE_URL: wm };
+             PROJECTS_URL: wm, SHOP_URL: wm, CHAT_URL: wm, ARCHIVE_URL: wm, GITHUB_URL: wm };
   }
 
   async stopAll() {
@@ -302,8 +303,9 @@ http {
   }
 }
 
-/// The examples as `weft serve --flows` deploys them; `poll_changes` polls every second instead of
-/// every 5 minutes (the only change, so a test sees several polls).
+/// The examples as `weft serve --flows` deploys them, with their OpenAPI documents (`specs/`);
+/// `poll_changes` polls every second instead of every 5 minutes (the only change, so a test sees
+/// several polls).
 export function flowsDir(into) {
   fs.mkdirSync(into, { recursive: true });
   for (const f of fs.readdirSync(path.join(SOURCE, 'examples')).filter((f) => f.endsWith('.flow'))) {
@@ -311,6 +313,8 @@ export function flowsDir(into) {
     if (f === 'poll_changes.flow') text = text.replace(') every 5m {', ') every 1s {');
     fs.writeFileSync(path.join(into, f), text);
   }
+  // the OpenAPI documents that `openapi` connections read, relative to the .flow files
+  fs.cpSync(path.join(SOURCE, 'examples/specs'), path.join(into, 'specs'), { recursive: true });
   return into;
 }
 
