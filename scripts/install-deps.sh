@@ -5,6 +5,7 @@ set -euo pipefail
 PKGS=(g++ cmake make antlr4 libantlr4-runtime-dev libboost1.81-dev libboost-json1.81-dev
       libboost-url1.81-dev liblmdb-dev libssl-dev libspdlog-dev libgtest-dev graphviz
       ca-certificates tzdata neovim curl openssl python3 python3-junitparser)
+PKGS+=(postgresql-15 libpq-dev)  # issue 16: the PostgreSQL store (libpq) and the server its tests start
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
