@@ -980,6 +980,38 @@ class LmdbExecutionStore final : public ExecutionStore {
     return decode_lease(*raw);
   }
 
+  Result<std::vector<std::string>> renew_leases(std::string_view owner, const std::vector<std::string>& ids,
+                                                std::int64_t ttl) override {
+    if (owner.empty()) return Status(Errc::invalid_argument, "empty lease owner");
+    std::vector<std::string> lost;
+    WriteBatch b;
+    try {
+      auto txn = store_.read();
+      std::int64_t at = now();
+      for (const auto& id : ids) {
+        auto raw = is_valid_id(id) ? txn.get(Keyspace::leases, id) : std::nullopt;
+        if (!raw || decode_lease(*raw).owner != owner) {
+          lost.push_back(id);
+          continue;
+        }
+        b.expect_value(Keyspace::leases, id, *raw);
+        b.put(Keyspace::leases, id, encode_lease(owner, at + ttl));
+      }
+    } catch (const StoreError& ex) {
+      return Status(Errc::io, ex.what());
+    }
+    if (b.empty()) return lost;
+    // A lease changed since it was read (taken over): renew one by one to learn which.
+    if (auto st = store_.commit_sync(std::move(b)); st.code() == Errc::conflict) {
+      lost.clear();
+      for (const auto& id : ids)
+        if (!renew_lease(id, owner, ttl).ok()) lost.push_back(id);
+    } else if (!st.ok()) {
+      return st;
+    }
+    return lost;
+  }
+
   std::vector<std::string> claimable_executions(std::string_view owner, std::size_t limit) override {
     std::vector<std::string> out;
     std::int64_t at = now();

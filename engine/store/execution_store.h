@@ -326,6 +326,10 @@ class ExecutionStore {
   virtual Status release_lease(std::string_view execution_id, std::string_view owner) = 0;
   /// The lease, or nullopt.
   virtual std::optional<Lease> get_lease(std::string_view execution_id) = 0;
+  /// The heartbeat of a node: extends `owner`'s leases on `ids` in one write; answers the ids
+  /// whose lease is no longer `owner`'s (taken over, or gone), which the node must stop running.
+  virtual Result<std::vector<std::string>> renew_leases(std::string_view owner, const std::vector<std::string>& ids,
+                                                        std::int64_t ttl_ms) = 0;
   /// Running or paused executions (oldest first) whose lease is absent, expired or `owner`'s:
   /// what a process may resume on start or take over.
   virtual std::vector<std::string> claimable_executions(std::string_view owner,

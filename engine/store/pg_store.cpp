@@ -1141,6 +1141,30 @@ class PgExecutionStore final : public ExecutionStore {
     });
   }
 
+  Result<std::vector<std::string>> renew_leases(std::string_view sowner, const std::vector<std::string>& ids,
+                                                std::int64_t ttl) override {
+    if (sowner.empty()) return Status(Errc::invalid_argument, "empty lease owner");
+    std::vector<std::string> valid, lost;
+    for (const auto& id : ids)
+      if (is_valid_id(id)) valid.push_back(id);
+    if (valid.empty()) return ids;
+    std::string array = "{";
+    for (std::size_t i = 0; i < valid.size(); ++i) array += (i ? "," : "") + valid[i];
+    array += "}";
+    auto kept = std::make_shared<std::set<std::string>>();
+    std::int64_t at = now();
+    auto st = run_sync([owner = std::string(sowner), array, at, ttl, kept](Conn& c) -> Status {
+      auto r = c.exec("UPDATE leases SET expires_at = $3 WHERE owner = $1 AND id = ANY($2::text[]) RETURNING id",
+                      Params().text(owner).text(array).i64(at + ttl));
+      for (int i = 0; i < r.size(); ++i) kept->insert(r.str(i, 0));
+      return {};
+    });
+    if (!st.ok()) return st;
+    for (const auto& id : ids)
+      if (!kept->count(id)) lost.push_back(id);
+    return lost;  // in the order asked
+  }
+
   std::vector<std::string> claimable_executions(std::string_view owner, std::size_t limit) override {
     return read([&](Conn& c) {
       Params p;

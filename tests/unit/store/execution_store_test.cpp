@@ -683,6 +683,28 @@ TEST_P(ExecStoreTest, LeasesGuardOwnershipAndExpire) {
   EXPECT_EQ(es_->get_lease(other), std::nullopt);
 }
 
+TEST_P(ExecStoreTest, HeartbeatRenewsOwnLeasesAndReportsLostOnes) {
+  deploy_basic();
+  std::string a = start(), b = start(), c = start();
+  ASSERT_TRUE(es_->acquire_lease(a, "node-1", 1000).ok());
+  ASSERT_TRUE(es_->acquire_lease(b, "node-1", 1000).ok());
+  ASSERT_TRUE(es_->acquire_lease(c, "node-2", 1000).ok());
+  clock_ = kT0 + 500;
+  auto lost = es_->renew_leases("node-1", {a, b, c, "not-an-id"}, 1000);
+  ASSERT_TRUE(lost.ok()) << lost.status().to_string();
+  EXPECT_EQ(*lost, (std::vector<std::string>{c, "not-an-id"}));  // in the order asked
+  EXPECT_EQ(es_->get_lease(a)->expires_at_ms, kT0 + 1500);
+  EXPECT_EQ(es_->get_lease(c)->expires_at_ms, kT0 + 1000);  // node-2's lease is untouched
+  // b's lease expires and node-2 takes it over: node-1's next heartbeat learns it lost b.
+  clock_ = kT0 + 1600;
+  ASSERT_TRUE(es_->acquire_lease(b, "node-2", 1000).ok());
+  lost = es_->renew_leases("node-1", {a, b}, 1000);
+  ASSERT_TRUE(lost.ok());
+  EXPECT_EQ(*lost, std::vector<std::string>{b});
+  EXPECT_EQ(es_->get_lease(b)->owner, "node-2");
+  EXPECT_EQ(es_->renew_leases("", {a}, 1000).status().code(), Errc::invalid_argument);
+}
+
 TEST_P(ExecStoreTest, TransitionSpawnsChildrenAndPublishesEventsAtomically) {
   deploy_basic();
   auto parent = start();
