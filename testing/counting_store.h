@@ -114,6 +114,11 @@ class CountingStore final : public store::ExecutionStore {
   /// Forwarded to the wrapped store.
   std::optional<store::Lease> get_lease(std::string_view execution_id) override { return inner_->get_lease(execution_id); }
   /// Forwarded to the wrapped store.
+  store::Result<std::vector<std::string>> renew_leases(std::string_view owner, const std::vector<std::string>& ids,
+                                                       std::int64_t ttl_ms) override {
+    return inner_->renew_leases(owner, ids, ttl_ms);
+  }
+  /// Forwarded to the wrapped store.
   std::vector<std::string> claimable_executions(std::string_view owner, std::size_t limit) override { return inner_->claimable_executions(owner, limit); }
 
  private:
