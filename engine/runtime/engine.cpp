@@ -26,7 +26,7 @@ constexpr std::string_view kTriggerOwnerPrefix = "$";
 }  // namespace
 
 Engine::Engine(asio::io_context& io, store::ExecutionStore& store, EngineOptions options)
-    : io_(io), store_(store), opts_(std::move(options)), timer_(io), alive_(std::make_shared<bool>(true)) {
+    : io_(io), store_(store), opts_(std::move(options)), timer_(io), heartbeat_(io), alive_(std::make_shared<bool>(true)) {
   if (!opts_.clock)
     opts_.clock = [] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -230,14 +230,12 @@ void Engine::cancel(const std::string& id, std::function<void(std::string)> done
   done("");
 }
 
-void Engine::recover() {
-  stopped_ = false;
-  if (auto c = store_.get_cursor("$events")) event_offset_ = std::strtoull(c->c_str(), nullptr, 10);
-  slots_.clear();
-  for (const auto& id : store_.claimable_executions(opts_.owner, 0)) {
+void Engine::resume_unheld(bool rebuild_slots) {
+  for (const auto& id : store_.claimable_executions(opts_.owner, rebuild_slots ? 0 : 1000)) {
+    if (live_.count(id)) continue;
     auto state = snapshot(id);
     if (!state) continue;  // refused (logged): never run on a misread snapshot
-    rebuild_slot(id, *state);
+    if (rebuild_slots) rebuild_slot(id, *state);
     if (auto rec = store_.get_execution(id); rec && rec->status == store::ExecutionStatus::paused)
       continue;  // waits for replay or cancel, holding its slot
     if (state->suspended) {
@@ -250,6 +248,13 @@ void Engine::recover() {
     }
     load(id);
   }
+}
+
+void Engine::recover() {
+  stopped_ = false;
+  if (auto c = store_.get_cursor("$events")) event_offset_ = std::strtoull(c->c_str(), nullptr, 10);
+  slots_.clear();
+  resume_unheld(true);
   // Queued executions that fit into the slots now free start (ids are time-ordered: arrival order).
   for (auto& [name, slot] : slots_) {
     std::sort(slot.waiting.begin(), slot.waiting.end());
@@ -257,11 +262,45 @@ void Engine::recover() {
   }
   schedule_timers();
   events_published();
+  if (opts_.lease_ms > 0) {
+    heartbeat_.expires_after(std::chrono::milliseconds(std::max<int64_t>(1, opts_.lease_ms / 3)));
+    heartbeat_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+      if (*alive && !ec) heartbeat();
+    });
+  }
+}
+
+void Engine::heartbeat() {
+  if (stopped_) return;
+  std::vector<std::string> ids;
+  for (const auto& [id, e] : live_) ids.push_back(id);
+  if (!ids.empty()) {
+    auto lost = store_.renew_leases(opts_.owner, ids, opts_.lease_ms);
+    std::set<std::string> gone;
+    if (lost.ok()) gone.insert(lost->begin(), lost->end());
+    else spdlog::warn("lease heartbeat: {}", lost.status().to_string());
+    for (const auto& id : ids) {
+      auto it = live_.find(id);
+      if (it == live_.end()) continue;
+      if (gone.count(id)) {
+        spdlog::warn("execution {}: its lease was taken over by another node; leaving it", id);
+        it->second->abandon();
+      } else if (!store_.pending_signals(id, 1).empty()) {
+        it->second->notify();  // a signal or cancel delivered through another node
+      }
+    }
+  }
+  resume_unheld(false);
+  heartbeat_.expires_after(std::chrono::milliseconds(std::max<int64_t>(1, opts_.lease_ms / 3)));
+  heartbeat_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+    if (*alive && !ec) heartbeat();
+  });
 }
 
 void Engine::shutdown() {
   stopped_ = true;
   timer_.cancel();
+  heartbeat_.cancel();
 }
 
 void Engine::load(const std::string& id) {
@@ -280,6 +319,14 @@ void Engine::load(const std::string& id) {
   }
   auto state = snapshot(id);
   if (!state) return;
+  if (opts_.lease_ms > 0) {
+    // Cluster mode: run it only while holding its lease (another node may hold it).
+    auto st = store_.acquire_lease(id, opts_.owner, opts_.lease_ms);
+    if (!st.ok()) {
+      if (st.code() != store::Errc::conflict) spdlog::warn("execution {}: cannot take its lease: {}", id, st.to_string());
+      return;
+    }
+  }
   auto exec = std::make_shared<Execution>(*this, std::move(*rec), flow, std::move(*state));
   live_[id] = exec;
   exec->run();
@@ -287,13 +334,18 @@ void Engine::load(const std::string& id) {
 
 void Engine::loaded_done(const std::string& id) {
   live_.erase(id);
+  bool ended = ended_.erase(id) > 0;
   if (wake_pending_.erase(id)) load(id);
+  // Cluster mode: an execution that left memory unfinished is free for any node (its timer or a
+  // signal loads it again); a terminal transition dropped the lease already.
+  if (opts_.lease_ms > 0 && !ended && !live_.count(id)) store_.release_lease(id, opts_.owner);
 }
 
 void Engine::wake(const std::string& id) { load(id); }
 
 void Engine::terminal(const store::ExecutionRecord& rec) {
   wake_pending_.erase(rec.id);
+  if (opts_.lease_ms > 0 && live_.count(rec.id)) ended_.insert(rec.id);
   if (!rec.parent_id.empty()) wake(rec.parent_id);
   if (opts_.on_terminal) opts_.on_terminal(rec);
 }
@@ -356,7 +408,7 @@ void Engine::run_due_timers() {
       continue;
     }
     load(t.key.owner);
-    pending_live = true;
+    pending_live = true;  // loaded here, or held by another node (cluster mode): look again soon
   }
   auto next = store_.next_timer_due(kTriggerOwnerPrefix);
   int64_t due = next ? std::max(*next, n + (pending_live ? 200 : 0)) : INT64_MAX;

@@ -73,7 +73,12 @@ using ConnectionFactory = std::function<std::shared_ptr<connectors::Connection>(
 
 /// How the engine behaves.
 struct EngineOptions {
-  std::string owner = "weft";   ///< lease owner id of this process
+  std::string owner = "weft";   ///< lease owner id of this process (unique per node in cluster mode)
+  /// Cluster mode (several nodes sharing one store, docs/operations.md "Several nodes"): > 0 holds
+  /// every loaded execution through a lease of this many ms, renewed by each transition and by a
+  /// heartbeat every lease_ms/3 that also loads executions nobody holds (a dead node's, once their
+  /// leases expired) and wakes loaded ones that got signals through another node. 0: one node.
+  int64_t lease_ms = 0;
   /// Connections; default: HttpConnection over Beast.
   ConnectionFactory connections;
   /// Resolves secret("name"); default: none known (a step using one fails naming it).
@@ -139,6 +144,10 @@ class Engine {
   /// and starts the timer scheduler and the event dispatcher. Call once after construction.
   void recover();
 
+  /// Cluster mode: renews the leases of the loaded executions (leaving those another node took),
+  /// wakes those with signals delivered elsewhere, loads the unheld ones; then arms itself again.
+  void heartbeat();
+
   /// Stops the scheduler and lets loaded executions stop at their next durable point.
   void shutdown();
 
@@ -193,6 +202,9 @@ class Engine {
   void terminal(const store::ExecutionRecord& rec);
   /// An execution paused (on_exhausted): calls on_paused.
   void paused(const store::ExecutionRecord& rec);
+  /// Loads the running executions nobody holds (recovery and, in cluster mode, take-over) that
+  /// have something to do; rebuilds their concurrency slots when `rebuild_slots`.
+  void resume_unheld(bool rebuild_slots);
   /// Loads execution `id` (or notifies it when loaded) so that it re-checks what it waits for.
   void wake(const std::string& id);
   /// A durable timer due at `due_ms` was added: re-arms the scheduler when it is the earliest.
@@ -236,6 +248,8 @@ class Engine {
   std::set<std::string> refused_;  // executions whose snapshot could not be read (logged once)
   std::map<std::string, Slot> slots_;  // concurrency slots in use (rebuilt from snapshots on recover)
   boost::asio::steady_timer timer_;
+  boost::asio::steady_timer heartbeat_;  // cluster mode
+  std::set<std::string> ended_;           // reached a terminal status while loaded (lease dropped with it)
   int64_t timer_due_ = INT64_MAX;
   uint64_t event_offset_ = 0;
   bool stopped_ = false;
