@@ -246,6 +246,9 @@ void Engine::resume_unheld(bool rebuild_slots) {
         if (auto r = store_.get_execution(cid); !wake_now && r && store::is_terminal(r->status)) wake_now = true;
       if (!wake_now) continue;
     }
+    if (!rebuild_slots)
+      if (auto lease = store_.get_lease(id); lease && lease->owner != opts_.owner)
+        spdlog::info("execution {}: taking it over from {} (lease expired)", id, lease->owner);
     load(id);
   }
 }

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -251,6 +252,13 @@ TEST_F(ClusterE2E, ThreeNodesLoseTwoByKillAndEveryExecutionCompletesExactlyOnce)
   }
   // Two kills, each cutting at most the steps in flight on that node (4 clients, ~20 ms apart).
   EXPECT_LE(resent, 200);
+  // The survivor did take executions over from the dead nodes.
+  auto log = node(0).log();
+  size_t taken = 0;
+  for (size_t at = log.find("taking it over"); at != std::string::npos; at = log.find("taking it over", at + 1)) ++taken;
+  EXPECT_GT(taken, 0u) << log;
+  std::cout << "executions: " << work.size() << " (" << started.load() << " answered), taken over by the survivor: "
+            << taken << ", steps re-sent with their key: " << resent << "\n";
   for (size_t i = 0; i < work.size(); i += std::max<size_t>(1, work.size() / 40)) {
     std::string id(work[i].at("id").as_string());
     EXPECT_EQ(events(p, id, "ExecutionCompleted"), 1) << id;
