@@ -235,6 +235,20 @@ std::int64_t status_code(ExecutionStatus s) { return static_cast<std::int64_t>(s
 
 Status conflict(std::string msg) { return Status(Errc::conflict, std::move(msg)); }
 
+// A text[] literal of `ids` (each quoted).
+std::string id_array(const std::vector<std::string>& ids) {
+  std::string a = "{";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    a += i ? ",\"" : "\"";
+    for (char ch : ids[i]) {
+      if (ch == '"' || ch == '\\') a += '\\';
+      a += ch;
+    }
+    a += '"';
+  }
+  return a + "}";
+}
+
 // The contract's key limit (LMDB's): names and keys longer than WriteBatch::max_key_size are refused
 // by every backend, so that data moves between them.
 Status check_key(std::string_view k, std::string_view what) {
@@ -1148,9 +1162,7 @@ class PgExecutionStore final : public ExecutionStore {
     for (const auto& id : ids)
       if (is_valid_id(id)) valid.push_back(id);
     if (valid.empty()) return ids;
-    std::string array = "{";
-    for (std::size_t i = 0; i < valid.size(); ++i) array += (i ? "," : "") + valid[i];
-    array += "}";
+    std::string array = id_array(valid);
     auto kept = std::make_shared<std::set<std::string>>();
     std::int64_t at = now();
     auto st = run_sync([owner = std::string(sowner), array, at, ttl, kept](Conn& c) -> Status {
@@ -1199,7 +1211,149 @@ class PgExecutionStore final : public ExecutionStore {
   std::atomic<std::uint64_t> n_txn_{0}, n_batches_{0}, n_conflicts_{0}, n_failed_{0}, n_largest_{0};
 };
 
+// Runs `fn` in one transaction on `c` (rolled back when it throws).
+template <class Fn>
+void in_transaction(Conn& c, Fn&& fn) {
+  c.exec("BEGIN");
+  try {
+    fn();
+    c.exec("COMMIT");
+  } catch (...) {
+    if (c.healthy()) c.exec_script("ROLLBACK");
+    throw;
+  }
+}
+
+Status mismatch(const char* what, std::size_t source, std::int64_t copied) {
+  return Status(Errc::conflict, std::string("after the copy the database holds ") + std::to_string(copied) + " of the " +
+                                    std::to_string(source) + " " + what + " of the source");
+}
+
 }  // namespace
+
+Result<MigrationReport> copy_into_postgres(ExecutionStore& from, const PgStoreOptions& to) {
+  // Opening the store applies the schema migrations.
+  auto target = open_pg_execution_store(to);
+  if (!target.ok()) return target.status();
+  target.value().reset();
+  MigrationReport rep;
+  try {
+    Conn c(to.conninfo);
+    // Flows and versions (deployment log with its times).
+    auto flows = from.list_flows();
+    std::set<std::string> hashes;
+    for (const auto& f : flows)
+      for (const auto& v : f.versions) hashes.insert(v.hash);
+    in_transaction(c, [&] {
+      for (const auto& h : hashes) {
+        auto body = from.get_version(h);
+        if (!body) throw StoreError("version " + h + " is listed but not stored");
+        c.exec("INSERT INTO versions (hash, body) VALUES ($1, $2) ON CONFLICT DO NOTHING", Params().text(h).text(*body));
+      }
+      for (const auto& f : flows) {
+        c.exec("INSERT INTO flows (name, deployed, deployed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+               Params().text(f.name).text(f.deployed_hash).i64(f.deployed_at_ms));
+        for (const auto& v : f.versions)
+          c.exec("INSERT INTO flow_versions (name, at, hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                 Params().text(f.name).i64(v.deployed_at_ms).text(v.hash));
+      }
+    });
+    rep.flows = flows.size();
+    rep.versions = hashes.size();
+    // Executions, a page at a time (newest first), each page in one transaction.
+    std::vector<std::string> all_ids;
+    ExecutionQuery q;
+    q.limit = 500;
+    for (;;) {
+      auto page = from.list_executions(q);
+      if (!page.ok()) return page.status();
+      in_transaction(c, [&] {
+        for (const auto& r : page->items) {
+          all_ids.push_back(r.id);
+          Params p;
+          p.text(r.id).text(r.flow).text(r.version).i64(status_code(r.status)).jv(r.input).jv(r.output).jv(r.error)
+              .text(r.current).text(r.parent_id).i64(r.created_at_ms).i64(r.updated_at_ms)
+              .i64(static_cast<std::int64_t>(r.history_length));
+          c.exec("INSERT INTO executions (id, flow, version, status, input, output, error, current, parent, created_at, "
+                 "updated_at, length) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
+                 p);
+          auto events = from.history(r.id);
+          rep.events += events.size();
+          for (const auto& ev : events)
+            c.exec("INSERT INTO history (id, seq, at, type, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                   Params().text(r.id).i64(static_cast<std::int64_t>(ev.seq)).i64(ev.at_ms).text(ev.type).jv(ev.data));
+          if (auto snap = from.get_snapshot(r.id)) {
+            ++rep.snapshots;
+            c.exec("INSERT INTO snapshots (id, body) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                   Params().text(r.id).bytes(*snap));
+          }
+          for (const auto& sig : from.pending_signals(r.id)) {
+            ++rep.signals;
+            c.exec("INSERT INTO signals (id, seq, name, payload, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                   Params().text(r.id).i64(static_cast<std::int64_t>(sig.seq)).text(sig.name).jv(sig.payload)
+                       .i64(sig.received_at_ms));
+          }
+        }
+      });
+      if (!page->next_cursor) break;
+      q.cursor = *page->next_cursor;
+    }
+    rep.executions = all_ids.size();
+    auto timers = from.due_timers(INT64_MAX, 0);
+    auto secrets = from.list_secrets();
+    auto tokens = from.list_tokens();
+    in_transaction(c, [&] {
+      for (const auto& t : timers)
+        c.exec("INSERT INTO timers (due, owner, timer_id, payload) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+               Params().i64(t.key.due_ms).text(t.key.owner).text(t.key.timer_id).bytes(t.payload));
+      for (const auto& name : secrets) {
+        auto v = from.get_secret(name);
+        if (!v) continue;  // deleted meanwhile
+        ++rep.secrets;
+        c.exec("INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING", Params().text(name).bytes(*v));
+      }
+      for (const auto& t : tokens)
+        c.exec("INSERT INTO tokens (hash, record) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+               Params().text(t.key).bytes(t.value));
+    });
+    rep.timers = timers.size();
+    rep.tokens = tokens.size();
+    // The check: everything copied is in the database.
+    std::vector<std::string> flow_names, secret_names, token_hashes;
+    for (const auto& f : flows) flow_names.push_back(f.name);
+    for (const auto& t : tokens) token_hashes.push_back(t.key);
+    auto count = [&](const char* sql, const std::vector<std::string>& keys) {
+      return c.exec(sql, Params().text(id_array(keys))).i64(0, 0);
+    };
+    if (auto n = count("SELECT count(*) FROM flows WHERE name = ANY($1::text[])", flow_names);
+        n != static_cast<std::int64_t>(rep.flows))
+      return mismatch("flows", rep.flows, n);
+    if (auto n = count("SELECT count(*) FROM versions WHERE hash = ANY($1::text[])",
+                       std::vector<std::string>(hashes.begin(), hashes.end()));
+        n != static_cast<std::int64_t>(rep.versions))
+      return mismatch("flow versions", rep.versions, n);
+    if (auto n = count("SELECT count(*) FROM executions WHERE id = ANY($1::text[])", all_ids);
+        n != static_cast<std::int64_t>(rep.executions))
+      return mismatch("executions", rep.executions, n);
+    if (auto n = count("SELECT count(*) FROM history WHERE id = ANY($1::text[])", all_ids);
+        n < static_cast<std::int64_t>(rep.events))
+      return mismatch("history events", rep.events, n);
+    if (auto n = count("SELECT count(*) FROM snapshots WHERE id = ANY($1::text[])", all_ids);
+        n != static_cast<std::int64_t>(rep.snapshots))
+      return mismatch("snapshots", rep.snapshots, n);
+    if (auto n = count("SELECT count(*) FROM tokens WHERE hash = ANY($1::text[])", token_hashes);
+        n != static_cast<std::int64_t>(rep.tokens))
+      return mismatch("tokens", rep.tokens, n);
+    if (auto n = count("SELECT count(*) FROM secrets WHERE name = ANY($1::text[])", secrets);
+        n < static_cast<std::int64_t>(rep.secrets))
+      return mismatch("secrets", rep.secrets, n);
+  } catch (const PgError& e) {
+    return Status(Errc::io, e.what());
+  } catch (const StoreError& e) {
+    return Status(Errc::io, e.what());
+  }
+  return rep;
+}
 
 bool is_postgres_url(std::string_view location) {
   return location.starts_with("postgres://") || location.starts_with("postgresql://");

@@ -35,4 +35,24 @@ bool is_postgres_url(std::string_view location);
 Result<std::unique_ptr<ExecutionStore>> open_pg_execution_store(const PgStoreOptions& opts,
                                                                 ExecutionStoreOptions eopts = {});
 
+/// What copy_into_postgres copied (each figure checked against the source after the copy).
+struct MigrationReport {
+  std::size_t flows = 0;        ///< flows with a deployed version
+  std::size_t versions = 0;     ///< flow versions (their graphs)
+  std::size_t executions = 0;   ///< executions, every status
+  std::size_t events = 0;       ///< history events of those executions
+  std::size_t snapshots = 0;    ///< execution snapshots
+  std::size_t timers = 0;       ///< timers (executions' and schedules')
+  std::size_t signals = 0;      ///< signals not consumed yet
+  std::size_t secrets = 0;      ///< secrets (still encrypted: the master key moves with the nodes)
+  std::size_t tokens = 0;       ///< API tokens (their hashes and records)
+};
+
+/// Copies flows, versions, executions with their histories, snapshots, pending signals and timers,
+/// secrets (as stored: encrypted) and tokens from `from` into the PostgreSQL database `to`
+/// (migrating its schema first). Rows already there are kept, so running it again changes nothing;
+/// afterwards every copied thing is counted in the database and compared with the source: an error
+/// names the first figure that differs. Leases, dedup keys and the events queue are not copied.
+Result<MigrationReport> copy_into_postgres(ExecutionStore& from, const PgStoreOptions& to);
+
 }  // namespace weft::store
