@@ -58,6 +58,11 @@ CREATE TABLE tokens (hash text COLLATE "C" PRIMARY KEY, record bytea NOT NULL);
 CREATE TABLE events ("offset" bigint PRIMARY KEY, at bigint NOT NULL, type text NOT NULL,
                      data text NOT NULL);
 )sql",
+    // 2: flow concurrency slots held across nodes (one row per holder).
+    R"sql(
+CREATE TABLE slots (slot text COLLATE "C", id text COLLATE "C", PRIMARY KEY (slot, id));
+CREATE INDEX slots_by_id ON slots (id);
+)sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kMigrationCount == pg_schema_version);
@@ -878,6 +883,7 @@ class PgExecutionStore final : public ExecutionStore {
       if (!is_terminal(static_cast<ExecutionStatus>(r.i64(0, 0))))
         return conflict("execution " + id + " has not finished");
       for (const char* sql : {"DELETE FROM executions WHERE id = $1", "DELETE FROM history WHERE id = $1",
+                              "DELETE FROM slots WHERE id = $1",
                               "DELETE FROM snapshots WHERE id = $1", "DELETE FROM leases WHERE id = $1",
                               "DELETE FROM signals WHERE id = $1", "DELETE FROM timers WHERE owner = $1"})
         c.exec(sql, Params().text(id));
@@ -1152,6 +1158,34 @@ class PgExecutionStore final : public ExecutionStore {
       auto r = c.exec("SELECT owner, expires_at FROM leases WHERE id = $1", Params().text(id));
       if (!r.size()) return std::nullopt;
       return Lease{r.str(0, 0), r.i64(0, 1)};
+    });
+  }
+
+  Result<bool> acquire_slot(std::string_view sslot, std::int64_t limit, std::string_view sid) override {
+    if (sslot.empty() || !is_valid_id(sid) || limit < 1) return Status(Errc::invalid_argument, "bad slot request");
+    if (auto st = check_key(sslot, "slot name"); !st.ok()) return st;
+    auto taken = std::make_shared<bool>(false);
+    auto st = run_sync([slot = std::string(sslot), id = std::string(sid), limit, taken](Conn& c) -> Status {
+      // One admission at a time per slot across nodes: the count and the insert under one lock.
+      c.exec("SELECT pg_advisory_xact_lock(hashtext($1))", Params().text(slot));
+      auto r = c.exec("SELECT count(*), count(*) FILTER (WHERE id = $2) FROM slots WHERE slot = $1",
+                      Params().text(slot).text(id));
+      if (r.i64(0, 1) > 0) *taken = true;
+      else if (r.i64(0, 0) < limit) {
+        c.exec("INSERT INTO slots (slot, id) VALUES ($1, $2)", Params().text(slot).text(id));
+        *taken = true;
+      }
+      return {};
+    });
+    if (!st.ok()) return st;
+    return *taken;
+  }
+
+  Status release_slot(std::string_view slot, std::string_view id) override {
+    if (slot.empty() || !is_valid_id(id)) return Status(Errc::invalid_argument, "bad slot request");
+    return run_sync([slot = std::string(slot), id = std::string(id)](Conn& c) -> Status {
+      c.exec("DELETE FROM slots WHERE slot = $1 AND id = $2", Params().text(slot).text(id));
+      return {};
     });
   }
 
