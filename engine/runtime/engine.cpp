@@ -241,7 +241,9 @@ void Engine::resume_unheld(bool rebuild_slots) {
     if (state->suspended) {
       // Waiting executions stay on disk: timers wake them through the scheduler; a signal or a
       // child that ended while we were down wakes them now.
-      bool wake_now = !store_.pending_signals(id, 1).empty();
+      // Cluster mode: one queued for a concurrency slot tries again (a holder may have ended on
+      // another node).
+      bool wake_now = !store_.pending_signals(id, 1).empty() || (opts_.lease_ms > 0 && !rebuild_slots && state->queued);
       for (const auto& [k, cid] : state->children)
         if (auto r = store_.get_execution(cid); !wake_now && r && store::is_terminal(r->status)) wake_now = true;
       if (!wake_now) continue;
@@ -438,6 +440,19 @@ bool Engine::admit(const std::string& name, int64_t limit, const std::string& id
   Slot& s = slots_[name];
   s.limit = limit;
   if (std::find(s.holders.begin(), s.holders.end(), id) != s.holders.end()) return true;
+  if (opts_.lease_ms > 0) {
+    // Cluster mode: the holders of every node are counted in the store; a waiter on any node
+    // tries again when its node's heartbeat loads it (no order across nodes).
+    auto r = store_.acquire_slot(name, limit, id);
+    if (!r.ok()) spdlog::warn("execution {}: concurrency slot {}: {}", id, name, r.status().to_string());
+    if (r.ok() && *r) {
+      std::erase(s.waiting, id);
+      s.holders.push_back(id);
+      return true;
+    }
+    if (std::find(s.waiting.begin(), s.waiting.end(), id) == s.waiting.end()) s.waiting.push_back(id);
+    return false;
+  }
   auto pos = std::find(s.waiting.begin(), s.waiting.end(), id);
   size_t ahead = static_cast<size_t>(pos - s.waiting.begin());
   size_t free = limit > static_cast<int64_t>(s.holders.size()) ? static_cast<size_t>(limit) - s.holders.size() : 0;
@@ -451,6 +466,9 @@ bool Engine::admit(const std::string& name, int64_t limit, const std::string& id
 }
 
 void Engine::release(const std::string& name, const std::string& id) {
+  if (opts_.lease_ms > 0)
+    if (auto st = store_.release_slot(name, id); !st.ok())
+      spdlog::warn("execution {}: concurrency slot {}: {}", id, name, st.to_string());
   auto it = slots_.find(name);
   if (it == slots_.end()) return;
   Slot& s = it->second;

@@ -190,6 +190,9 @@ class Engine {
   /// Slots live in memory; what makes them durable is each execution's own snapshot (`slot` once
   /// admitted — written before its first step can act — or `queued`), from which recover()
   /// rebuilds holders and queues. No extra write per admission, and nothing to leak in a crash.
+  /// Cluster mode (lease_ms > 0): every admission and release is also counted in the store
+  /// (ExecutionStore::acquire_slot, keyed by execution, so a taken-over holder keeps its slot) and
+  /// the limit holds across nodes; waiters retry from the heartbeat, without an order across nodes.
   bool admit(const std::string& slot, int64_t limit, const std::string& id);
   /// Gives back `id`'s slot (or its place in the queue) and wakes the waiters that now fit.
   void release(const std::string& slot, const std::string& id);

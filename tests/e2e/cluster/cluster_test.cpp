@@ -4,9 +4,12 @@
 //   their checkpoints; every execution completes exactly once, and no step's effect happens twice
 //   (the receiver is a journal of idempotency keys: a key seen again is the same effect);
 // - signals and cancels sent through a node that does not hold the execution reach it;
+// - a flow's concurrency limit (1) holds across the nodes: executions started on different nodes
+//   never run their steps at the same time;
 // - a `* * * * *` schedule deployed on every node fires once per minute across the cluster.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -47,6 +50,14 @@ flow gated(n: int) -> json {
   let got = wait signal "go"
   step c = api.post("/c", body: { n: n, v: got.v })
   return { v: got.v }
+}
+
+flow limited(n: int) -> json {
+  options { concurrency: { limit: 1, key: "all" } }
+  step a = api.post("/la", body: { n: n })
+  wait 400ms
+  step b = api.post("/lb", body: { n: n })
+  return { a: a.body.id }
 }
 
 flow tick(at: string?) -> json {
@@ -183,6 +194,30 @@ TEST_F(ClusterE2E, ThreeNodesLoseTwoByKillAndEveryExecutionCompletesExactlyOnce)
   EXPECT_EQ(execution(node(2).port(), gated).at("output").at("v"), 7);
   EXPECT_TRUE(eventually([&] { return execution(node(1).port(), cancelled).at("status") == "cancelled"; }, 10000))
       << execution(node(1).port(), cancelled);
+
+  // A concurrency limit of 1 across the nodes: four executions started on three nodes run one
+  // after the other (the first step of one comes after the last step of the one before).
+  std::vector<std::string> limited;
+  for (int i = 0; i < 4; ++i) limited.push_back(start(node(i % 3).port(), "limited", i));
+  for (const auto& id : limited) {
+    ASSERT_FALSE(id.empty());
+    EXPECT_TRUE(eventually([&] { return execution(node(0).port(), id).at("status") == "completed"; }, 20000))
+        << execution(node(0).port(), id);
+  }
+  {
+    std::map<std::string, std::pair<int64_t, int64_t>> spans;  // execution → first /la, last /lb
+    for (const auto& r : api.requests("/la")) {
+      auto id = r.header("idempotency-key").substr(0, 26);
+      if (!spans.count(id)) spans[id] = {r.at_ms, r.at_ms};
+    }
+    for (const auto& r : api.requests("/lb")) spans[r.header("idempotency-key").substr(0, 26)].second = r.at_ms;
+    ASSERT_EQ(spans.size(), 4u);
+    std::vector<std::pair<int64_t, int64_t>> ordered;
+    for (const auto& [id, span] : spans) ordered.push_back(span);
+    std::sort(ordered.begin(), ordered.end());
+    for (size_t i = 1; i < ordered.size(); ++i)
+      EXPECT_GE(ordered[i].first, ordered[i - 1].second) << "two executions of `limited` overlapped";
+  }
 
   // Bounded load: 4 clients, each starting executions on the nodes in turn for ~9 s (at most 600).
   std::atomic<bool> stop{false};
