@@ -13,6 +13,7 @@
 #include "engine/eval/eval.h"
 #include "engine/history/history.h"
 #include "engine/runtime/execution.h"
+#include "engine/store/ids.h"
 #include "stdlib/connectors/http_connection.h"
 
 namespace weft::runtime {
@@ -186,13 +187,27 @@ void Engine::start(const std::string& flow, json::value input, std::optional<std
   ne.input = std::move(input);
   ne.idempotency_key = std::move(idempotency_key);
   ne.first_event = history::to_event(history::ExecutionStarted{ne.flow, ne.version, ne.input});
+  if (opts_.lease_ms > 0) {  // cluster mode: the lease comes with the creation (no extra write)
+    ne.lease_owner = opts_.owner;
+    ne.lease_ttl_ms = opts_.lease_ms;
+  }
+  store::ExecutionRecord rec;  // what the creation writes, so that loading it reads nothing back
+  rec.flow = ne.flow;
+  rec.version = ne.version;
+  rec.input = ne.input;
+  rec.history_length = 1;
   auto alive = alive_;
-  store_.create(std::move(ne), [this, alive, done](const store::Result<store::Created>& r) {
+  store_.create(std::move(ne), [this, alive, done, rec](const store::Result<store::Created>& r) {
     store::Result<store::Created> copy = r;
-    asio::post(io_, [this, alive, done, copy]() mutable {
+    asio::post(io_, [this, alive, done, copy, rec]() mutable {
       if (!*alive) return;
       if (!copy.ok()) return done("", copy.status().to_string());
-      if (!copy->existing) load(copy->id);
+      if (!copy->existing) {
+        rec.id = copy->id;
+        rec.created_at_ms = store::id_time_ms(rec.id).value_or(now());
+        rec.updated_at_ms = now();
+        load(copy->id, std::move(rec));
+      }
       done(copy->id, "");
     });
   });
@@ -308,23 +323,25 @@ void Engine::shutdown() {
   heartbeat_.cancel();
 }
 
-void Engine::load(const std::string& id) {
+void Engine::load(const std::string& id, std::optional<store::ExecutionRecord> created) {
   if (stopped_) return;
   if (auto it = live_.find(id); it != live_.end()) {
     wake_pending_.insert(id);
     it->second->notify();
     return;
   }
-  auto rec = store_.get_execution(id);
+  bool fresh = created.has_value();
+  auto rec = fresh ? std::move(created) : store_.get_execution(id);
   if (!rec || store::is_terminal(rec->status) || rec->status == store::ExecutionStatus::paused) return;
   auto flow = version(rec->version, rec->flow);
   if (!flow) {
     spdlog::error("execution {}: flow version {} of `{}` is not available", id, rec->version, rec->flow);
     return;
   }
-  auto state = snapshot(id);
+  std::string problem;
+  auto state = fresh ? parse_snapshot("", id, problem) : snapshot(id);
   if (!state) return;
-  if (opts_.lease_ms > 0) {
+  if (opts_.lease_ms > 0 && !fresh) {
     // Cluster mode: run it only while holding its lease (another node may hold it).
     auto st = store_.acquire_lease(id, opts_.owner, opts_.lease_ms);
     if (!st.ok()) {

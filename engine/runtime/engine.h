@@ -217,8 +217,10 @@ class Engine {
   /// The wait on `t` is over (EngineOptions::timer_done).
   void timer_done(boost::asio::steady_timer& t);
 
-  /// Loads execution `id` and runs it (notifies it when already loaded).
-  void load(const std::string& id);
+  /// Loads execution `id` and runs it (notifies it when already loaded). `created`: the record of
+  /// an execution this engine has just created (no snapshot yet; in cluster mode its lease came
+  /// with the creation), so nothing needs to be read back.
+  void load(const std::string& id, std::optional<store::ExecutionRecord> created = std::nullopt);
   /// Arms the timer for the earliest durable timer.
   void schedule_timers();
   /// Loads the executions whose timers are due.

@@ -356,10 +356,24 @@ class PgExecutionStore final : public ExecutionStore {
   }
 
   // One transaction over `group`; each job in a savepoint when there are several.
+  // One transaction over `group`. First without savepoints (a round trip less per job each way):
+  // when every job succeeds that is the commit. When one fails (a conflict, usually), everything
+  // is rolled back and the group runs again with each job in a savepoint, so that the failed one is
+  // undone alone (jobs only read their captured inputs, so running one twice is the same).
   std::vector<Status> run_group(std::vector<Pending*>& group) {
     std::vector<Status> results(group.size());
     Conn& c = *writer_conn_;
     bool several = group.size() > 1;
+    if (several) {
+      c.exec("BEGIN");
+      bool all_ok = true;
+      for (std::size_t i = 0; i < group.size() && all_ok; ++i) all_ok = run_job(c, *group[i]).ok();
+      if (all_ok) {
+        c.exec("COMMIT");
+        return results;
+      }
+      c.exec_script("ROLLBACK");
+    }
     c.exec("BEGIN");
     for (std::size_t i = 0; i < group.size(); ++i) {
       if (several) c.exec("SAVEPOINT job");
@@ -704,6 +718,9 @@ class PgExecutionStore final : public ExecutionStore {
     return conflict("lease of " + std::string(id) + " held by " + (other.size() ? other.str(0, 0) : "another owner"));
   }
 
+  // Two round trips for a usual transition: the row lock with the checks, then one statement that
+  // writes the history, snapshot, signals, lease and record together; a failed lease or a gone
+  // signal there makes the job fail after writing, which the group undoes (see run_group).
   static Status transition_in(Conn& c, Transition& t, std::int64_t at) {
     const std::string& id = t.execution_id;
     auto cur = c.exec("SELECT status, length, version FROM executions WHERE id = $1 FOR UPDATE", Params().text(id));
@@ -716,45 +733,84 @@ class PgExecutionStore final : public ExecutionStore {
     if (t.version && *t.version != cur.str(0, 2) &&
         (t.version->empty() || !c.exec("SELECT 1 FROM versions WHERE hash = $1", Params().text(*t.version)).size()))
       return Status(Errc::not_found, "unknown flow version " + *t.version);
-    std::set<std::uint64_t> consumed(t.consume_signals.begin(), t.consume_signals.end());
-    for (auto seq : consumed) {
-      auto r = c.exec("DELETE FROM signals WHERE id = $1 AND seq = $2", Params().text(id).i64(static_cast<std::int64_t>(seq)));
-      if (r.affected() != 1) return conflict("signal " + std::to_string(seq) + " of " + id + " is gone");
-    }
     ExecutionStatus status = t.status ? *t.status : old_status;
-    if (t.lease_owner) {
-      std::optional<std::int64_t> ttl;
-      if (!is_terminal(status)) ttl = t.lease_ttl_ms;
-      if (auto st = lease_in(c, id, *t.lease_owner, at, ttl, false); !st.ok()) return st;
-    }
-    for (const auto& ev : t.events)
-      c.exec("INSERT INTO history (id, seq, at, type, data) VALUES ($1, $2, $3, $4, $5)",
-             Params().text(id).i64(static_cast<std::int64_t>(++length)).i64(at).text(ev.type).jv(ev.data));
-    if (t.snapshot)
-      c.exec("INSERT INTO snapshots (id, body) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body",
-             Params().text(id).bytes(*t.snapshot));
+    std::set<std::uint64_t> consumed(t.consume_signals.begin(), t.consume_signals.end());
+
     Params p;
-    p.text(id).i64(status_code(status)).i64(at).i64(static_cast<std::int64_t>(length));
-    auto opt_json = [&](const std::optional<json::value>& v) { v ? p.jv(*v) : p.null(); };
-    opt_json(t.output);
-    opt_json(t.error);
-    t.current ? p.text(*t.current) : p.null();
-    t.version ? p.text(*t.version) : p.null();
-    opt_json(t.input);
-    c.exec("UPDATE executions SET status = $2, updated_at = $3, length = $4, output = coalesce($5, output), "
-           "error = coalesce($6, error), current = coalesce($7, current), version = coalesce($8, version), "
-           "input = coalesce($9, input) WHERE id = $1",
-           p);
+    int n = 0;
+    auto arg = [&](auto&& add) {
+      add(p);
+      return "$" + std::to_string(++n);
+    };
+    std::string idp = arg([&](Params& q) { q.text(id); });
+    std::string atp = arg([&](Params& q) { q.i64(at); });
+    std::string sql = "WITH ";
+    if (!t.events.empty()) {
+      sql += "h AS (INSERT INTO history (id, seq, at, type, data) VALUES ";
+      for (std::size_t i = 0; i < t.events.size(); ++i) {
+        const auto& ev = t.events[i];
+        sql += (i ? ", (" : "(") + idp + ", " + arg([&](Params& q) { q.i64(static_cast<std::int64_t>(++length)); }) +
+               ", " + atp + ", " + arg([&](Params& q) { q.text(ev.type); }) + ", " +
+               arg([&](Params& q) { q.jv(ev.data); }) + ")";
+      }
+      sql += "), ";
+    }
+    if (t.snapshot)
+      sql += "s AS (INSERT INTO snapshots (id, body) VALUES (" + idp + ", " +
+             arg([&](Params& q) { q.bytes(*t.snapshot); }) + ") ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body), ";
+    // Signals: the consumed ones must still be there; a terminal status drops every pending one.
+    std::string seqs = "{";
+    for (auto seq : consumed) seqs += (seqs.size() > 1 ? "," : "") + std::to_string(seq);
+    seqs += "}";
+    std::string seqp = arg([&](Params& q) { q.text(seqs); });
+    if (is_terminal(status))
+      sql += "g AS (DELETE FROM signals WHERE id = " + idp + " RETURNING seq), ";
+    else if (!consumed.empty())
+      sql += "g AS (DELETE FROM signals WHERE id = " + idp + " AND seq = ANY(" + seqp + "::bigint[]) RETURNING seq), ";
+    else
+      sql += "g AS (SELECT NULL::bigint AS seq WHERE false), ";
+    std::string owner = t.lease_owner ? *t.lease_owner : "";
+    if (t.lease_owner && !is_terminal(status)) {
+      std::string op = arg([&](Params& q) { q.text(owner); });
+      sql += "l AS (INSERT INTO leases (id, owner, expires_at) VALUES (" + idp + ", " + op + ", " +
+             arg([&](Params& q) { q.i64(at + t.lease_ttl_ms); }) +
+             ") ON CONFLICT (id) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at WHERE "
+             "leases.owner = " + op + " OR leases.expires_at <= " + atp + " RETURNING 1), ";
+    } else if (t.lease_owner) {
+      // A terminal status drops the lease: ours, an expired one, or none.
+      std::string op = arg([&](Params& q) { q.text(owner); });
+      sql += "l AS (DELETE FROM leases WHERE id = " + idp + " AND (owner = " + op + " OR expires_at <= " + atp +
+             ") RETURNING 1), lx AS (SELECT 1 FROM leases WHERE id = " + idp + " AND owner <> " + op +
+             " AND expires_at > " + atp + "), ";
+    }
+    auto opt_json = [&](const std::optional<json::value>& v) {
+      return arg([&](Params& q) { v ? q.jv(*v) : q.null(); });
+    };
+    sql += "u AS (UPDATE executions SET status = " + arg([&](Params& q) { q.i64(status_code(status)); }) +
+           ", updated_at = " + atp + ", length = " + arg([&](Params& q) { q.i64(static_cast<std::int64_t>(length)); }) +
+           ", output = coalesce(" + opt_json(t.output) + ", output), error = coalesce(" + opt_json(t.error) +
+           ", error), current = coalesce(" + arg([&](Params& q) { t.current ? q.text(*t.current) : q.null(); }) +
+           ", current), version = coalesce(" + arg([&](Params& q) { t.version ? q.text(*t.version) : q.null(); }) +
+           ", version), input = coalesce(" + opt_json(t.input) + ", input) WHERE id = " + idp + " RETURNING 1) ";
+    sql += "SELECT (SELECT count(*) FROM g WHERE seq = ANY(" + seqp + "::bigint[]))";
+    if (t.lease_owner && !is_terminal(status)) sql += ", (SELECT count(*) FROM l)";
+    else if (t.lease_owner) sql += ", (SELECT count(*) FROM lx)";
+    auto r = c.exec(sql.c_str(), p);
+    if (static_cast<std::size_t>(r.i64(0, 0)) != consumed.size())
+      return conflict("a consumed signal of " + id + " is gone");
+    if (t.lease_owner && !is_terminal(status) && r.i64(0, 1) != 1)
+      return conflict("lease of " + id + " held by another owner");
+    if (t.lease_owner && is_terminal(status) && r.i64(0, 1) != 0)
+      return conflict("lease of " + id + " held by another owner");
     for (const auto& k : t.remove_timers)
       c.exec("DELETE FROM timers WHERE due = $1 AND owner = $2 AND timer_id = $3",
              Params().i64(k.due_ms).text(k.owner).text(k.timer_id));
     put_timers(c, t.add_timers);
-    if (is_terminal(status)) c.exec("DELETE FROM signals WHERE id = $1", Params().text(id));
     for (const auto& ev : t.publish) append_event_in(c, ev, at);
     for (auto& child : t.spawn) {
       if (child.parent_id.empty()) child.parent_id = id;
-      auto r = create_in(c, child, at);
-      if (!r.ok()) return r.status();
+      auto cr = create_in(c, child, at);
+      if (!cr.ok()) return cr.status();
     }
     return {};
   }
