@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "engine/store/group_commit.h"
 #include "engine/store/ids.h"
 
 namespace weft::store {
@@ -322,16 +323,9 @@ class PgExecutionStore final : public ExecutionStore {
   // ---- the writer (group commit) ----
 
   void submit(Job job, std::function<void(const Status&)> done) {
-    {
-      std::unique_lock lock(qmu_);
-      if (!stopping_) {
-        queue_.push_back(Pending{std::move(job), std::move(done)});
-        lock.unlock();
-        qcv_.notify_one();
-        return;
-      }
-    }
-    if (done) done(Status(Errc::closed, "the store is closed"));
+    Pending p{std::move(job), std::move(done)};
+    if (queue_.push(std::move(p))) return;  // refused: p is still ours
+    if (p.done) p.done(Status(Errc::closed, "the store is closed"));
   }
 
   Status run_sync(Job job) {
@@ -414,48 +408,11 @@ class PgExecutionStore final : public ExecutionStore {
   }
 
   void writer_loop() {
-    std::deque<Pending> taken;
-    for (;;) {
-      {
-        std::unique_lock lock(qmu_);
-        qcv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;
-        std::size_t n = std::min(queue_.size(), std::max<std::size_t>(1, opts_.max_batch));
-        for (std::size_t i = 0; i < n; ++i) {
-          taken.push_back(std::move(queue_.front()));
-          queue_.pop_front();
-        }
-      }
-      std::vector<Pending*> group;
-      for (auto& p : taken) group.push_back(&p);
-      auto results = run_group_safely(group);
-      std::uint64_t ok = 0, conflicts = 0;
-      for (auto& r : results) {
-        if (r.ok()) ++ok;
-        else if (r.code() == Errc::conflict) ++conflicts;
-      }
-      n_batches_ += ok;
-      n_conflicts_ += conflicts;
-      n_failed_ += results.size() - ok - conflicts;
-      if (group.size() > n_largest_) n_largest_ = group.size();
-      for (std::size_t i = 0; i < taken.size(); ++i) {
-        if (!taken[i].done) continue;
-        try {
-          taken[i].done(results[i]);
-        } catch (...) {
-          // A callback's exception cannot reach its submitter; it must not stop the writer.
-        }
-      }
-      taken.clear();
-    }
+    queue_.run(opts_.max_batch, counters_, [this](std::vector<Pending*>& group) { return run_group_safely(group); });
   }
 
   void stop() {
-    {
-      std::lock_guard lock(qmu_);
-      stopping_ = true;
-    }
-    qcv_.notify_all();
+    queue_.stop();
     if (writer_.joinable() && std::this_thread::get_id() != writer_id_) writer_.join();
     else if (writer_.joinable()) writer_.detach();
   }
@@ -504,10 +461,10 @@ class PgExecutionStore final : public ExecutionStore {
   StoreStats stats() override {
     StoreStats s;
     s.transactions = n_txn_;
-    s.batches = n_batches_;
-    s.conflicts = n_conflicts_;
-    s.failed = n_failed_;
-    s.largest_group = n_largest_;
+    s.batches = counters_.batches;
+    s.conflicts = counters_.conflicts;
+    s.failed = counters_.failed;
+    s.largest_group = counters_.largest;
     return s;
   }
 
@@ -1286,10 +1243,7 @@ class PgExecutionStore final : public ExecutionStore {
   ExecutionStoreOptions eopts_;
   std::unique_ptr<Conn> writer_conn_;
 
-  std::mutex qmu_;
-  std::condition_variable qcv_;
-  std::deque<Pending> queue_;
-  bool stopping_ = false;
+  detail::GroupQueue<Pending> queue_;
   std::thread writer_;
   std::thread::id writer_id_;
 
@@ -1298,7 +1252,8 @@ class PgExecutionStore final : public ExecutionStore {
   std::vector<std::unique_ptr<Conn>> idle_;
   std::size_t open_reads_ = 0;
 
-  std::atomic<std::uint64_t> n_txn_{0}, n_batches_{0}, n_conflicts_{0}, n_failed_{0}, n_largest_{0};
+  std::atomic<std::uint64_t> n_txn_{0};
+  detail::GroupCounters counters_;
 };
 
 // Runs `fn` in one transaction on `c` (rolled back when it throws).
