@@ -88,24 +88,24 @@ class Journal {
   std::map<std::string, int> seen_;
 };
 
-class ClusterE2E : public ::testing::Test {
+class ClusterE2E : public ServeFixture {
  protected:
+  /// The fixture's directory, a PostgreSQL with database `weft`, and an API token stored there.
   void SetUp() override {
+    ServeFixture::SetUp();
     auto err = pg_.start();
     ASSERT_EQ(err, "");
     ASSERT_EQ(pg_.create_database("weft"), "");
     url_ = pg_.url("weft");
-    dir_ = make_temp_dir("cluster");
     auto r = run({weft_binary(), "token", "create", "--name", "e2e", "--data", dir_ + "/data"}, {{"WEFT_STORE", url_}},
-                 "", dir_ + "/token");
+                 "", dir_ + "/token-pg");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     token_ = r.out.substr(0, r.out.find('\n'));
   }
   void TearDown() override {
     nodes_.clear();
     pg_.stop();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    ServeFixture::TearDown();
   }
 
   Server& node(size_t i) { return *nodes_.at(i); }
@@ -114,51 +114,8 @@ class ClusterE2E : public ::testing::Test {
         dir_, std::vector<std::string>{"--store", url_, "--lease-ms", std::to_string(kLeaseMs)}, env));
   }
 
-  Raw req(uint16_t port, const std::string& method, const std::string& target, const std::string& body = "") {
-    std::string r = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Bearer " +
-                    token_ + "\r\n";
-    if (!body.empty()) r += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
-    return parse_raw(send_raw(port, r + "\r\n" + body));
-  }
-
-  json::value execution(uint16_t port, const std::string& id) {
-    auto r = req(port, "GET", "/v1/executions/" + id);
-    boost::system::error_code ec;
-    auto v = json::parse(r.body, ec);
-    return r.status == 200 && !ec ? v : json::value(nullptr);
-  }
-
-  int events(uint16_t port, const std::string& id, const std::string& type) {
-    auto r = req(port, "GET", "/v1/executions/" + id + "/history");
-    boost::system::error_code ec;
-    auto v = json::parse(r.body, ec);
-    if (r.status != 200 || ec) return -1;
-    int n = 0;
-    for (const auto& e : v.at("events").as_array()) n += e.at("type") == type.c_str();
-    return n;
-  }
-
-  std::vector<json::object> all_executions(uint16_t port, const std::string& flow) {
-    std::vector<json::object> out;
-    std::string cursor;
-    for (;;) {
-      auto r = req(port, "GET", "/v1/executions?flow=" + flow + "&limit=1000" + (cursor.empty() ? "" : "&cursor=" + cursor));
-      if (r.status != 200) return out;
-      auto page = json::parse(r.body);
-      for (const auto& e : page.at("items").as_array()) out.push_back(e.as_object());
-      if (!page.at("next_cursor").is_string()) return out;
-      cursor = std::string(page.at("next_cursor").as_string());
-    }
-  }
-
-  std::string start(uint16_t port, const std::string& flow, int n) {
-    auto r = req(port, "POST", "/v1/flows/" + flow + "/executions", R"({"input":{"n":)" + std::to_string(n) + "}}");
-    if (r.status != 201) return "";
-    return std::string(json::parse(r.body).at("id").as_string());
-  }
-
   testsupport::PgServer pg_;
-  std::string url_, dir_, token_;
+  std::string url_;
   std::vector<std::unique_ptr<Server>> nodes_;
 };
 
