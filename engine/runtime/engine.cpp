@@ -263,9 +263,6 @@ void Engine::resume_unheld(bool rebuild_slots) {
         if (auto r = store_.get_execution(cid); !wake_now && r && store::is_terminal(r->status)) wake_now = true;
       if (!wake_now) continue;
     }
-    if (!rebuild_slots)
-      if (auto lease = store_.get_lease(id); lease && lease->owner != opts_.owner)
-        spdlog::info("execution {}: taking it over from {} (lease expired)", id, lease->owner);
     load(id);
   }
 }
@@ -303,7 +300,8 @@ void Engine::heartbeat() {
       auto it = live_.find(id);
       if (it == live_.end()) continue;
       if (gone.count(id)) {
-        spdlog::warn("execution {}: its lease was taken over by another node; leaving it", id);
+        // (An execution that has just ended dropped its lease with its last write.)
+        if (!ended_.count(id)) spdlog::warn("execution {}: its lease was taken over by another node; leaving it", id);
         it->second->abandon();
       } else if (!store_.pending_signals(id, 1).empty()) {
         it->second->notify();  // a signal or cancel delivered through another node
@@ -342,12 +340,16 @@ void Engine::load(const std::string& id, std::optional<store::ExecutionRecord> c
   auto state = fresh ? parse_snapshot("", id, problem) : snapshot(id);
   if (!state) return;
   if (opts_.lease_ms > 0 && !fresh) {
-    // Cluster mode: run it only while holding its lease (another node may hold it).
+    // Cluster mode: run it only while holding its lease (another node may hold it). Whether by its
+    // timer, a signal or the heartbeat: taking an expired lease of another node is a take-over.
+    auto before = store_.get_lease(id);
     auto st = store_.acquire_lease(id, opts_.owner, opts_.lease_ms);
     if (!st.ok()) {
       if (st.code() != store::Errc::conflict) spdlog::warn("execution {}: cannot take its lease: {}", id, st.to_string());
       return;
     }
+    if (before && before->owner != opts_.owner)
+      spdlog::info("execution {}: taking it over from {} (lease expired)", id, before->owner);
   }
   auto exec = std::make_shared<Execution>(*this, std::move(*rec), flow, std::move(*state));
   live_[id] = exec;
