@@ -5,11 +5,13 @@
 // Runs every concurrency level with group commit and with max_batch=1 (one transaction per batch).
 //
 //   store_bench [--seconds S] [--dir DIR] [--concurrency 1,64,1024] [--workers W] [--nosync]
+//               [--pg postgres://...]   (the PostgreSQL store instead of LMDB; see bench/pg_bench.sh)
 #include <boost/json.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <deque>
 #include <filesystem>
 #include <mutex>
@@ -22,6 +24,7 @@
 #include "bench/bench_util.h"
 #include "engine/store/execution_store.h"
 #include "engine/store/ids.h"
+#include "engine/store/pg_store.h"
 
 using namespace weft::store;
 namespace json = boost::json;
@@ -35,6 +38,7 @@ struct Config {
   std::vector<int> concurrency = {1, 64, 1024};
   int workers = 2;
   bool sync = true;
+  std::string pg;  // a PostgreSQL URL: measure the PostgreSQL store
 };
 
 struct RunResult {
@@ -85,14 +89,26 @@ RunResult run(const Config& cfg, int concurrency, std::size_t max_batch) {
   opts.sync = cfg.sync;
   opts.max_batch = max_batch;
   opts.initial_map_size = std::size_t{1} << 30;
-  auto store_r = Store::open(opts);
-  if (!store_r.ok()) {
-    std::fprintf(stderr, "open: %s\n", store_r.status().to_string().c_str());
+  std::unique_ptr<Store> store_holder;
+  Result<std::unique_ptr<ExecutionStore>> es_r = Status(Errc::closed, "");
+  if (cfg.pg.empty()) {
+    auto store_r = Store::open(opts);
+    if (!store_r.ok()) {
+      std::fprintf(stderr, "open: %s\n", store_r.status().to_string().c_str());
+      std::exit(2);
+    }
+    store_holder = std::move(store_r.value());
+    es_r = make_execution_store(*store_holder);
+  } else {
+    PgStoreOptions po;
+    po.conninfo = cfg.pg;
+    po.max_batch = std::min<std::size_t>(max_batch, PgStoreOptions{}.max_batch);
+    es_r = open_pg_execution_store(po);
+  }
+  if (!es_r.ok()) {
+    std::fprintf(stderr, "open: %s\n", es_r.status().to_string().c_str());
     std::exit(2);
   }
-  auto& store = *store_r.value();
-  auto es_r = make_execution_store(store);
-  if (!es_r.ok()) std::exit(2);
   auto& es = *es_r.value();
   es.deploy({{"bench", "h-bench", R"({"flow":"bench"})"}});
 
@@ -123,7 +139,7 @@ RunResult run(const Config& cfg, int concurrency, std::size_t max_batch) {
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return created == concurrency; });
   }
-  StoreStats before = store.stats();
+  StoreStats before = es.stats();
 
   Ready ready;
   std::atomic<bool> stopping{false};
@@ -172,7 +188,7 @@ RunResult run(const Config& cfg, int concurrency, std::size_t max_batch) {
   // Stop: each chain ends at its next completion; the counters are read at the stop time.
   stopping = true;
   std::uint64_t counted = done.load();
-  StoreStats after = store.stats();
+  StoreStats after = es.stats();
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   {
     std::unique_lock lock(fin_mu);
@@ -181,7 +197,7 @@ RunResult run(const Config& cfg, int concurrency, std::size_t max_batch) {
   ready.stop();
   for (auto& w : workers) w.join();
   es_r.value().reset();
-  store_r.value().reset();
+  store_holder.reset();
   std::filesystem::remove_all(dir);
 
   RunResult r;
@@ -207,15 +223,17 @@ int main(int argc, char** argv) {
     else if (a == "--concurrency") cfg.concurrency = weft::bench::parse_list(next());
     else if (a == "--workers") cfg.workers = std::atoi(next().c_str());
     else if (a == "--nosync") cfg.sync = false;
+    else if (a == "--pg") cfg.pg = next();
     else {
       std::fprintf(stderr,
                    "usage: store_bench [--seconds S] [--dir DIR] [--concurrency 1,64,1024] "
-                   "[--workers W] [--nosync]\n");
+                   "[--workers W] [--nosync] [--pg postgres://...]\n");
       return 2;
     }
   }
   cfg.dir = weft::bench::work_dir(cfg.dir, "weft_store_bench_");
-  std::printf("store_bench on %s, fsync %s\n\n", weft::bench::machine_line().c_str(), cfg.sync ? "on" : "OFF");
+  std::printf("store_bench (%s) on %s, fsync %s\n\n", cfg.pg.empty() ? "LMDB" : "PostgreSQL",
+              weft::bench::machine_line().c_str(), cfg.sync ? "on" : "OFF");
 
   std::printf("| submitters | mode | transitions/s | txns/s | batches per txn | largest group |\n");
   std::printf("|---:|---|---:|---:|---:|---:|\n");

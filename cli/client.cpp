@@ -99,12 +99,12 @@ bool json_arg(const char* cmd, const std::string& text, json::value& out) {
 
 /// Opens `--data DIR` for reading; nullptr (message printed) when it is not a data directory.
 std::unique_ptr<store::ExecutionStore> open_local(const char* cmd, const std::string& dir) {
-  if (!std::filesystem::exists(std::filesystem::path(dir) / "data.mdb")) {
+  if (store_location("").empty() && !std::filesystem::exists(std::filesystem::path(dir) / "data.mdb")) {
     std::cerr << "weft " << cmd << ": `" << dir << "` is not a data directory\n";
     return nullptr;
   }
   std::string error;
-  auto s = open_store(dir, error);
+  auto s = open_store(dir, error, store_location(""));
   if (!s) std::cerr << "weft " << cmd << ": " << error << "\n";
   return s;
 }

@@ -12,6 +12,7 @@ const std::vector<Command>& commands() {
       {"run", "run one execution in-process on the embedded store", run_run},
       {"secret", "store secrets encrypted (set NAME from stdin, ls, rm)", run_secret},
       {"backup", "copy a data directory consistently while it is in use (--to DIR)", run_backup},
+      {"migrate", "copy an LMDB data directory into PostgreSQL (--from DIR --to postgres://...)", run_migrate},
       {"lsp", "the language server on stdio", run_lsp},
       {"serve", "the HTTP server: JSON API, webhooks, /metrics", run_serve},
       {"token", "API tokens (create prints one once, ls, revoke)", run_token},

@@ -33,6 +33,8 @@ int run_test(int argc, char** argv);
 int run_secret(int argc, char** argv);
 /// `weft backup --to DIR [--data DIR]`: a consistent copy of a live data directory (cli/backup.cpp).
 int run_backup(int argc, char** argv);
+/// `weft migrate --from DIR --to postgres://...`: LMDB into PostgreSQL (cli/migrate.cpp).
+int run_migrate(int argc, char** argv);
 /// `weft lsp`: the language server on stdio (cli/lsp.cpp).
 int run_lsp(int argc, char** argv);
 /// `weft fmt [--check] FILE...`: canonical formatting in place (cli/fmt.cpp).

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 
+#include "engine/store/pg_store.h"
 #include "stdlib/connectors/secrets.h"
 
 namespace weft::cli {
@@ -40,7 +41,28 @@ std::string check_data_dir(const std::string& dir) {
   return "";
 }
 
-std::unique_ptr<store::ExecutionStore> open_store(const std::string& dir, std::string& error) {
+std::string store_location(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* e = std::getenv("WEFT_STORE"); e && *e) return e;
+  return "";
+}
+
+std::unique_ptr<store::ExecutionStore> open_store(const std::string& dir, std::string& error,
+                                                  const std::string& location) {
+  if (!location.empty()) {
+    if (!store::is_postgres_url(location)) {
+      error = "--store needs a postgres:// or postgresql:// URL (got `" + location + "`)";
+      return nullptr;
+    }
+    store::PgStoreOptions po;
+    po.conninfo = location;
+    auto r = store::open_pg_execution_store(po);
+    if (!r.ok()) {
+      error = "cannot open the PostgreSQL store: " + r.status().to_string();
+      return nullptr;
+    }
+    return std::move(r.value());
+  }
   error = check_data_dir(dir);
   if (!error.empty()) return nullptr;
   store::StoreOptions opts;

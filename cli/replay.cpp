@@ -70,7 +70,7 @@ bool parse_json(const std::string& what, std::string text, json::value& out) {
 std::unique_ptr<store::ExecutionStore> open_quiet(const std::string& dir) {
   spdlog::set_level(spdlog::level::warn);
   std::string error;
-  auto store = open_store(dir, error);
+  auto store = open_store(dir, error, store_location(""));
   if (!store) std::cerr << "weft replay: " << error << "\n";
   return store;
 }

@@ -36,7 +36,7 @@ int run_secret(int argc, char** argv) {
     return 2;
   }
   std::string dir = data_dir(data), error;
-  auto store = open_store(dir, error);
+  auto store = open_store(dir, error, store_location(""));
   if (!store) {
     std::cerr << "weft secret: " << error << "\n";
     return 2;

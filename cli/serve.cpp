@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -25,6 +27,7 @@
 #include "cli/data_dir.h"
 #include "engine/runtime/engine.h"
 #include "engine/runtime/replay_check.h"
+#include "engine/store/ids.h"
 #include "server/api.h"
 #include "server/http_server.h"
 #include "server/module_source.h"
@@ -41,7 +44,7 @@ namespace {
 void serve_usage(std::ostream& out) {
   out << "usage: weft serve [--data DIR] [--listen HOST:PORT] [--flows DIR] [--tls-cert FILE --tls-key FILE]\n"
          "                  [--log-format text|json] [--insecure-no-auth] [--retention DURATION]\n"
-         "                  [--max-body BYTES] [--max-in-flight N]\n\n"
+         "                  [--max-body BYTES] [--max-in-flight N] [--store postgres://...] [--lease-ms N]\n\n"
          "Serves the JSON API (docs/api.md), webhooks, /healthz and /metrics. The management API needs\n"
          "`Authorization: Bearer <token>` (create one with `weft token create`); --insecure-no-auth\n"
          "turns that off and is refused unless HOST is a loopback address. --flows DIR deploys every\n"
@@ -49,6 +52,10 @@ void serve_usage(std::ostream& out) {
          "last good version keeps serving). --retention (default 30d; 0 = keep forever) deletes\n"
          "finished executions older than that (a flow's options { retention } overrides it).\n"
          "--listen 127.0.0.1:0 picks a free port (see the log).\n"
+         "--store postgres://USER@HOST:PORT/DB (or $WEFT_STORE) keeps executions in PostgreSQL instead of\n"
+         "the data directory's LMDB store; any number of nodes may share it (docs/operations.md \"Several\n"
+         "nodes\"): each execution is held through a lease of --lease-ms (default 10000) and a dead\n"
+         "node's executions are taken over once their leases expire.\n"
          "Defaults: --data $WEFT_DATA or ./.weft, --listen 127.0.0.1:8080.\n";
 }
 
@@ -189,6 +196,8 @@ bool is_loopback(const std::string& host) {
 
 int run_serve(int argc, char** argv) {
   std::string data, listen = "127.0.0.1:8080", flows, cert, key, log_format = "text", retention_text = "30d";
+  std::string store_flag;
+  long long lease_ms = 10000;
   bool no_auth = false;
   server::HttpServerOptions hopts;
   server::ApiOptions aopts;
@@ -220,6 +229,17 @@ int run_serve(int argc, char** argv) {
       if (!value(log_format)) return 2;
     } else if (a == "--retention") {
       if (!value(retention_text)) return 2;
+    } else if (a == "--store") {
+      if (!value(store_flag)) return 2;
+    } else if (a == "--lease-ms") {
+      if (!value(n)) return 2;
+      char* end = nullptr;
+      long long v = std::strtoll(n.c_str(), &end, 10);
+      if (n.empty() || *end || v < 100 || v > 3600000) {
+        std::cerr << "weft serve: --lease-ms needs a number of milliseconds from 100 to 3600000\n";
+        return 2;
+      }
+      lease_ms = v;
     } else if (a == "--insecure-no-auth") {
       no_auth = true;
     } else if (a == "--max-body" || a == "--max-in-flight") {
@@ -283,7 +303,8 @@ int run_serve(int argc, char** argv) {
   // callbacks post to it.
   net::io_context io;
   std::string dir = data_dir(data), error;
-  auto store = open_store(dir, error);
+  std::string location = store_location(store_flag);
+  auto store = open_store(dir, error, location);
   if (!store) {
     spdlog::error("{}", error);
     return 2;
@@ -292,6 +313,14 @@ int run_serve(int argc, char** argv) {
   server::describe_server_metrics(metrics);
   runtime::EngineOptions eopts;
   eopts.secret = secret_resolver(*store, dir);
+  if (!location.empty()) {
+    // Several nodes may share the database: hold executions through leases, one owner id per process.
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    eopts.owner = std::string(host) + ":" + std::to_string(::getpid()) + ":" + store::new_id().substr(16);
+    eopts.lease_ms = lease_ms;
+    spdlog::info("PostgreSQL store; node {} holds executions through leases of {} ms", eopts.owner, lease_ms);
+  }
   std::map<std::string, std::chrono::steady_clock::time_point> last_step;
   eopts.on_step = [&](const std::string& id, const std::string&) {
     auto now = std::chrono::steady_clock::now();

@@ -41,7 +41,7 @@ int run_token(int argc, char** argv) {
     return 2;
   }
   std::string dir = data_dir(data), error;
-  auto store = open_store(dir, error);
+  auto store = open_store(dir, error, store_location(""));
   if (!store) {
     std::cerr << "weft token: " << error << "\n";
     return 2;

@@ -8,6 +8,7 @@ PKGS=(g++ cmake make antlr4 libantlr4-runtime-dev libboost1.81-dev libboost-json
 PKGS+=(chromium)  # issue 15: the web console's browser tests (tests/e2e/console) drive it with playwright-core
 PKGS+=(openjdk-17-jre-headless nginx-light)  # issue 14: WireMock (npm `wiremock` runs its jar on Java) and nginx for HTTPS in tests/e2e/standins
 PKGS+=(libyaml-cpp-dev)  # issue 17: OpenAPI documents in YAML
+PKGS+=(postgresql-15 libpq-dev)  # issue 16: the PostgreSQL store (libpq) and the server its tests start
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

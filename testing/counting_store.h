@@ -114,6 +114,19 @@ class CountingStore final : public store::ExecutionStore {
   /// Forwarded to the wrapped store.
   std::optional<store::Lease> get_lease(std::string_view execution_id) override { return inner_->get_lease(execution_id); }
   /// Forwarded to the wrapped store.
+  store::Result<bool> acquire_slot(std::string_view slot, std::int64_t limit, std::string_view id) override {
+    return inner_->acquire_slot(slot, limit, id);
+  }
+  /// Forwarded to the wrapped store.
+  store::Status release_slot(std::string_view slot, std::string_view id) override {
+    return inner_->release_slot(slot, id);
+  }
+  /// Forwarded to the wrapped store.
+  store::Result<std::vector<std::string>> renew_leases(std::string_view owner, const std::vector<std::string>& ids,
+                                                       std::int64_t ttl_ms) override {
+    return inner_->renew_leases(owner, ids, ttl_ms);
+  }
+  /// Forwarded to the wrapped store.
   std::vector<std::string> claimable_executions(std::string_view owner, std::size_t limit) override { return inner_->claimable_executions(owner, limit); }
 
  private:

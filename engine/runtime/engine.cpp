@@ -13,6 +13,7 @@
 #include "engine/eval/eval.h"
 #include "engine/history/history.h"
 #include "engine/runtime/execution.h"
+#include "engine/store/ids.h"
 #include "stdlib/connectors/http_connection.h"
 
 namespace weft::runtime {
@@ -26,7 +27,7 @@ constexpr std::string_view kTriggerOwnerPrefix = "$";
 }  // namespace
 
 Engine::Engine(asio::io_context& io, store::ExecutionStore& store, EngineOptions options)
-    : io_(io), store_(store), opts_(std::move(options)), timer_(io), alive_(std::make_shared<bool>(true)) {
+    : io_(io), store_(store), opts_(std::move(options)), timer_(io), heartbeat_(io), alive_(std::make_shared<bool>(true)) {
   if (!opts_.clock)
     opts_.clock = [] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -186,13 +187,27 @@ void Engine::start(const std::string& flow, json::value input, std::optional<std
   ne.input = std::move(input);
   ne.idempotency_key = std::move(idempotency_key);
   ne.first_event = history::to_event(history::ExecutionStarted{ne.flow, ne.version, ne.input});
+  if (opts_.lease_ms > 0) {  // cluster mode: the lease comes with the creation (no extra write)
+    ne.lease_owner = opts_.owner;
+    ne.lease_ttl_ms = opts_.lease_ms;
+  }
+  store::ExecutionRecord rec;  // what the creation writes, so that loading it reads nothing back
+  rec.flow = ne.flow;
+  rec.version = ne.version;
+  rec.input = ne.input;
+  rec.history_length = 1;
   auto alive = alive_;
-  store_.create(std::move(ne), [this, alive, done](const store::Result<store::Created>& r) {
+  store_.create(std::move(ne), [this, alive, done, rec](const store::Result<store::Created>& r) {
     store::Result<store::Created> copy = r;
-    asio::post(io_, [this, alive, done, copy]() mutable {
+    asio::post(io_, [this, alive, done, copy, rec]() mutable {
       if (!*alive) return;
       if (!copy.ok()) return done("", copy.status().to_string());
-      if (!copy->existing) load(copy->id);
+      if (!copy->existing) {
+        rec.id = copy->id;
+        rec.created_at_ms = store::id_time_ms(rec.id).value_or(now());
+        rec.updated_at_ms = now();
+        load(copy->id, std::move(rec));
+      }
       done(copy->id, "");
     });
   });
@@ -230,26 +245,33 @@ void Engine::cancel(const std::string& id, std::function<void(std::string)> done
   done("");
 }
 
-void Engine::recover() {
-  stopped_ = false;
-  if (auto c = store_.get_cursor("$events")) event_offset_ = std::strtoull(c->c_str(), nullptr, 10);
-  slots_.clear();
-  for (const auto& id : store_.claimable_executions(opts_.owner, 0)) {
+void Engine::resume_unheld(bool rebuild_slots) {
+  for (const auto& id : store_.claimable_executions(opts_.owner, rebuild_slots ? 0 : 1000)) {
+    if (live_.count(id)) continue;
     auto state = snapshot(id);
     if (!state) continue;  // refused (logged): never run on a misread snapshot
-    rebuild_slot(id, *state);
+    if (rebuild_slots) rebuild_slot(id, *state);
     if (auto rec = store_.get_execution(id); rec && rec->status == store::ExecutionStatus::paused)
       continue;  // waits for replay or cancel, holding its slot
     if (state->suspended) {
       // Waiting executions stay on disk: timers wake them through the scheduler; a signal or a
       // child that ended while we were down wakes them now.
-      bool wake_now = !store_.pending_signals(id, 1).empty();
+      // Cluster mode: one queued for a concurrency slot tries again (a holder may have ended on
+      // another node).
+      bool wake_now = !store_.pending_signals(id, 1).empty() || (opts_.lease_ms > 0 && !rebuild_slots && state->queued);
       for (const auto& [k, cid] : state->children)
         if (auto r = store_.get_execution(cid); !wake_now && r && store::is_terminal(r->status)) wake_now = true;
       if (!wake_now) continue;
     }
     load(id);
   }
+}
+
+void Engine::recover() {
+  stopped_ = false;
+  if (auto c = store_.get_cursor("$events")) event_offset_ = std::strtoull(c->c_str(), nullptr, 10);
+  slots_.clear();
+  resume_unheld(true);
   // Queued executions that fit into the slots now free start (ids are time-ordered: arrival order).
   for (auto& [name, slot] : slots_) {
     std::sort(slot.waiting.begin(), slot.waiting.end());
@@ -257,29 +279,78 @@ void Engine::recover() {
   }
   schedule_timers();
   events_published();
+  if (opts_.lease_ms > 0) {
+    heartbeat_.expires_after(std::chrono::milliseconds(std::max<int64_t>(1, opts_.lease_ms / 3)));
+    heartbeat_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+      if (*alive && !ec) heartbeat();
+    });
+  }
+}
+
+void Engine::heartbeat() {
+  if (stopped_) return;
+  std::vector<std::string> ids;
+  for (const auto& [id, e] : live_) ids.push_back(id);
+  if (!ids.empty()) {
+    auto lost = store_.renew_leases(opts_.owner, ids, opts_.lease_ms);
+    std::set<std::string> gone;
+    if (lost.ok()) gone.insert(lost->begin(), lost->end());
+    else spdlog::warn("lease heartbeat: {}", lost.status().to_string());
+    for (const auto& id : ids) {
+      auto it = live_.find(id);
+      if (it == live_.end()) continue;
+      if (gone.count(id)) {
+        // (An execution that has just ended dropped its lease with its last write.)
+        if (!ended_.count(id)) spdlog::warn("execution {}: its lease was taken over by another node; leaving it", id);
+        it->second->abandon();
+      } else if (!store_.pending_signals(id, 1).empty()) {
+        it->second->notify();  // a signal or cancel delivered through another node
+      }
+    }
+  }
+  resume_unheld(false);
+  heartbeat_.expires_after(std::chrono::milliseconds(std::max<int64_t>(1, opts_.lease_ms / 3)));
+  heartbeat_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+    if (*alive && !ec) heartbeat();
+  });
 }
 
 void Engine::shutdown() {
   stopped_ = true;
   timer_.cancel();
+  heartbeat_.cancel();
 }
 
-void Engine::load(const std::string& id) {
+void Engine::load(const std::string& id, std::optional<store::ExecutionRecord> created) {
   if (stopped_) return;
   if (auto it = live_.find(id); it != live_.end()) {
     wake_pending_.insert(id);
     it->second->notify();
     return;
   }
-  auto rec = store_.get_execution(id);
+  bool fresh = created.has_value();
+  auto rec = fresh ? std::move(created) : store_.get_execution(id);
   if (!rec || store::is_terminal(rec->status) || rec->status == store::ExecutionStatus::paused) return;
   auto flow = version(rec->version, rec->flow);
   if (!flow) {
     spdlog::error("execution {}: flow version {} of `{}` is not available", id, rec->version, rec->flow);
     return;
   }
-  auto state = snapshot(id);
+  std::string problem;
+  auto state = fresh ? parse_snapshot("", id, problem) : snapshot(id);
   if (!state) return;
+  if (opts_.lease_ms > 0 && !fresh) {
+    // Cluster mode: run it only while holding its lease (another node may hold it). Whether by its
+    // timer, a signal or the heartbeat: taking an expired lease of another node is a take-over.
+    auto before = store_.get_lease(id);
+    auto st = store_.acquire_lease(id, opts_.owner, opts_.lease_ms);
+    if (!st.ok()) {
+      if (st.code() != store::Errc::conflict) spdlog::warn("execution {}: cannot take its lease: {}", id, st.to_string());
+      return;
+    }
+    if (before && before->owner != opts_.owner)
+      spdlog::info("execution {}: taking it over from {} (lease expired)", id, before->owner);
+  }
   auto exec = std::make_shared<Execution>(*this, std::move(*rec), flow, std::move(*state));
   live_[id] = exec;
   exec->run();
@@ -287,13 +358,18 @@ void Engine::load(const std::string& id) {
 
 void Engine::loaded_done(const std::string& id) {
   live_.erase(id);
+  bool ended = ended_.erase(id) > 0;
   if (wake_pending_.erase(id)) load(id);
+  // Cluster mode: an execution that left memory unfinished is free for any node (its timer or a
+  // signal loads it again); a terminal transition dropped the lease already.
+  if (opts_.lease_ms > 0 && !ended && !live_.count(id)) store_.release_lease(id, opts_.owner);
 }
 
 void Engine::wake(const std::string& id) { load(id); }
 
 void Engine::terminal(const store::ExecutionRecord& rec) {
   wake_pending_.erase(rec.id);
+  if (opts_.lease_ms > 0 && live_.count(rec.id)) ended_.insert(rec.id);
   if (!rec.parent_id.empty()) wake(rec.parent_id);
   if (opts_.on_terminal) opts_.on_terminal(rec);
 }
@@ -356,7 +432,7 @@ void Engine::run_due_timers() {
       continue;
     }
     load(t.key.owner);
-    pending_live = true;
+    pending_live = true;  // loaded here, or held by another node (cluster mode): look again soon
   }
   auto next = store_.next_timer_due(kTriggerOwnerPrefix);
   int64_t due = next ? std::max(*next, n + (pending_live ? 200 : 0)) : INT64_MAX;
@@ -383,6 +459,19 @@ bool Engine::admit(const std::string& name, int64_t limit, const std::string& id
   Slot& s = slots_[name];
   s.limit = limit;
   if (std::find(s.holders.begin(), s.holders.end(), id) != s.holders.end()) return true;
+  if (opts_.lease_ms > 0) {
+    // Cluster mode: the holders of every node are counted in the store; a waiter on any node
+    // tries again when its node's heartbeat loads it (no order across nodes).
+    auto r = store_.acquire_slot(name, limit, id);
+    if (!r.ok()) spdlog::warn("execution {}: concurrency slot {}: {}", id, name, r.status().to_string());
+    if (r.ok() && *r) {
+      std::erase(s.waiting, id);
+      s.holders.push_back(id);
+      return true;
+    }
+    if (std::find(s.waiting.begin(), s.waiting.end(), id) == s.waiting.end()) s.waiting.push_back(id);
+    return false;
+  }
   auto pos = std::find(s.waiting.begin(), s.waiting.end(), id);
   size_t ahead = static_cast<size_t>(pos - s.waiting.begin());
   size_t free = limit > static_cast<int64_t>(s.holders.size()) ? static_cast<size_t>(limit) - s.holders.size() : 0;
@@ -396,6 +485,9 @@ bool Engine::admit(const std::string& name, int64_t limit, const std::string& id
 }
 
 void Engine::release(const std::string& name, const std::string& id) {
+  if (opts_.lease_ms > 0)
+    if (auto st = store_.release_slot(name, id); !st.ok())
+      spdlog::warn("execution {}: concurrency slot {}: {}", id, name, st.to_string());
   auto it = slots_.find(name);
   if (it == slots_.end()) return;
   Slot& s = it->second;

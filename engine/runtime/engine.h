@@ -73,7 +73,12 @@ using ConnectionFactory = std::function<std::shared_ptr<connectors::Connection>(
 
 /// How the engine behaves.
 struct EngineOptions {
-  std::string owner = "weft";   ///< lease owner id of this process
+  std::string owner = "weft";   ///< lease owner id of this process (unique per node in cluster mode)
+  /// Cluster mode (several nodes sharing one store, docs/operations.md "Several nodes"): > 0 holds
+  /// every loaded execution through a lease of this many ms, renewed by each transition and by a
+  /// heartbeat every lease_ms/3 that also loads executions nobody holds (a dead node's, once their
+  /// leases expired) and wakes loaded ones that got signals through another node. 0: one node.
+  int64_t lease_ms = 0;
   /// Connections; default: HttpConnection over Beast.
   ConnectionFactory connections;
   /// Resolves secret("name"); default: none known (a step using one fails naming it).
@@ -139,6 +144,10 @@ class Engine {
   /// and starts the timer scheduler and the event dispatcher. Call once after construction.
   void recover();
 
+  /// Cluster mode: renews the leases of the loaded executions (leaving those another node took),
+  /// wakes those with signals delivered elsewhere, loads the unheld ones; then arms itself again.
+  void heartbeat();
+
   /// Stops the scheduler and lets loaded executions stop at their next durable point.
   void shutdown();
 
@@ -181,6 +190,9 @@ class Engine {
   /// Slots live in memory; what makes them durable is each execution's own snapshot (`slot` once
   /// admitted — written before its first step can act — or `queued`), from which recover()
   /// rebuilds holders and queues. No extra write per admission, and nothing to leak in a crash.
+  /// Cluster mode (lease_ms > 0): every admission and release is also counted in the store
+  /// (ExecutionStore::acquire_slot, keyed by execution, so a taken-over holder keeps its slot) and
+  /// the limit holds across nodes; waiters retry from the heartbeat, without an order across nodes.
   bool admit(const std::string& slot, int64_t limit, const std::string& id);
   /// Gives back `id`'s slot (or its place in the queue) and wakes the waiters that now fit.
   void release(const std::string& slot, const std::string& id);
@@ -193,6 +205,9 @@ class Engine {
   void terminal(const store::ExecutionRecord& rec);
   /// An execution paused (on_exhausted): calls on_paused.
   void paused(const store::ExecutionRecord& rec);
+  /// Loads the running executions nobody holds (recovery and, in cluster mode, take-over) that
+  /// have something to do; rebuilds their concurrency slots when `rebuild_slots`.
+  void resume_unheld(bool rebuild_slots);
   /// Loads execution `id` (or notifies it when loaded) so that it re-checks what it waits for.
   void wake(const std::string& id);
   /// A durable timer due at `due_ms` was added: re-arms the scheduler when it is the earliest.
@@ -202,8 +217,10 @@ class Engine {
   /// The wait on `t` is over (EngineOptions::timer_done).
   void timer_done(boost::asio::steady_timer& t);
 
-  /// Loads execution `id` and runs it (notifies it when already loaded).
-  void load(const std::string& id);
+  /// Loads execution `id` and runs it (notifies it when already loaded). `created`: the record of
+  /// an execution this engine has just created (no snapshot yet; in cluster mode its lease came
+  /// with the creation), so nothing needs to be read back.
+  void load(const std::string& id, std::optional<store::ExecutionRecord> created = std::nullopt);
   /// Arms the timer for the earliest durable timer.
   void schedule_timers();
   /// Loads the executions whose timers are due.
@@ -236,6 +253,8 @@ class Engine {
   std::set<std::string> refused_;  // executions whose snapshot could not be read (logged once)
   std::map<std::string, Slot> slots_;  // concurrency slots in use (rebuilt from snapshots on recover)
   boost::asio::steady_timer timer_;
+  boost::asio::steady_timer heartbeat_;  // cluster mode
+  std::set<std::string> ended_;           // reached a terminal status while loaded (lease dropped with it)
   int64_t timer_due_ = INT64_MAX;
   uint64_t event_offset_ = 0;
   bool stopped_ = false;

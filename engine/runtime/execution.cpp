@@ -115,6 +115,13 @@ void Execution::notify() {
   });
 }
 
+void Execution::abandon() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->unloading_ = true;
+    for (auto* w : self->waiters_) w->cancel();
+  });
+}
+
 void Execution::refresh_signals() {
   signals_ = engine_.store().pending_signals(rec_.id);
   for (const auto& s : signals_)
@@ -178,6 +185,11 @@ awaitable<void> Execution::flush() {
     tr.expected_length = rec_.history_length;
     tr.snapshot = to_text(state_);
     tr.current = rec_.current;
+    if (engine_.options().lease_ms > 0) {
+      // Cluster mode: the write holds only while the lease is ours, and renews it.
+      tr.lease_owner = engine_.options().owner;
+      tr.lease_ttl_ms = engine_.options().lease_ms;
+    }
     rec_.history_length += tr.events.size();
     std::vector<int64_t> new_dues;
     for (const auto& t : tr.add_timers) new_dues.push_back(t.key.due_ms);

@@ -35,6 +35,9 @@ class Execution : public std::enable_shared_from_this<Execution> {
   void run();
   /// Wakes every wait so it re-checks its condition (signal arrived, child ended, cancel...).
   void notify();
+  /// Another node took the execution over (cluster mode): leave memory at the next durable
+  /// point without writing anything more.
+  void abandon();
   const std::string& id() const { return rec_.id; }
 
  private:

@@ -40,6 +40,7 @@ constexpr char kDedupExpiry = '\x01';
 //   dedup       0x00 key                   → {"value","expires_at"};  0x01 i64(expires) key → ""
 //   events      u64(offset)                → {"type","at","data"}     (offset assigned by append)
 //   cursors/secrets/tokens: name → value;  meta: "schema_version" → "1"
+//   meta        "slot" str(slot) 'c'        → count of holders;  "slot" str(slot) 'h' id → ""
 
 std::string history_key(std::string_view id, std::uint64_t seq) {
   std::string k(id);
@@ -978,6 +979,102 @@ class LmdbExecutionStore final : public ExecutionStore {
     auto raw = txn.get(Keyspace::leases, id);
     if (!raw) return std::nullopt;
     return decode_lease(*raw);
+  }
+
+  // The keys of a concurrency slot: its holder count and one holder.
+  static std::string slot_key(std::string_view slot, char tag, std::string_view id = {}) {
+    std::string k = "slot";
+    key::append_str(k, slot);
+    k.push_back(tag);
+    k.append(id);
+    return k;
+  }
+
+  // Changes a slot's holder count by `delta` with `id` added (+1) or removed (-1), conditional on
+  // the count read; Ok(false) when full, conflict when it changed meanwhile.
+  Result<bool> change_slot(std::string_view slot, std::int64_t limit, std::string_view id, int delta) {
+    auto count_key = slot_key(slot, 'c'), holder = slot_key(slot, 'h', id);
+    WriteBatch b;
+    std::int64_t count = 0;
+    {
+      auto txn = store_.read();
+      bool held = txn.get(Keyspace::meta, holder).has_value();
+      if ((delta > 0) == held) return true;  // already held / already free
+      auto raw = txn.get(Keyspace::meta, count_key);
+      if (raw) {
+        count = std::stoll(std::string(*raw));
+        b.expect_value(Keyspace::meta, count_key, *raw);
+      } else {
+        b.expect_absent(Keyspace::meta, count_key);
+      }
+    }
+    if (delta > 0 && count >= limit) return false;
+    count += delta;
+    if (delta > 0) b.expect_absent(Keyspace::meta, holder).put(Keyspace::meta, holder, "");
+    else b.expect_present(Keyspace::meta, holder).del(Keyspace::meta, holder);
+    if (count > 0) b.put(Keyspace::meta, count_key, std::to_string(count));
+    else b.del(Keyspace::meta, count_key);
+    auto st = store_.commit_sync(std::move(b));
+    if (!st.ok()) return st;
+    return true;
+  }
+
+  Result<bool> acquire_slot(std::string_view slot, std::int64_t limit, std::string_view id) override {
+    if (slot.empty() || !is_valid_id(id) || limit < 1) return Status(Errc::invalid_argument, "bad slot request");
+    for (int attempt = 0; attempt < 16; ++attempt) {
+      try {
+        auto r = change_slot(slot, limit, id, +1);
+        if (r.ok() || r.status().code() != Errc::conflict) return r;
+      } catch (const StoreError& ex) {
+        return Status(Errc::io, ex.what());
+      }
+    }
+    return Status(Errc::conflict, "slot " + std::string(slot) + " keeps changing");
+  }
+
+  Status release_slot(std::string_view slot, std::string_view id) override {
+    if (slot.empty() || !is_valid_id(id)) return Status(Errc::invalid_argument, "bad slot request");
+    for (int attempt = 0; attempt < 16; ++attempt) {
+      try {
+        auto r = change_slot(slot, 0, id, -1);
+        if (r.ok() || r.status().code() != Errc::conflict) return r.status();
+      } catch (const StoreError& ex) {
+        return Status(Errc::io, ex.what());
+      }
+    }
+    return Status(Errc::conflict, "slot " + std::string(slot) + " keeps changing");
+  }
+
+  Result<std::vector<std::string>> renew_leases(std::string_view owner, const std::vector<std::string>& ids,
+                                                std::int64_t ttl) override {
+    if (owner.empty()) return Status(Errc::invalid_argument, "empty lease owner");
+    std::vector<std::string> lost;
+    WriteBatch b;
+    try {
+      auto txn = store_.read();
+      std::int64_t at = now();
+      for (const auto& id : ids) {
+        auto raw = is_valid_id(id) ? txn.get(Keyspace::leases, id) : std::nullopt;
+        if (!raw || decode_lease(*raw).owner != owner) {
+          lost.push_back(id);
+          continue;
+        }
+        b.expect_value(Keyspace::leases, id, *raw);
+        b.put(Keyspace::leases, id, encode_lease(owner, at + ttl));
+      }
+    } catch (const StoreError& ex) {
+      return Status(Errc::io, ex.what());
+    }
+    if (b.empty()) return lost;
+    // A lease changed since it was read (taken over): renew one by one to learn which.
+    if (auto st = store_.commit_sync(std::move(b)); st.code() == Errc::conflict) {
+      lost.clear();
+      for (const auto& id : ids)
+        if (!renew_lease(id, owner, ttl).ok()) lost.push_back(id);
+    } else if (!st.ok()) {
+      return st;
+    }
+    return lost;
   }
 
   std::vector<std::string> claimable_executions(std::string_view owner, std::size_t limit) override {

@@ -326,6 +326,16 @@ class ExecutionStore {
   virtual Status release_lease(std::string_view execution_id, std::string_view owner) = 0;
   /// The lease, or nullopt.
   virtual std::optional<Lease> get_lease(std::string_view execution_id) = 0;
+  /// The heartbeat of a node: extends `owner`'s leases on `ids` in one write; answers the ids
+  /// whose lease is no longer `owner`'s (taken over, or gone), which the node must stop running.
+  virtual Result<std::vector<std::string>> renew_leases(std::string_view owner, const std::vector<std::string>& ids,
+                                                        std::int64_t ttl_ms) = 0;
+  /// Flow concurrency across nodes: takes one of the `limit` slots named `slot` for execution
+  /// `id` (counted in the store under a lock); true when taken or already held, false when all are
+  /// held by others.
+  virtual Result<bool> acquire_slot(std::string_view slot, std::int64_t limit, std::string_view id) = 0;
+  /// Gives `id`'s slot back (ok when it holds none).
+  virtual Status release_slot(std::string_view slot, std::string_view id) = 0;
   /// Running or paused executions (oldest first) whose lease is absent, expired or `owner`'s:
   /// what a process may resume on start or take over.
   virtual std::vector<std::string> claimable_executions(std::string_view owner,

@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include "engine/store/group_commit.h"
 #include "engine/store/keys.h"
 #include "engine/store/lmdb_raii.h"
 
@@ -175,15 +176,12 @@ struct Store::Impl {
   mutable Gate gate;
   std::atomic<std::size_t> map_size{0};
 
-  std::mutex qmu;
-  std::condition_variable qcv;
-  std::deque<Pending> queue;
-  bool stopping = false;
+  detail::GroupQueue<Pending> queue;
   std::thread writer;
   std::thread::id writer_id;
 
-  std::atomic<std::uint64_t> n_txn{0}, n_batches{0}, n_conflicts{0}, n_failed{0}, n_resizes{0},
-      n_largest{0};
+  std::atomic<std::uint64_t> n_txn{0}, n_resizes{0};
+  detail::GroupCounters counters;
 
   ~Impl() {
     stop();
@@ -363,48 +361,11 @@ struct Store::Impl {
   }
 
   void writer_loop() {
-    std::deque<Pending> taken;
-    for (;;) {
-      {
-        std::unique_lock lock(qmu);
-        qcv.wait(lock, [&] { return stopping || !queue.empty(); });
-        if (queue.empty()) return;
-        std::size_t n = std::min(queue.size(), std::max<std::size_t>(1, opts.max_batch));
-        for (std::size_t i = 0; i < n; ++i) {
-          taken.push_back(std::move(queue.front()));
-          queue.pop_front();
-        }
-      }
-      std::vector<Pending*> group;
-      for (auto& p : taken) group.push_back(&p);
-      auto results = run_group(group);
-      std::uint64_t ok = 0, conflicts = 0;
-      for (auto& r : results) {
-        if (r.ok()) ++ok;
-        else if (r.code() == Errc::conflict) ++conflicts;
-      }
-      n_batches += ok;
-      n_conflicts += conflicts;
-      n_failed += results.size() - ok - conflicts;
-      if (group.size() > n_largest) n_largest = group.size();
-      for (std::size_t i = 0; i < taken.size(); ++i) {
-        if (!taken[i].done) continue;
-        try {
-          taken[i].done(results[i]);
-        } catch (...) {
-          // A callback's exception cannot reach its submitter; it must not stop the writer.
-        }
-      }
-      taken.clear();
-    }
+    queue.run(opts.max_batch, counters, [this](std::vector<Pending*>& group) { return run_group(group); });
   }
 
   void stop() {
-    {
-      std::lock_guard lock(qmu);
-      stopping = true;
-    }
-    qcv.notify_all();
+    queue.stop();
     if (writer.joinable() && std::this_thread::get_id() != writer_id) writer.join();
   }
 };
@@ -552,16 +513,10 @@ void Store::commit(WriteBatch batch, Callback done) {
     if (done) done(batch.validity());
     return;
   }
-  {
-    std::unique_lock lock(impl_->qmu);
-    if (!impl_->stopping) {
-      impl_->queue.push_back(Pending{std::move(batch), std::move(done)});
-      lock.unlock();
-      impl_->qcv.notify_one();
-      return;
-    }
-  }
-  if (done) done(Status(Errc::closed, "the store is closed"));
+  // On refusal the item (and `done`) stays with us.
+  Pending p{std::move(batch), std::move(done)};
+  if (impl_->queue.push(std::move(p))) return;
+  if (p.done) p.done(Status(Errc::closed, "the store is closed"));
 }
 
 Status Store::commit_sync(WriteBatch batch) {
@@ -598,11 +553,11 @@ void Store::close() { impl_->stop(); }
 StoreStats Store::stats() const {
   StoreStats s;
   s.transactions = impl_->n_txn;
-  s.batches = impl_->n_batches;
-  s.conflicts = impl_->n_conflicts;
-  s.failed = impl_->n_failed;
+  s.batches = impl_->counters.batches;
+  s.conflicts = impl_->counters.conflicts;
+  s.failed = impl_->counters.failed;
   s.map_resizes = impl_->n_resizes;
-  s.largest_group = impl_->n_largest;
+  s.largest_group = impl_->counters.largest;
   return s;
 }
 

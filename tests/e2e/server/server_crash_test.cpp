@@ -91,54 +91,7 @@ Answer echo_key(const RecordedRequest& r) {
   return Answer{200, json::serialize(json::object{{"id", r.header("idempotency-key")}})};
 }
 
-class ServeCrashE2E : public ServeFixture {
- protected:
-  /// Starts `flow` with `{"n": n}`; its execution id ("" on failure).
-  std::string start(uint16_t port, const std::string& flow, int n) {
-    auto r = req(port, "POST", "/v1/flows/" + flow + "/executions", R"({"input":{"n":)" + std::to_string(n) + "}}");
-    if (r.status != 201) return "";
-    return std::string(json::parse(r.body).at("id").as_string());
-  }
-
-  /// The execution as the API shows it (null when it cannot be read).
-  json::value execution(uint16_t port, const std::string& id) {
-    auto r = req(port, "GET", "/v1/executions/" + id);
-    boost::system::error_code ec;
-    auto v = json::parse(r.body, ec);
-    return r.status == 200 && !ec ? v : json::value(nullptr);
-  }
-
-  /// How many history events of `type` the execution has.
-  int events(uint16_t port, const std::string& id, const std::string& type) {
-    auto r = req(port, "GET", "/v1/executions/" + id + "/history");
-    boost::system::error_code ec;
-    auto v = json::parse(r.body, ec);
-    if (r.status != 200 || ec) return -1;
-    int n = 0;
-    for (const auto& e : v.at("events").as_array()) n += e.at("type") == type.c_str();
-    return n;
-  }
-
-  bool status_is(uint16_t port, const std::string& id, const char* status) {
-    auto e = execution(port, id);
-    return e.is_object() && e.at("status") == status;
-  }
-
-  /// Every execution of `flow` (paged through the API).
-  std::vector<json::object> all_executions(uint16_t port, const std::string& flow) {
-    std::vector<json::object> out;
-    std::string cursor;
-    for (;;) {
-      auto r = req(port, "GET", "/v1/executions?flow=" + flow + "&limit=1000" + (cursor.empty() ? "" : "&cursor=" + cursor));
-      if (r.status != 200) return out;
-      auto page = json::parse(r.body);
-      for (const auto& e : page.at("items").as_array()) out.push_back(e.as_object());
-      if (!page.at("next_cursor").is_string()) return out;
-      cursor = std::string(page.at("next_cursor").as_string());
-    }
-  }
-
-};
+class ServeCrashE2E : public ServeFixture {};
 
 TEST_F(ServeCrashE2E, SigkillWithExecutionsInEveryStateThenRestartLosesNothingAndRunsNothingTwice) {
   TestServer api_server;  // fast receiver: /before, /done

@@ -122,6 +122,47 @@ Raw ServeFixture::req(uint16_t port, const std::string& method, const std::strin
   return parse_raw(send_raw(port, r + "\r\n" + body));
 }
 
+std::string ServeFixture::start(uint16_t port, const std::string& flow, int n) {
+  auto r = req(port, "POST", "/v1/flows/" + flow + "/executions", R"({"input":{"n":)" + std::to_string(n) + "}}");
+  if (r.status != 201) return "";
+  return std::string(boost::json::parse(r.body).at("id").as_string());
+}
+
+boost::json::value ServeFixture::execution(uint16_t port, const std::string& id) {
+  auto r = req(port, "GET", "/v1/executions/" + id);
+  boost::system::error_code ec;
+  auto v = boost::json::parse(r.body, ec);
+  return r.status == 200 && !ec ? v : boost::json::value(nullptr);
+}
+
+int ServeFixture::events(uint16_t port, const std::string& id, const std::string& type) {
+  auto r = req(port, "GET", "/v1/executions/" + id + "/history");
+  boost::system::error_code ec;
+  auto v = boost::json::parse(r.body, ec);
+  if (r.status != 200 || ec) return -1;
+  int n = 0;
+  for (const auto& e : v.at("events").as_array()) n += e.at("type") == type.c_str();
+  return n;
+}
+
+bool ServeFixture::status_is(uint16_t port, const std::string& id, const char* status) {
+  auto e = execution(port, id);
+  return e.is_object() && e.at("status") == status;
+}
+
+std::vector<boost::json::object> ServeFixture::all_executions(uint16_t port, const std::string& flow) {
+  std::vector<boost::json::object> out;
+  std::string cursor;
+  for (;;) {
+    auto r = req(port, "GET", "/v1/executions?flow=" + flow + "&limit=1000" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    if (r.status != 200) return out;
+    auto page = boost::json::parse(r.body);
+    for (const auto& e : page.at("items").as_array()) out.push_back(e.as_object());
+    if (!page.at("next_cursor").is_string()) return out;
+    cursor = std::string(page.at("next_cursor").as_string());
+  }
+}
+
 namespace {
 std::string hmac_raw(const std::string& key, const std::string& msg) {
   unsigned char md[EVP_MAX_MD_SIZE];

@@ -3,6 +3,8 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -67,6 +69,16 @@ class ServeFixture : public ::testing::Test {
   /// One request on its own connection (`Connection: close`), with the token unless `auth` is false.
   Raw req(uint16_t port, const std::string& method, const std::string& target, const std::string& body = "",
           bool auth = true);
+  /// Starts `flow` with `{"n": n}`; its execution id ("" on failure).
+  std::string start(uint16_t port, const std::string& flow, int n);
+  /// The execution as the API shows it (null when it cannot be read).
+  boost::json::value execution(uint16_t port, const std::string& id);
+  /// How many history events of `type` the execution has (-1 when they cannot be read).
+  int events(uint16_t port, const std::string& id, const std::string& type);
+  /// Whether the execution has `status`.
+  bool status_is(uint16_t port, const std::string& id, const char* status);
+  /// Every execution of `flow` (paged through the API).
+  std::vector<boost::json::object> all_executions(uint16_t port, const std::string& flow);
 
   std::string dir_;    ///< the test's directory; the server's data is dir_/data
   std::string token_;  ///< a valid API token

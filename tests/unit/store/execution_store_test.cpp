@@ -13,6 +13,10 @@
 #include "engine/store/ids.h"
 #include "engine/store/keys.h"
 #include "tests/unit/store/test_util.h"
+#ifdef WEFT_STORE_CONFORMANCE_PG
+#include "engine/store/pg_store.h"
+#include "tests/support/pg_server.h"
+#endif
 
 using namespace weft::store;
 using weft::store::testing::TempDir;
@@ -22,20 +26,49 @@ namespace {
 
 constexpr std::int64_t kT0 = 1800000000000;  // a fixed "now" for the fake clock
 
-class ExecStoreTest : public ::testing::Test {
+// The conformance suite of the ExecutionStore contract, run against every backend: LMDB (in
+// unit_store) and PostgreSQL (store_conformance_postgres: this file built with
+// WEFT_STORE_CONFORMANCE_PG, one server for the whole run, one database per test).
+class ExecStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
-  void SetUp() override { open(); }
+  void SetUp() override {
+#ifdef WEFT_STORE_CONFORMANCE_PG
+    if (GetParam() == "postgres") {
+      static int counter = 0;
+      db_ = "conformance_" + std::to_string(counter++);
+      auto err = weft::testsupport::shared_pg_server().create_database(db_);
+      ASSERT_EQ(err, "");
+    }
+#endif
+    open();
+  }
 
-  void open() {
-    StoreOptions o;
-    o.path = dir_.str();
-    o.sync = false;
-    auto s = Store::open(o);
-    ASSERT_TRUE(s.ok()) << s.status().to_string();
-    store_ = std::move(s.value());
+  bool lmdb() const { return GetParam() == "lmdb"; }
+
+  // Opens the store (again); an error when the schema version is not this build's.
+  Result<std::unique_ptr<ExecutionStore>> open_result() {
     ExecutionStoreOptions eo;
     eo.clock = [this] { return clock_.load(); };
-    auto es = make_execution_store(*store_, eo);
+#ifdef WEFT_STORE_CONFORMANCE_PG
+    if (!lmdb()) {
+      PgStoreOptions po;
+      po.conninfo = weft::testsupport::shared_pg_server().url(db_);
+      return open_pg_execution_store(po, eo);
+    }
+#endif
+    if (!store_) {
+      StoreOptions o;
+      o.path = dir_.str();
+      o.sync = false;
+      auto s = Store::open(o);
+      if (!s.ok()) return s.status();
+      store_ = std::move(s.value());
+    }
+    return make_execution_store(*store_, eo);
+  }
+
+  void open() {
+    auto es = open_result();
     ASSERT_TRUE(es.ok()) << es.status().to_string();
     es_ = std::move(es.value());
   }
@@ -44,6 +77,19 @@ class ExecStoreTest : public ::testing::Test {
     es_.reset();
     store_.reset();
     open();
+  }
+
+  // Writes schema version `v` behind the store's back.
+  void force_schema_version(int v) {
+#ifdef WEFT_STORE_CONFORMANCE_PG
+    if (!lmdb()) {
+      ASSERT_EQ(weft::testsupport::shared_pg_server().psql(
+                    db_, "INSERT INTO schema_version (version, applied_at) VALUES (" + std::to_string(v) + ", 0)"),
+                "");
+      return;
+    }
+#endif
+    ASSERT_TRUE(store_->commit_sync(WriteBatch().put(Keyspace::meta, "schema_version", std::to_string(v))).ok());
   }
 
   void deploy_basic() {
@@ -62,15 +108,24 @@ class ExecStoreTest : public ::testing::Test {
     return r.ok() ? r->id : "";
   }
 
-  // The ids under by_status for `s`, read straight from the keyspace.
+  // The ids with status `s`, every page of the status index.
   std::set<std::string> index_ids(ExecutionStatus s) {
     std::set<std::string> ids;
-    auto txn = store_->read();
-    std::string prefix(1, static_cast<char>(s));
-    txn.scan(Keyspace::by_status, Range::prefix(prefix), {}, [&](std::string_view k, std::string_view) {
-      ids.insert(std::string(k.substr(1)));
-      return true;
-    });
+    ExecutionQuery q;
+    q.status = s;
+    q.limit = 1000;
+    for (;;) {
+      auto page = es_->list_executions(q);
+      EXPECT_TRUE(page.ok());
+      if (!page.ok()) break;
+      for (auto& r : page->items) {
+        EXPECT_EQ(r.status, s);
+        ids.insert(r.id);
+      }
+      if (!page->next_cursor) break;
+      q.cursor = *page->next_cursor;
+    }
+    EXPECT_EQ(es_->count_status(s, 0).count, ids.size());
     return ids;
   }
 
@@ -78,20 +133,25 @@ class ExecStoreTest : public ::testing::Test {
   std::atomic<std::int64_t> clock_{kT0};
   std::unique_ptr<Store> store_;
   std::unique_ptr<ExecutionStore> es_;
+  std::string db_;  // the PostgreSQL database of this test
 };
 
 }  // namespace
 
-TEST_F(ExecStoreTest, SchemaVersionIsWrittenAndChecked) {
+TEST_P(ExecStoreTest, SchemaVersionIsWrittenAndChecked) {
+#ifdef WEFT_STORE_CONFORMANCE_PG
+  EXPECT_EQ(es_->schema_version(), lmdb() ? execution_schema_version : pg_schema_version);
+#else
   EXPECT_EQ(es_->schema_version(), execution_schema_version);
+#endif
   es_.reset();
-  ASSERT_TRUE(store_->commit_sync(WriteBatch().put(Keyspace::meta, "schema_version", "99")).ok());
-  auto es = make_execution_store(*store_);
+  force_schema_version(99);
+  auto es = open_result();
   ASSERT_FALSE(es.ok());
   EXPECT_NE(es.status().message().find("schema version 99"), std::string::npos);
 }
 
-TEST_F(ExecStoreTest, DeployAndListFlowVersions) {
+TEST_P(ExecStoreTest, DeployAndListFlowVersions) {
   deploy_basic();
   EXPECT_EQ(es_->get_version("h-orders-1"), R"({"flow":"orders","v":1})");
   EXPECT_EQ(es_->get_version("nope"), std::nullopt);
@@ -134,7 +194,7 @@ TEST_F(ExecStoreTest, DeployAndListFlowVersions) {
   EXPECT_EQ(es_->deploy({{"y", "h-y1", "{}"}, {"y", "h-y2", "{}"}}).code(), Errc::invalid_argument);
 }
 
-TEST_F(ExecStoreTest, CreateWritesRecordHistoryAndIndexes) {
+TEST_P(ExecStoreTest, CreateWritesRecordHistoryAndIndexes) {
   deploy_basic();
   NewExecution e;
   e.flow = "orders";
@@ -180,7 +240,7 @@ TEST_F(ExecStoreTest, CreateWritesRecordHistoryAndIndexes) {
   EXPECT_TRUE(es_->history("bad-id").empty());
 }
 
-TEST_F(ExecStoreTest, IdempotencyKeyAnswersTheFirstExecutionUntilItExpires) {
+TEST_P(ExecStoreTest, IdempotencyKeyAnswersTheFirstExecutionUntilItExpires) {
   deploy_basic();
   NewExecution e;
   e.flow = "orders";
@@ -202,7 +262,7 @@ TEST_F(ExecStoreTest, IdempotencyKeyAnswersTheFirstExecutionUntilItExpires) {
   EXPECT_EQ(es_->get_dedup("req-1"), third->id);
 }
 
-TEST_F(ExecStoreTest, ConcurrentIdempotentCreatesAgreeOnOneExecution) {
+TEST_P(ExecStoreTest, ConcurrentIdempotentCreatesAgreeOnOneExecution) {
   deploy_basic();
   std::vector<std::promise<Result<Created>>> results(16);
   std::vector<std::thread> threads;
@@ -230,7 +290,7 @@ TEST_F(ExecStoreTest, ConcurrentIdempotentCreatesAgreeOnOneExecution) {
   EXPECT_EQ(page->items.size(), 1u);
 }
 
-TEST_F(ExecStoreTest, TransitionAppendsHistoryAndMovesTheStatusIndex) {
+TEST_P(ExecStoreTest, TransitionAppendsHistoryAndMovesTheStatusIndex) {
   deploy_basic();
   auto id = start();
   clock_ = kT0 + 5;
@@ -304,7 +364,7 @@ TEST_F(ExecStoreTest, TransitionAppendsHistoryAndMovesTheStatusIndex) {
   EXPECT_EQ(es_->transition_sync(unknown).code(), Errc::not_found);
 }
 
-TEST_F(ExecStoreTest, StatusIndexStaysConsistentUnderRandomConcurrentTransitions) {
+TEST_P(ExecStoreTest, StatusIndexStaysConsistentUnderRandomConcurrentTransitions) {
   deploy_basic();
   std::vector<std::string> ids;
   for (int i = 0; i < 40; ++i) ids.push_back(start(i % 2 ? "orders" : "billing"));
@@ -343,7 +403,7 @@ TEST_F(ExecStoreTest, StatusIndexStaysConsistentUnderRandomConcurrentTransitions
   for (auto s : all) EXPECT_EQ(index_ids(s), expected[s]) << status_name(s);
 }
 
-TEST_F(ExecStoreTest, ListsNewestFirstWithFiltersAndPaging) {
+TEST_P(ExecStoreTest, ListsNewestFirstWithFiltersAndPaging) {
   deploy_basic();
   IdGenerator gen;
   std::vector<std::string> ids;  // oldest first; one per second
@@ -439,7 +499,7 @@ TEST_F(ExecStoreTest, ListsNewestFirstWithFiltersAndPaging) {
   EXPECT_TRUE(huge->items.empty());
 }
 
-TEST_F(ExecStoreTest, TimersAreIndexedByDueTime) {
+TEST_P(ExecStoreTest, TimersAreIndexedByDueTime) {
   deploy_basic();
   auto a = start(), b = start();
   Transition t;
@@ -466,7 +526,7 @@ TEST_F(ExecStoreTest, TimersAreIndexedByDueTime) {
   EXPECT_EQ(es_->due_timers(INT64_MAX, 0).size(), 2u);
 }
 
-TEST_F(ExecStoreTest, SignalsAreQueuedConsumedOnceAndDroppedAtTheEnd) {
+TEST_P(ExecStoreTest, SignalsAreQueuedConsumedOnceAndDroppedAtTheEnd) {
   deploy_basic();
   auto id = start();
   ASSERT_TRUE(es_->enqueue_signal_sync(id, "approve", json::object{{"by", "ann"}}).ok());
@@ -504,7 +564,7 @@ TEST_F(ExecStoreTest, SignalsAreQueuedConsumedOnceAndDroppedAtTheEnd) {
   EXPECT_EQ(es_->enqueue_signal_sync(id, "approve", nullptr).code(), Errc::conflict);
 }
 
-TEST_F(ExecStoreTest, DedupClaimsExpireAndAreSwept) {
+TEST_P(ExecStoreTest, DedupClaimsExpireAndAreSwept) {
   auto c1 = es_->claim_dedup("wh:1", "exec-a", 100);
   ASSERT_TRUE(c1.ok());
   EXPECT_TRUE(c1->claimed);
@@ -523,7 +583,7 @@ TEST_F(ExecStoreTest, DedupClaimsExpireAndAreSwept) {
   ASSERT_TRUE(swept.ok());
   EXPECT_EQ(*swept, 1u);
   EXPECT_EQ(*es_->sweep_dedup(kT0 + 100, 0), 0u);
-  {
+  if (lmdb()) {
     auto txn = store_->read();
     EXPECT_EQ(txn.collect(Keyspace::dedup, Range::all()).size(), 2u);  // wh:2 and its expiry line
   }
@@ -537,7 +597,7 @@ TEST_F(ExecStoreTest, DedupClaimsExpireAndAreSwept) {
   EXPECT_EQ(es_->get_dedup("wh:2"), "y");
 }
 
-TEST_F(ExecStoreTest, CursorsEventsSecretsAndTokens) {
+TEST_P(ExecStoreTest, CursorsEventsSecretsAndTokens) {
   EXPECT_EQ(es_->get_cursor("poll:crm"), std::nullopt);
   ASSERT_TRUE(es_->put_cursor("poll:crm", "2026-01-01").ok());
   ASSERT_TRUE(es_->put_cursor("poll:crm", "2026-01-02").ok());
@@ -579,7 +639,7 @@ TEST_F(ExecStoreTest, CursorsEventsSecretsAndTokens) {
   EXPECT_EQ(es_->put_secret(std::string(1000, 's'), "x").code(), Errc::invalid_argument);
 }
 
-TEST_F(ExecStoreTest, LeasesGuardOwnershipAndExpire) {
+TEST_P(ExecStoreTest, LeasesGuardOwnershipAndExpire) {
   deploy_basic();
   NewExecution e;
   e.flow = "orders";
@@ -627,7 +687,59 @@ TEST_F(ExecStoreTest, LeasesGuardOwnershipAndExpire) {
   EXPECT_EQ(es_->get_lease(other), std::nullopt);
 }
 
-TEST_F(ExecStoreTest, TransitionSpawnsChildrenAndPublishesEventsAtomically) {
+TEST_P(ExecStoreTest, HeartbeatRenewsOwnLeasesAndReportsLostOnes) {
+  deploy_basic();
+  std::string a = start(), b = start(), c = start();
+  ASSERT_TRUE(es_->acquire_lease(a, "node-1", 1000).ok());
+  ASSERT_TRUE(es_->acquire_lease(b, "node-1", 1000).ok());
+  ASSERT_TRUE(es_->acquire_lease(c, "node-2", 1000).ok());
+  clock_ = kT0 + 500;
+  auto lost = es_->renew_leases("node-1", {a, b, c, "not-an-id"}, 1000);
+  ASSERT_TRUE(lost.ok()) << lost.status().to_string();
+  EXPECT_EQ(*lost, (std::vector<std::string>{c, "not-an-id"}));  // in the order asked
+  EXPECT_EQ(es_->get_lease(a)->expires_at_ms, kT0 + 1500);
+  EXPECT_EQ(es_->get_lease(c)->expires_at_ms, kT0 + 1000);  // node-2's lease is untouched
+  // b's lease expires and node-2 takes it over: node-1's next heartbeat learns it lost b.
+  clock_ = kT0 + 1600;
+  ASSERT_TRUE(es_->acquire_lease(b, "node-2", 1000).ok());
+  lost = es_->renew_leases("node-1", {a, b}, 1000);
+  ASSERT_TRUE(lost.ok());
+  EXPECT_EQ(*lost, std::vector<std::string>{b});
+  EXPECT_EQ(es_->get_lease(b)->owner, "node-2");
+  EXPECT_EQ(es_->renew_leases("", {a}, 1000).status().code(), Errc::invalid_argument);
+}
+
+TEST_P(ExecStoreTest, ConcurrencySlotsAreCountedInTheStore) {
+  deploy_basic();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) ids.push_back(start());
+  EXPECT_TRUE(*es_->acquire_slot("orders/k", 2, ids[0]));
+  EXPECT_TRUE(*es_->acquire_slot("orders/k", 2, ids[0]));  // held already: still one holder
+  EXPECT_TRUE(*es_->acquire_slot("orders/k", 2, ids[1]));
+  EXPECT_FALSE(*es_->acquire_slot("orders/k", 2, ids[2]));  // full
+  EXPECT_TRUE(*es_->acquire_slot("orders/other", 1, ids[2]));  // another key, its own slots
+  ASSERT_TRUE(es_->release_slot("orders/k", ids[0]).ok());
+  ASSERT_TRUE(es_->release_slot("orders/k", ids[0]).ok());  // released twice: fine
+  EXPECT_TRUE(*es_->acquire_slot("orders/k", 2, ids[3]));
+  EXPECT_FALSE(*es_->acquire_slot("orders/k", 2, ids[0]));
+  EXPECT_EQ(es_->acquire_slot("", 1, ids[0]).status().code(), Errc::invalid_argument);
+  EXPECT_EQ(es_->acquire_slot("orders/k", 0, ids[0]).status().code(), Errc::invalid_argument);
+
+  // Many concurrent takers (as several nodes would be): never more holders than the limit.
+  std::vector<std::string> more;
+  for (int i = 0; i < 24; ++i) more.push_back(start());
+  std::atomic<int> taken{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = t; i < 24; i += 4)
+        if (auto r = es_->acquire_slot("burst", 5, more[i]); r.ok() && *r) ++taken;
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(taken.load(), 5);
+}
+
+TEST_P(ExecStoreTest, TransitionSpawnsChildrenAndPublishesEventsAtomically) {
   deploy_basic();
   auto parent = start();
   Transition t;
@@ -661,7 +773,7 @@ TEST_F(ExecStoreTest, TransitionSpawnsChildrenAndPublishesEventsAtomically) {
   EXPECT_EQ(es_->read_events(0, 0).size(), 1u);
 }
 
-TEST_F(ExecStoreTest, ManyAsyncCreatesAndTransitionsThenReopen) {
+TEST_P(ExecStoreTest, ManyAsyncCreatesAndTransitionsThenReopen) {
   deploy_basic();
   constexpr int kThreads = 8, kPer = 50;
   std::vector<std::thread> threads;
@@ -721,7 +833,7 @@ TEST(OpenExecutionStore, OwnsItsStoreAndReportsBadPaths) {
   EXPECT_FALSE(open_execution_store(bad).ok());
 }
 
-TEST_F(ExecStoreTest, DeleteExecutionRemovesEverythingOfAFinishedOne) {
+TEST_P(ExecStoreTest, DeleteExecutionRemovesEverythingOfAFinishedOne) {
   deploy_basic();
   std::string done = start(), other = start(), running = start();
   Transition t;
@@ -757,3 +869,11 @@ TEST_F(ExecStoreTest, DeleteExecutionRemovesEverythingOfAFinishedOne) {
   EXPECT_EQ(es_->delete_execution(done).code(), Errc::not_found);
   EXPECT_TRUE(es_->get_execution(other));
 }
+
+#ifdef WEFT_STORE_CONFORMANCE_PG
+INSTANTIATE_TEST_SUITE_P(Backend, ExecStoreTest, ::testing::Values(std::string("postgres")),
+                         [](const auto& info) { return info.param; });
+#else
+INSTANTIATE_TEST_SUITE_P(Backend, ExecStoreTest, ::testing::Values(std::string("lmdb")),
+                         [](const auto& info) { return info.param; });
+#endif
