@@ -13,6 +13,7 @@
 #include "engine/eval/eval.h"
 #include "engine/history/history.h"
 #include "engine/runtime/execution.h"
+#include "engine/store/ids.h"
 #include "stdlib/connectors/http_connection.h"
 
 namespace weft::runtime {
@@ -186,6 +187,23 @@ void Engine::start(const std::string& flow, json::value input, std::optional<std
   ne.input = std::move(input);
   ne.idempotency_key = std::move(idempotency_key);
   ne.first_event = history::to_event(history::ExecutionStarted{ne.flow, ne.version, ne.input});
+  if (auto lf = stopped_ ? nullptr : version(ne.version, flow)) {
+    // The first walk runs in memory; its first commit creates the execution with what it recorded
+    // (one transaction fewer) and answers `done` (Execution::create).
+    ne.id = store::new_id();
+    store::ExecutionRecord rec;
+    rec.id = ne.id;
+    rec.flow = ne.flow;
+    rec.version = ne.version;
+    rec.input = ne.input;
+    rec.created_at_ms = rec.updated_at_ms = store::id_time_ms(ne.id).value_or(0);
+    rec.history_length = 1;
+    auto exec = std::make_shared<Execution>(*this, std::move(rec), lf, ExecutionState{},
+                                            Execution::Creation{std::move(ne), std::move(done)});
+    live_[exec->id()] = exec;
+    exec->run();
+    return;
+  }
   auto alive = alive_;
   store_.create(std::move(ne), [this, alive, done](const store::Result<store::Created>& r) {
     store::Result<store::Created> copy = r;
