@@ -913,7 +913,13 @@ flow two(id: string) -> json {
 }
 )"));
   std::vector<std::string> ids, errors;
+  size_t calls_at_first_answer = 99;
+  std::vector<std::string> stored_at_first_answer;
   auto answer = [&](std::string i, std::string e) {
+    if (ids.empty()) {  // the start is answered once it is stored, before its first request
+      calls_at_first_answer = h.fake("crm")->calls().size();
+      stored_at_first_answer = h.event_types(i);
+    }
     ids.push_back(std::move(i));
     errors.push_back(std::move(e));
   };
@@ -924,6 +930,8 @@ flow two(id: string) -> json {
   EXPECT_EQ(errors, (std::vector<std::string>{"", ""}));
   ASSERT_FALSE(ids[0].empty());
   EXPECT_EQ(ids[1], ids[0]);
+  EXPECT_EQ(calls_at_first_answer, 0u);
+  EXPECT_EQ(stored_at_first_answer, (std::vector<std::string>{"ExecutionStarted", "StepScheduled"}));
   auto rec = h.wait(ids[0]);
   ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
   EXPECT_EQ(h.fake("crm")->calls().size(), 2u);
