@@ -191,6 +191,23 @@ void Engine::start(const std::string& flow, json::value input, std::optional<std
     ne.lease_owner = opts_.owner;
     ne.lease_ttl_ms = opts_.lease_ms;
   }
+  if (auto lf = stopped_ ? nullptr : version(ne.version, flow)) {
+    // The first walk runs in memory; its first commit creates the execution with what it recorded
+    // (one transaction fewer) and answers `done` (Execution::create).
+    ne.id = store::new_id();
+    store::ExecutionRecord rec;
+    rec.id = ne.id;
+    rec.flow = ne.flow;
+    rec.version = ne.version;
+    rec.input = ne.input;
+    rec.created_at_ms = rec.updated_at_ms = store::id_time_ms(ne.id).value_or(0);
+    rec.history_length = 1;
+    auto exec = std::make_shared<Execution>(*this, std::move(rec), lf, ExecutionState{},
+                                            Execution::Creation{std::move(ne), std::move(done)});
+    live_[exec->id()] = exec;
+    exec->run();
+    return;
+  }
   store::ExecutionRecord rec;  // what the creation writes, so that loading it reads nothing back
   rec.flow = ne.flow;
   rec.version = ne.version;
@@ -290,7 +307,8 @@ void Engine::recover() {
 void Engine::heartbeat() {
   if (stopped_) return;
   std::vector<std::string> ids;
-  for (const auto& [id, e] : live_) ids.push_back(id);
+  for (const auto& [id, e] : live_)
+    if (e->stored()) ids.push_back(id);  // one still being created has no lease row yet
   if (!ids.empty()) {
     auto lost = store_.renew_leases(opts_.owner, ids, opts_.lease_ms);
     std::set<std::string> gone;

@@ -118,8 +118,9 @@ class Engine {
   /// (flow name → version hash) map, or an error message.
   std::string deploy(std::shared_ptr<const ir::Module> module, std::map<std::string, std::string>* versions = nullptr);
 
-  /// Starts an execution of the deployed version of `flow`; `done` gets the id once the start is
-  /// durable (or an error message, with an empty id). A repeated idempotency key gives the first id.
+  /// Starts an execution of the deployed version of `flow`: its first walk runs in memory and is
+  /// created durably in its first commit; `done` gets the id then (or an error message, with an
+  /// empty id). A repeated idempotency key gives the first id; the repeated walk is dropped.
   void start(const std::string& flow, boost::json::value input, std::optional<std::string> idempotency_key,
              std::function<void(std::string id, std::string error)> done);
 

@@ -76,13 +76,15 @@ struct Execution::Recording : functions::Context {
 };
 
 Execution::Execution(Engine& engine, store::ExecutionRecord record, std::shared_ptr<LoadedFlow> flow,
-                     ExecutionState state)
+                     ExecutionState state, std::optional<Creation> creation)
     : engine_(engine),
       rec_(std::move(record)),
       flow_(std::move(flow)),
       state_(std::move(state)),
       strand_(engine.io().get_executor()),
-      recording_(std::make_unique<Recording>(this)) {
+      recording_(std::make_unique<Recording>(this)),
+      creation_(std::move(creation)),
+      stored_(!creation_) {
   env_.module = flow_->module.get();
   env_.fctx = recording_.get();
   env_.secret = engine_.options().secret;
@@ -104,6 +106,8 @@ void Execution::run() {
         spdlog::error("execution {}: internal error", self->rec_.id);
       }
     }
+    // A walk that ended without any commit (an internal error) still answers its start.
+    if (self->creation_) std::exchange(self->creation_, std::nullopt)->done("", "internal error before the execution was stored");
     self->engine_.loaded_done(self->rec_.id);
   });
 }
@@ -168,6 +172,7 @@ void Execution::record(const std::string& key, Outcome o) { state_.results[key] 
 awaitable<void> Execution::flush() {
   uint64_t mine = ++requested_gen_;
   while (durable_gen_ < mine) {
+    if (unloading_) throw UnloadSignal{};  // a commit failed or the start was dropped
     if (committing_) {
       asio::steady_timer t(strand_, asio::steady_timer::time_point::max());
       waiters_.insert(&t);
@@ -181,27 +186,32 @@ awaitable<void> Execution::flush() {
     pending_ = store::Transition{};
     uint64_t gen = requested_gen_;
     committing_gen_ = gen;
-    tr.execution_id = rec_.id;
-    tr.expected_length = rec_.history_length;
     tr.snapshot = to_text(state_);
-    tr.current = rec_.current;
-    if (engine_.options().lease_ms > 0) {
-      // Cluster mode: the write holds only while the lease is ours, and renews it.
-      tr.lease_owner = engine_.options().owner;
-      tr.lease_ttl_ms = engine_.options().lease_ms;
-    }
-    rec_.history_length += tr.events.size();
     std::vector<int64_t> new_dues;
     for (const auto& t : tr.add_timers) new_dues.push_back(t.key.due_ms);
-    auto exec = strand_;
-    store::Status st = co_await asio::async_initiate<decltype(use_awaitable), void(store::Status)>(
-        [this, &tr, exec](auto handler) mutable {
-          auto h = std::make_shared<decltype(handler)>(std::move(handler));
-          engine_.store().transition(std::move(tr), [h, exec](const store::Status& s) mutable {
-            asio::post(exec, [h, s]() mutable { std::move (*h)(s); });
-          });
-        },
-        use_awaitable);
+    store::Status st;
+    bool created = false;
+    if (creation_) created = co_await create(tr);
+    if (!created) {
+      tr.execution_id = rec_.id;
+      tr.expected_length = rec_.history_length;
+      tr.current = rec_.current;
+      if (engine_.options().lease_ms > 0) {
+        // Cluster mode: the write holds only while the lease is ours, and renews it.
+        tr.lease_owner = engine_.options().owner;
+        tr.lease_ttl_ms = engine_.options().lease_ms;
+      }
+      rec_.history_length += tr.events.size();
+      auto exec = strand_;
+      st = co_await asio::async_initiate<decltype(use_awaitable), void(store::Status)>(
+          [this, &tr, exec](auto handler) mutable {
+            auto h = std::make_shared<decltype(handler)>(std::move(handler));
+            engine_.store().transition(std::move(tr), [h, exec](const store::Status& s) mutable {
+              asio::post(exec, [h, s]() mutable { std::move (*h)(s); });
+            });
+          },
+          use_awaitable);
+    }
     committing_ = false;
     durable_gen_ = gen;
     // Only now is the timer in the index: let the scheduler look at it.
@@ -211,9 +221,51 @@ awaitable<void> Execution::flush() {
     if (!st.ok()) {
       commit_error_ = st.to_string();
       spdlog::error("execution {}: could not record progress: {}", rec_.id, commit_error_);
+      unloading_ = true;  // no other thread moves on either
       throw UnloadSignal{};  // nothing moves on without durability; recovery resumes it
     }
   }
+}
+
+awaitable<bool> Execution::create(store::Transition& tr) {
+  Creation c = std::move(*creation_);
+  creation_.reset();
+  store::NewExecution& ne = c.execution;
+  // A create writes history, snapshot and timers; anything else the first walk recorded (it
+  // ended, emitted, started a child...) follows in a transition of its own.
+  bool fold = !tr.status && !tr.output && !tr.error && rec_.current.empty() && !tr.version && !tr.input &&
+              tr.remove_timers.empty() && tr.consume_signals.empty() && tr.publish.empty() && tr.spawn.empty() &&
+              !tr.lease_owner;
+  if (fold) {
+    rec_.history_length += tr.events.size();
+    ne.more_events = std::move(tr.events);
+    ne.snapshot = std::move(tr.snapshot);
+    ne.timers = std::move(tr.add_timers);
+  }
+  auto exec = strand_;
+  store::Result<store::Created> r =
+      co_await asio::async_initiate<decltype(use_awaitable), void(store::Result<store::Created>)>(
+          [this, &ne, exec](auto handler) mutable {
+            auto h = std::make_shared<decltype(handler)>(std::move(handler));
+            engine_.store().create(std::move(ne), [h, exec](const store::Result<store::Created>& r) mutable {
+              asio::post(exec, [h, r]() mutable { std::move (*h)(r); });
+            });
+          },
+          use_awaitable);
+  if (r.ok() && !r->existing) {
+    stored_ = true;
+    c.done(rec_.id, "");
+    co_return fold;
+  }
+  // Nothing of this walk left the process: drop it (and any concurrency slot it took in memory).
+  committing_ = false;
+  unloading_ = true;
+  for (auto* w : waiters_) w->cancel();
+  if (state_.slot) engine_.release(*state_.slot, rec_.id);
+  if (state_.queued) engine_.release(state_.queued->slot, rec_.id);
+  if (r.ok()) c.done(r->id, "");
+  else c.done("", r.status().to_string());
+  throw UnloadSignal{};
 }
 
 void Execution::flush_soon() {
@@ -250,6 +302,10 @@ awaitable<void> Execution::park(int64_t due_ms, std::function<bool()> ready) {
     int64_t n = now();
     if (n >= due_ms || past_deadline()) co_return;  // the caller's checkpoint raises the timeout
     if (!compensating_) due_ms = std::min(due_ms, deadline_);
+    if (creation_) {  // an execution waits only once it is stored (a signal or a timer must find it)
+      co_await flush();
+      continue;
+    }
     bool long_wait = due_ms == INT64_MAX || due_ms - n >= engine_.options().unload_after_ms;
     if (long_wait) {
       ++parked_;

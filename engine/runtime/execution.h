@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -28,8 +29,14 @@ using FlowError = errors::Raised;
 
 class Execution : public std::enable_shared_from_this<Execution> {
  public:
+  /// An execution started in memory (Engine::start) and not stored yet: its first commit is the
+  /// create, carrying what the first walk recorded; `done` answers the start after it.
+  struct Creation {
+    store::NewExecution execution;                       ///< the create (id set), without the walk's part
+    std::function<void(std::string, std::string)> done;  ///< (id, "") or ("", error), as Engine::start
+  };
   Execution(Engine& engine, store::ExecutionRecord record, std::shared_ptr<LoadedFlow> flow,
-            ExecutionState state);
+            ExecutionState state, std::optional<Creation> creation = std::nullopt);
   ~Execution();
   /// Starts (or resumes) walking the graph.
   void run();
@@ -39,6 +46,8 @@ class Execution : public std::enable_shared_from_this<Execution> {
   /// point without writing anything more.
   void abandon();
   const std::string& id() const { return rec_.id; }
+  /// False while an execution started in memory waits for its creating commit (no lease to renew yet).
+  bool stored() const { return stored_; }
 
  private:
   struct Group {
@@ -107,6 +116,10 @@ class Execution : public std::enable_shared_from_this<Execution> {
   boost::asio::awaitable<void> sleep_until(int64_t due_ms);
   /// Makes every change so far durable (one transition with the snapshot), coalescing threads.
   boost::asio::awaitable<void> flush();
+  /// The first commit of an execution started in memory: creates it, with `tr` folded in when a
+  /// create can carry it (true: nothing more to write), and answers the start. A refused create
+  /// or an idempotency key naming an earlier execution drops the walk (UnloadSignal).
+  boost::asio::awaitable<bool> create(store::Transition& tr);
   /// Makes every change so far durable without waiting: the next flush() of this turn carries it
   /// (one commit instead of two), else a flush of its own runs in the next turn.
   void flush_soon();
@@ -140,6 +153,8 @@ class Execution : public std::enable_shared_from_this<Execution> {
   eval::Env env_;
 
   // durability
+  std::optional<Creation> creation_;  ///< set until the first commit creates the execution
+  bool stored_ = true;                ///< false until that commit is durable
   store::Transition pending_;
   uint64_t requested_gen_ = 0, durable_gen_ = 0;
   uint64_t committing_gen_ = 0;  ///< the generation the commit in flight makes durable

@@ -343,7 +343,7 @@ class LmdbExecutionStore final : public ExecutionStore {
     r.parent_id = e.parent_id;
     r.created_at_ms = *id_time_ms(e.id);
     r.updated_at_ms = at;
-    r.history_length = 1;
+    r.history_length = 1 + e.more_events.size();
     NewEvent first = e.first_event ? *e.first_event
                                    : NewEvent{"ExecutionStarted", json::object{{"flow", e.flow},
                                                                                {"version", e.version},
@@ -353,6 +353,8 @@ class LmdbExecutionStore final : public ExecutionStore {
     b.put(Keyspace::by_status, status_key(ExecutionStatus::running, e.id), "");
     b.put(Keyspace::by_flow, flow_prefix(e.flow) + e.id, "");
     b.put(Keyspace::history, history_key(e.id, 1), encode_event(first, at));
+    for (std::size_t i = 0; i < e.more_events.size(); ++i)
+      b.put(Keyspace::history, history_key(e.id, i + 2), encode_event(e.more_events[i], at));
     if (e.snapshot) b.put(Keyspace::snapshots, e.id, *e.snapshot);
     for (const auto& t : e.timers) b.put(Keyspace::timers, timer_key(t.key), t.payload);
     if (e.lease_owner) b.put(Keyspace::leases, e.id, encode_lease(*e.lease_owner, at + e.lease_ttl_ms));

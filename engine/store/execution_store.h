@@ -118,6 +118,7 @@ struct NewExecution {
   std::optional<std::string> idempotency_key;  ///< a repeated live key answers the first id
   std::int64_t idempotency_ttl_ms = 24 * 3600 * 1000;  ///< how long the key is remembered
   std::optional<NewEvent> first_event;       ///< default: ExecutionStarted {flow, version, input}
+  std::vector<NewEvent> more_events;         ///< history events after the first (seq 2, 3, ...)
   std::optional<std::string> snapshot;       ///< initial snapshot, if any
   std::vector<Timer> timers;                 ///< timers to add
   std::optional<std::string> lease_owner;    ///< take the lease for this owner
@@ -225,8 +226,9 @@ class ExecutionStore {
   virtual std::optional<FlowInfo> get_flow(std::string_view name) = 0;
 
   // -- executions --
-  /// Starts an execution: record (status running), first history event, indexes, and the
-  /// optional idempotency key, snapshot, timers and lease.
+  /// Starts an execution: record (status running, history_length 1 + more_events), the first
+  /// history event then more_events (seq 2, 3, ...), indexes, and the optional idempotency key,
+  /// snapshot, timers and lease, all in one atomic write; a live idempotency key writes nothing.
   virtual void create(NewExecution e, CreateCallback done) = 0;
   /// create, waiting for durability.
   virtual Result<Created> create_sync(NewExecution e) = 0;

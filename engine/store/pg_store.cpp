@@ -596,12 +596,17 @@ class PgExecutionStore final : public ExecutionStore {
                                                                                {"input", e.input}}};
     auto ins = c.exec(
         "INSERT INTO executions (id, flow, version, status, input, output, error, current, parent, created_at, "
-        "updated_at, length) VALUES ($1, $2, $3, $4, $5, 'null', 'null', '', $6, $7, $8, 1) ON CONFLICT DO NOTHING",
+        "updated_at, length) VALUES ($1, $2, $3, $4, $5, 'null', 'null', '', $6, $7, $8, $9) ON CONFLICT DO NOTHING",
         Params().text(e.id).text(e.flow).text(e.version).i64(status_code(ExecutionStatus::running)).jv(e.input)
-            .text(e.parent_id).i64(*id_time_ms(e.id)).i64(at));
+            .text(e.parent_id).i64(*id_time_ms(e.id)).i64(at)
+            .i64(1 + static_cast<std::int64_t>(e.more_events.size())));
     if (ins.affected() != 1) return conflict("execution " + e.id + " already exists");
     c.exec("INSERT INTO history (id, seq, at, type, data) VALUES ($1, 1, $2, $3, $4)",
            Params().text(e.id).i64(at).text(first.type).jv(first.data));
+    for (std::size_t i = 0; i < e.more_events.size(); ++i)  // what the first walk recorded, numbered after it
+      c.exec("INSERT INTO history (id, seq, at, type, data) VALUES ($1, $2, $3, $4, $5)",
+             Params().text(e.id).i64(static_cast<std::int64_t>(i) + 2).i64(at).text(e.more_events[i].type)
+                 .jv(e.more_events[i].data));
     if (e.snapshot)
       c.exec("INSERT INTO snapshots (id, body) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body",
              Params().text(e.id).bytes(*e.snapshot));

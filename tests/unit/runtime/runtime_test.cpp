@@ -841,6 +841,7 @@ flow f() -> int {
 
 // A step's completion rides in the commit of the next step's StepScheduled (or of the end): one
 // durable transaction per step instead of two, and still durable before the next call is made.
+// The start shares the first step's commit: the create carries the first walk's StepScheduled.
 TEST(Runtime, AStepsCompletionIsCommittedWithTheNextStepsScheduling) {
   Harness h;
   h.fake("crm")->on("POST", "/customers", {ok(201, {{"id", "c-1"}})});
@@ -856,8 +857,9 @@ flow three(id: string) -> json {
   auto rec = h.run("three", {{"id", "x"}});
   ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
   EXPECT_EQ(rec.output, (json::value{{"c", "c-1"}}));
-  // start; StepScheduled a; StepCompleted a + StepScheduled b; … c; StepCompleted c + the end.
-  EXPECT_EQ(h.store().stats().transactions - before, 5u);
+  // start + StepScheduled a (the create carries the first walk); StepCompleted a + StepScheduled b;
+  // … c; StepCompleted c + the end.
+  EXPECT_EQ(h.store().stats().transactions - before, 4u);
   EXPECT_EQ(h.event_types(rec.id),
             (std::vector<std::string>{"ExecutionStarted", "StepScheduled", "StepCompleted", "StepScheduled",
                                       "StepCompleted", "StepScheduled", "StepCompleted", "ExecutionCompleted"}));
@@ -895,4 +897,86 @@ flow later(id: string) -> json {
   ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
   EXPECT_EQ(rec.output, (json::value{{"a", "c-1"}}));
   EXPECT_EQ(h.fake("crm")->calls().size(), 0u);
+}
+
+// Engine::start walks in memory until its first commit, which is the create. The same idempotency
+// key started twice (in one turn, then again after the end) gives one execution: the repeated
+// walks are dropped before any call and answer the first id.
+TEST(Runtime, AStartWithARepeatedIdempotencyKeyRunsOnce) {
+  Harness h;
+  h.fake("crm")->on("POST", "/customers", {ok(201, {{"id", "c-1"}})});
+  h.deploy(src(R"(
+flow two(id: string) -> json {
+  step a = crm.post("/customers", body: { id: id })
+  step b = crm.post("/customers", body: { prev: a.body.id })
+  return { b: b.body.id }
+}
+)"));
+  std::vector<std::string> ids, errors;
+  size_t calls_at_first_answer = 99;
+  std::vector<std::string> stored_at_first_answer;
+  auto answer = [&](std::string i, std::string e) {
+    if (ids.empty()) {  // the start is answered once it is stored, before its first request
+      calls_at_first_answer = h.fake("crm")->calls().size();
+      stored_at_first_answer = h.event_types(i);
+    }
+    ids.push_back(std::move(i));
+    errors.push_back(std::move(e));
+  };
+  h.engine().start("two", {{"id", "x"}}, std::string("order-7"), answer);
+  h.engine().start("two", {{"id", "x"}}, std::string("order-7"), answer);
+  for (int i = 0; i < 10000 && ids.size() < 2; ++i) h.io().run_one();
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_EQ(errors, (std::vector<std::string>{"", ""}));
+  ASSERT_FALSE(ids[0].empty());
+  EXPECT_EQ(ids[1], ids[0]);
+  EXPECT_EQ(calls_at_first_answer, 0u);
+  EXPECT_EQ(stored_at_first_answer, (std::vector<std::string>{"ExecutionStarted", "StepScheduled"}));
+  auto rec = h.wait(ids[0]);
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  EXPECT_EQ(h.fake("crm")->calls().size(), 2u);
+  // Again once it ended: the key still answers the first execution, and nothing is called.
+  h.engine().start("two", {{"id", "x"}}, std::string("order-7"), answer);
+  h.io().restart();  // wait() stopped it
+  for (int i = 0; i < 10000 && ids.size() < 3; ++i) h.io().run_one();
+  ASSERT_EQ(ids.size(), 3u);
+  EXPECT_EQ(ids[2], ids[0]);
+  h.run_for(100);
+  EXPECT_EQ(h.fake("crm")->calls().size(), 2u);
+  store::ExecutionQuery q;
+  q.flow = "two";
+  auto page = h.store().list_executions(q);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(h.event_types(ids[0]),
+            (std::vector<std::string>{"ExecutionStarted", "StepScheduled", "StepCompleted", "StepScheduled",
+                                      "StepCompleted", "ExecutionCompleted"}));
+}
+
+// A repeated start dropped while it waited in memory for a concurrency slot gives the slot back:
+// the next execution of that key is not blocked by a walk that never existed.
+TEST(Runtime, ADroppedStartLeavesNoConcurrencySlotBehind) {
+  Harness h;
+  h.fake("crm")->on("POST", "/work/*", {ok(200, {{"ok", true}})});
+  h.deploy(src(R"(
+flow one(id: string) -> string {
+  options { concurrency: { limit: 1, key: "all" } }
+  step s = crm.post("/work/${id}", body: { id: id })
+  return id
+}
+)"));
+  std::vector<std::string> ids;
+  auto answer = [&](std::string i, std::string e) {
+    EXPECT_EQ(e, "");
+    ids.push_back(std::move(i));
+  };
+  h.engine().start("one", {{"id", "a"}}, std::string("k-a"), answer);
+  h.engine().start("one", {{"id", "a"}}, std::string("k-a"), answer);  // queued behind the first, then dropped
+  for (int i = 0; i < 10000 && ids.size() < 2; ++i) h.io().run_one();
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_EQ(ids[1], ids[0]);
+  EXPECT_EQ(h.wait(ids[0]).status, ExecutionStatus::completed);
+  auto rec = h.run("one", {{"id", "b"}});
+  EXPECT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  EXPECT_EQ(h.fake("crm")->calls().size(), 2u);
 }

@@ -240,6 +240,47 @@ TEST_P(ExecStoreTest, CreateWritesRecordHistoryAndIndexes) {
   EXPECT_TRUE(es_->history("bad-id").empty());
 }
 
+// The runtime's first walk rides in the create: more_events follow the first event (seq 2, 3, ...)
+// in the same write, and a transition then appends after them.
+TEST_P(ExecStoreTest, CreateWritesMoreEventsAfterTheFirst) {
+  deploy_basic();
+  NewExecution e;
+  e.flow = "orders";
+  e.version = "h-orders-1";
+  e.more_events.push_back(NewEvent{"StepScheduled", json::object{{"step", "a"}}});
+  e.more_events.push_back(NewEvent{"SideEffectRecorded", json::object{{"key", "a#0"}}});
+  auto r = es_->create_sync(e);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  auto rec = es_->get_execution(r->id);
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->history_length, 3u);
+  auto h = es_->history(r->id);
+  ASSERT_EQ(h.size(), 3u);
+  EXPECT_EQ(h[0].type, "ExecutionStarted");
+  EXPECT_EQ(h[1].seq, 2u);
+  EXPECT_EQ(h[1].type, "StepScheduled");
+  EXPECT_EQ(h[1].data.at("step"), "a");
+  EXPECT_EQ(h[2].seq, 3u);
+  EXPECT_EQ(h[2].type, "SideEffectRecorded");
+  Transition t;
+  t.execution_id = r->id;
+  t.expected_length = 3;
+  t.events.push_back(NewEvent{"StepCompleted", json::object{{"step", "a"}}});
+  ASSERT_TRUE(es_->transition_sync(t).ok());
+  h = es_->history(r->id);
+  ASSERT_EQ(h.size(), 4u);
+  EXPECT_EQ(h[3].seq, 4u);
+  EXPECT_EQ(h[3].type, "StepCompleted");
+  // With a live idempotency key nothing of a repeated create is written.
+  e.idempotency_key = "req-more";
+  auto first = es_->create_sync(e);
+  ASSERT_TRUE(first.ok());
+  auto again = es_->create_sync(e);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->existing);
+  EXPECT_EQ(es_->history(first->id).size(), 3u);
+}
+
 TEST_P(ExecStoreTest, IdempotencyKeyAnswersTheFirstExecutionUntilItExpires) {
   deploy_basic();
   NewExecution e;
