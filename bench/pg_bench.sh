@@ -51,22 +51,7 @@ psql "CREATE DATABASE storebench"
 "$build/store_bench" --seconds "$seconds" --concurrency 1,64 --pg "postgresql://weft@127.0.0.1:$port/storebench" | grep -v "max_batch=1"
 
 mkdir -p "$dir/flows"
-cat >"$dir/flows/bench.flow" <<'FLOW'
-connection echo = http {
-  base_url: env("API_URL") ?? "http://127.0.0.1:1"
-}
-
-flow three(id: string) -> json {
-  on webhook "/bench/three" {
-    input: { id: body.id }
-    respond: "sync"
-  }
-  step a = echo.post("/customers", body: { id: id, step: "a" })
-  step b = echo.post("/customers", body: { prev: a.body.id, step: "b" })
-  step c = echo.post("/customers", body: { prev: b.body.id, step: "c" })
-  return { c: c.body.id }
-}
-FLOW
+cp "$here/peer/three_steps.flow" "$dir/flows/bench.flow"   # the peer benchmark's three-step flow
 
 "$build/weft-standin" 3600 >"$dir/standin.out" 2>/dev/null </dev/null &
 pids="$pids $!"
@@ -80,7 +65,7 @@ export WEFT_BENCH_BODY WEFT_BENCH_SIG
 start_node() {
   name=$1
   shift
-  API_URL=$api_url "$weft" serve --data "$dir/data" --listen 127.0.0.1:0 --flows "$dir/flows" --insecure-no-auth "$@" \
+  ECHO_URL=$api_url "$weft" serve --data "$dir/data" --listen 127.0.0.1:0 --flows "$dir/flows" --insecure-no-auth "$@" \
     >"$dir/$name.out" 2>"$dir/$name.log" &
   pids="$pids $!"
   for _ in $(seq 1 400); do
