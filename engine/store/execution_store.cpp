@@ -415,7 +415,7 @@ class LmdbExecutionStore final : public ExecutionStore {
     store_.commit(std::move(b), [&store = store_, at = now(), c = *staged, key = e.idempotency_key,
                                  done = std::move(done)](const Status& st) {
       if (done) done(resolve_create(store, at, st, c, key));
-    });
+    }, mode(e.alone));
   }
 
   Result<Created> create_sync(NewExecution e) override {
@@ -519,8 +519,10 @@ class LmdbExecutionStore final : public ExecutionStore {
       if (done) done(st);
       return;
     }
-    store_.commit(std::move(b), std::move(done));
+    store_.commit(std::move(b), std::move(done), mode(t.alone));
   }
+
+  static Store::Mode mode(bool alone) { return alone ? Store::Mode::inline_when_idle : Store::Mode::queued; }
 
   Status transition_sync(Transition t) override {
     WriteBatch b;

@@ -123,6 +123,7 @@ struct NewExecution {
   std::vector<Timer> timers;                 ///< timers to add
   std::optional<std::string> lease_owner;    ///< take the lease for this owner
   std::int64_t lease_ttl_ms = 30000;         ///< lease duration
+  bool alone = false;                        ///< the hint of Transition::alone
 };
 
 /// The answer to a create.
@@ -155,6 +156,10 @@ struct Transition {
   std::vector<NewExecution> spawn;  ///< child executions started with this step (set their id to know it)
   std::optional<std::string> lease_owner;  ///< conflict if another owner holds a live lease; renews it
   std::int64_t lease_ttl_ms = 30000;             ///< renewal duration
+  /// Hint: no other execution is live, so group commit has nothing to merge this with; the store
+  /// may commit on the calling thread (LMDB does when its writer is idle: Store::Mode) and call
+  /// the callback before transition() returns.
+  bool alone = false;
 };
 
 /// Filters and paging of list_executions.

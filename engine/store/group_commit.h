@@ -1,13 +1,18 @@
 #pragma once
 // Group commit, shared by the LMDB store (store.cpp) and the PostgreSQL store (pg_store.cpp):
 // callers queue items; one writer thread takes up to max_batch of them at a time, commits them
-// together (one transaction), counts the outcomes and calls each item's callback.
+// together (one transaction), counts the outcomes and calls each item's callback. A caller may
+// instead commit its item on its own thread when nothing is queued and nothing is being committed
+// (run_inline): with nothing to merge, the hand-off to the writer and back only adds latency.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "engine/store/store.h"
@@ -47,38 +52,70 @@ class GroupQueue {
     for (;;) {
       {
         std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        auto ready = [&] { return !busy_ && (stopping_ || !queue_.empty()); };
+        if (idle_) {
+          if (!cv_.wait_for(lock, idle_period_, ready)) {
+            // Nothing to commit for a while: the idle work runs as a commit would (no inline one
+            // meanwhile; items queued meanwhile wait for it).
+            busy_ = true;
+            lock.unlock();
+            try {
+              idle_();
+            } catch (...) {
+            }
+            release();
+            continue;
+          }
+        } else {
+          cv_.wait(lock, ready);
+        }
         if (queue_.empty()) return;
         std::size_t n = std::min(queue_.size(), std::max<std::size_t>(1, max_batch));
         for (std::size_t i = 0; i < n; ++i) {
           taken.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
+        busy_ = true;
       }
       std::vector<Item*> group;
       for (auto& p : taken) group.push_back(&p);
       std::vector<Status> results = commit(group);
-      std::uint64_t ok = 0, conflicts = 0;
-      for (auto& r : results) {
-        if (r.ok()) ++ok;
-        else if (r.code() == Errc::conflict) ++conflicts;
-      }
-      counters.batches += ok;
-      counters.conflicts += conflicts;
-      counters.failed += results.size() - ok - conflicts;
-      if (group.size() > counters.largest) counters.largest = group.size();
-      for (std::size_t i = 0; i < taken.size(); ++i) {
-        if (!taken[i].done) continue;
-        try {
-          taken[i].done(results[i]);
-        } catch (...) {
-        }
-      }
+      count(counters, results);
+      for (std::size_t i = 0; i < taken.size(); ++i) finish(taken[i], results[i]);
       taken.clear();
+      release();
     }
   }
 
-  /// Refuses new items; run() returns once the queued ones are done.
+  /// Commits `item` on the calling thread when nothing is queued and no commit is running (the
+  /// writer waits meanwhile): `commit(item)` answers its Status, or nullopt to leave it to the
+  /// writer after all (it must then have changed nothing). True when it ran here: its callback
+  /// has been called. False (item untouched) otherwise: queue it with push().
+  template <class CommitOne>
+  bool run_inline(Item& item, GroupCounters& counters, CommitOne&& commit) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_ || busy_ || !queue_.empty()) return false;
+      busy_ = true;
+    }
+    std::optional<Status> result = commit(item);
+    if (!result) {
+      release();
+      return false;
+    }
+    count(counters, std::vector<Status>{*result});
+    finish(item, *result);
+    release();
+    return true;
+  }
+
+  /// Before run(): `work` runs on the writer thread whenever nothing was committed for `period`.
+  void set_idle(std::function<void()> work, std::chrono::milliseconds period) {
+    idle_ = std::move(work);
+    idle_period_ = period;
+  }
+
+  /// Refuses new items; run() returns once the queued ones (and an inline commit) are done.
   void stop() {
     {
       std::lock_guard lock(mu_);
@@ -88,10 +125,45 @@ class GroupQueue {
   }
 
  private:
+  static void count(GroupCounters& counters, const std::vector<Status>& results) {
+    std::uint64_t ok = 0, conflicts = 0;
+    for (auto& r : results) {
+      if (r.ok()) ++ok;
+      else if (r.code() == Errc::conflict) ++conflicts;
+    }
+    counters.batches += ok;
+    counters.conflicts += conflicts;
+    counters.failed += results.size() - ok - conflicts;
+    if (results.size() > counters.largest) counters.largest = results.size();
+  }
+
+  // Calls the item's callback (an exception from it cannot reach its submitter and stops nothing).
+  static void finish(Item& item, const Status& result) {
+    if (!item.done) return;
+    try {
+      item.done(result);
+    } catch (...) {
+    }
+  }
+
+  // The running commit (the writer's group or an inline one) has ended.
+  void release() {
+    bool wanted;
+    {
+      std::lock_guard lock(mu_);
+      busy_ = false;
+      wanted = stopping_ || !queue_.empty();  // else the writer has nothing to wake up for
+    }
+    if (wanted) cv_.notify_all();
+  }
+
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> queue_;
   bool stopping_ = false;
+  bool busy_ = false;  // a commit (the writer's or an inline one) is running
+  std::function<void()> idle_;
+  std::chrono::milliseconds idle_period_{100};
 };
 
 }  // namespace weft::store::detail

@@ -222,7 +222,8 @@ class ReadTxn {
 
 /// Counters since open (monotonic).
 struct StoreStats {
-  std::uint64_t transactions = 0;    ///< write transactions committed by the writer
+  std::uint64_t transactions = 0;    ///< write transactions committed (by the writer or inline)
+  std::uint64_t inline_commits = 0;  ///< of which committed on the caller's thread
   std::uint64_t batches = 0;         ///< batches committed
   std::uint64_t conflicts = 0;       ///< batches skipped because a condition failed
   std::uint64_t failed = 0;          ///< batches that failed for another reason
@@ -233,7 +234,8 @@ struct StoreStats {
 /// The store: one LMDB environment, one writer thread. Thread-safe.
 class Store {
  public:
-  /// Called once per batch, on the writer thread, after the batch is durable (or failed).
+  /// Called once per batch, on the writer thread (or the caller's, for an inline commit), after
+  /// the batch is durable (or failed).
   /// Keep it short; it may call commit() but never commit_sync(), and must not destroy the Store.
   using Callback = std::function<void(const Status&)>;
 
@@ -245,9 +247,18 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
+  /// How commit() may run a batch.
+  enum class Mode : std::uint8_t {
+    queued,            ///< always through the writer thread (group commit)
+    inline_when_idle,  ///< on the calling thread when nothing is queued and nothing is being
+                       ///< committed (the writer waits meanwhile): the same durable commit without
+                       ///< the two thread hand-offs; `done` then runs before commit() returns.
+                       ///< The caller must hold no ReadTxn. Otherwise (or when the map must grow)
+                       ///< as `queued`.
+  };
   /// Queues `batch`; the writer commits batches in submission order, merging those pending into
   /// one transaction, then calls `done`. An invalid batch, or a closed store, calls `done` at once.
-  void commit(WriteBatch batch, Callback done);
+  void commit(WriteBatch batch, Callback done, Mode mode = Mode::queued);
   /// Commits `batch` and waits for it to be durable.
   Status commit_sync(WriteBatch batch);
   /// Opens a read snapshot. Throws StoreError only if the environment fails.

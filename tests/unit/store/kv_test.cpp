@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -406,6 +407,94 @@ TEST(GroupCommit, CommitSyncFromACallbackIsRefused) {
   EXPECT_EQ(inner.get_future().get().code(), Errc::invalid_argument);
 }
 
+TEST(GroupCommit, InlineWhenIdleCommitsOnTheCallersThread) {
+  TempDir dir;
+  auto s = open_store(dir.str());
+  std::thread::id ran_on;
+  Status got(Errc::io, "not called");
+  s->commit(WriteBatch().put(Keyspace::meta, "a", "1"),
+            [&](const Status& st) {
+              ran_on = std::this_thread::get_id();
+              got = st;
+            },
+            Store::Mode::inline_when_idle);
+  // Durable and answered before commit() returned, on this thread.
+  EXPECT_TRUE(got.ok()) << got.to_string();
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+  EXPECT_EQ(get(*s, Keyspace::meta, "a"), "1");
+  EXPECT_EQ(s->stats().inline_commits, 1u);
+  EXPECT_EQ(s->stats().transactions, 1u);
+  // Conditions hold as in the writer: a conflict skips the batch.
+  s->commit(WriteBatch().expect_absent(Keyspace::meta, "a").put(Keyspace::meta, "b", "1"),
+            [&](const Status& st) { got = st; }, Store::Mode::inline_when_idle);
+  EXPECT_EQ(got.code(), Errc::conflict);
+  EXPECT_EQ(get(*s, Keyspace::meta, "b"), std::nullopt);
+  EXPECT_EQ(s->stats().conflicts, 1u);
+}
+
+TEST(GroupCommit, InlineWaitsItsTurnWhileTheWriterIsBusy) {
+  TempDir dir;
+  auto s = open_store(dir.str());
+  // Hold the writer inside a callback: later batches queue; an inline request must not jump them.
+  std::promise<void> entered, release;
+  auto released = release.get_future().share();
+  s->commit(WriteBatch().put(Keyspace::meta, "k", "first"), [&, released](const Status&) {
+    entered.set_value();
+    released.wait();
+  });
+  entered.get_future().wait();
+  s->commit(WriteBatch().put(Keyspace::meta, "k", "second"), nullptr);
+  std::promise<std::thread::id> third;
+  s->commit(WriteBatch().put(Keyspace::meta, "k", "third"),
+            [&](const Status&) { third.set_value(std::this_thread::get_id()); },
+            Store::Mode::inline_when_idle);
+  release.set_value();
+  EXPECT_NE(third.get_future().get(), std::this_thread::get_id());  // the writer ran it
+  EXPECT_EQ(get(*s, Keyspace::meta, "k"), "third");  // in submission order
+  EXPECT_EQ(s->stats().inline_commits, 0u);
+}
+
+TEST(GroupCommit, InlineLeavesMapGrowthToTheWriter) {
+  TempDir dir;
+  StoreOptions o;
+  o.initial_map_size = 256 << 10;
+  auto s = open_store(dir.str(), o);
+  std::string value(4000, 'x');
+  WriteBatch huge;
+  for (int i = 0; i < 512; ++i) huge.put(Keyspace::history, key::u64(i), value);  // 2 MiB > the map
+  std::promise<Status> done;
+  s->commit(std::move(huge), [&](const Status& st) { done.set_value(st); }, Store::Mode::inline_when_idle);
+  EXPECT_TRUE(done.get_future().get().ok());
+  EXPECT_GT(s->stats().map_resizes, 0u);
+  EXPECT_EQ(s->stats().inline_commits, 0u);
+  EXPECT_EQ(get(*s, Keyspace::history, key::u64(511)), value);
+}
+
+TEST(GroupCommit, InlineAndQueuedCommitsFromManyThreadsAllLand) {
+  TempDir dir;
+  auto s = open_store(dir.str());
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        std::promise<void> one;
+        s->commit(WriteBatch().append(Keyspace::events, "", std::to_string(t)),
+                  [&](const Status& st) {
+                    ok += st.ok();
+                    one.set_value();
+                  },
+                  i % 2 ? Store::Mode::inline_when_idle : Store::Mode::queued);
+        one.get_future().wait();
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 800);
+  auto txn = s->read();
+  EXPECT_EQ(txn.collect(Keyspace::events, Range::all()).size(), 800u);
+  EXPECT_EQ(s->stats().batches, 800u);
+}
+
 // ---- durability, growth, processes ----
 
 TEST(Store, ReopenKeepsDataAndRefusesASecondOpenInOneProcess) {
@@ -452,6 +541,33 @@ TEST(Store, MapGrowsPastItsInitialSize) {
   auto txn = s->read();
   EXPECT_EQ(txn.collect(Keyspace::snapshots, Range::all()).size(), 128u * 16u);
   EXPECT_EQ(txn.get(Keyspace::history, key::u64(511)), std::optional<std::string_view>(value));
+}
+
+TEST(Store, SyncStoreKeepsZeroFilledHeadroomAheadOfItsPages) {
+  TempDir dir;
+  std::string file = dir.str() + "/data.mdb";
+  std::string value(3000, 'v');
+  {
+    auto r = Store::open(StoreOptions{dir.str()});  // sync on: the headroom is only for durable stores
+    ASSERT_TRUE(r.ok()) << r.status().to_string();
+    auto& s = *r.value();
+    // The writer fills it while idle: at least 4 MiB of zeros beyond the used pages.
+    for (int i = 0; i < 50 && std::filesystem::file_size(file) < (4u << 20); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_GE(std::filesystem::file_size(file), 4u << 20);
+    // Pages written into the zeroed region read back, also after a reopen.
+    for (int b = 0; b < 40; ++b) {
+      WriteBatch batch;
+      for (int i = 0; i < 50; ++i) batch.put(Keyspace::history, key::u64(b * 50 + i), value);
+      ASSERT_TRUE(s.commit_sync(std::move(batch)).ok());
+    }
+  }
+  auto r = Store::open(StoreOptions{dir.str()});
+  ASSERT_TRUE(r.ok());
+  auto txn = r.value()->read();
+  auto all = txn.collect(Keyspace::history, Range::all());
+  ASSERT_EQ(all.size(), 2000u);
+  EXPECT_EQ(all.back().value, value);
 }
 
 TEST(Store, MapGrowsWhileReadersAreActive) {
