@@ -84,9 +84,20 @@ std::string url_encode(std::string_view in) {
 }
 
 std::string sha256_raw(std::string_view bytes) {
+  // The digest fetched once and one context per thread: EVP_Digest(..., EVP_sha256(), ...)
+  // fetches the algorithm and allocates a context on every call (OpenSSL 3), several times the
+  // cost of hashing a small request (the runtime hashes every step's request).
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct Ctx {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Ctx() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Ctx local;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
+  if (!sha256 || !local.ctx || EVP_DigestInit_ex2(local.ctx, sha256, nullptr) != 1 ||
+      EVP_DigestUpdate(local.ctx, bytes.data(), bytes.size()) != 1 || EVP_DigestFinal_ex(local.ctx, md, &len) != 1)
+    EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
   return std::string(reinterpret_cast<char*>(md), len);
 }
 

@@ -866,6 +866,40 @@ flow three(id: string) -> json {
   EXPECT_EQ(h.fake("crm")->calls().size(), 3u);
 }
 
+// A lone execution has nothing for group commit to merge with: its commits run on the engine's
+// thread (no hand-off to the writer and back); with others loaded they go through the writer.
+TEST(Runtime, ALoneExecutionCommitsOnTheEngineThreadOthersGoThroughTheWriter) {
+  Harness h;
+  h.fake("crm")->on("POST", "/customers", {ok(201, {{"id", "c-1"}})});
+  h.deploy(src(R"(
+flow three(id: string) -> json {
+  step a = crm.post("/customers", body: { id: id })
+  step b = crm.post("/customers", body: { prev: a.body.id })
+  return { b: b.body.id }
+}
+)"));
+  auto before = h.store().stats();
+  auto rec = h.run("three", {{"id", "x"}});
+  ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
+  auto after = h.store().stats();
+  EXPECT_EQ(after.transactions - before.transactions, 3u);
+  EXPECT_EQ(after.inline_commits - before.inline_commits, 3u);
+
+  // Ten at once: while others are loaded, commits are queued for the writer (and merged).
+  before = after;
+  std::vector<std::string> ids(10);
+  for (int i = 0; i < 10; ++i)
+    h.engine().start("three", json::object{{"id", std::to_string(i)}}, std::nullopt,
+                     [&ids, i](std::string id, std::string) { ids[i] = std::move(id); });
+  h.io().restart();
+  auto started = [&] { return std::all_of(ids.begin(), ids.end(), [](const auto& id) { return !id.empty(); }); };
+  for (int i = 0; i < 100000 && !started(); ++i) h.io().run_one();
+  ASSERT_TRUE(started());
+  for (const auto& id : ids) EXPECT_EQ(h.wait(id).status, ExecutionStatus::completed);
+  after = h.store().stats();
+  EXPECT_LT(after.inline_commits - before.inline_commits, after.transactions - before.transactions);
+}
+
 // When no durable point follows in the same turn (here the step's branch ends while the other
 // branch sleeps in a short wait, which does not unload), the completion is committed on its own
 // right away, not only when the parallel block ends.
