@@ -435,7 +435,7 @@ struct Store::Impl {
     if (::fstat(fd, &st) == 0) {
       static const std::string zeros(1u << 20, '\0');
       std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
-      std::uint64_t target = std::min<std::uint64_t>(std::max(size, used) + headroom_for(used), map_size.load());
+      std::uint64_t target = std::min<std::uint64_t>(used + headroom_for(used), map_size.load());
       std::uint64_t end = std::min<std::uint64_t>(target, size + zeros.size());
       end -= end % page_size;
       if (end > size && ::pwrite(fd, zeros.data(), end - size, static_cast<off_t>(size)) ==

@@ -555,6 +555,9 @@ TEST(Store, SyncStoreKeepsZeroFilledHeadroomAheadOfItsPages) {
     for (int i = 0; i < 50 && std::filesystem::file_size(file) < (4u << 20); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     EXPECT_GE(std::filesystem::file_size(file), 4u << 20);
+    // ... and no more than that: the idle writer stops once the headroom is there.
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    EXPECT_LE(std::filesystem::file_size(file), 5u << 20);
     // Pages written into the zeroed region read back, also after a reopen.
     for (int b = 0; b < 40; ++b) {
       WriteBatch batch;
