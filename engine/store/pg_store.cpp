@@ -11,9 +11,11 @@
 #include <deque>
 #include <future>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <thread>
+#include <type_traits>
 
 #include "engine/store/group_commit.h"
 #include "engine/store/ids.h"
@@ -144,6 +146,8 @@ class Params {
   std::vector<bool> nulls_;
 };
 
+struct Stmt;
+
 // One connection.
 class Conn {
  public:
@@ -187,6 +191,11 @@ class Conn {
     }
     return Rows(r);
   }
+  // Sends BEGIN and `stmts` in one pipeline (one round trip) and reads one result each, leaving the
+  // transaction open; throws PgError on the first failed statement (the transaction is then aborted:
+  // roll it back). Statements are prepared once per connection and run by name afterwards.
+  std::vector<Rows> pipeline(const std::vector<const Stmt*>& stmts);
+
   // Several statements without parameters in one round trip.
   void exec_script(const char* sql) {
     PGresult* r = PQexec(c_, sql);
@@ -201,11 +210,118 @@ class Conn {
   }
 
  private:
+  static constexpr std::size_t kMaxPrepared = 512;  // statements prepared per connection, at most
   PGconn* c_ = nullptr;
+  std::map<std::string, std::string> prepared_;  // sql → statement name
+  std::uint64_t next_name_ = 0;
 };
 
-// An operation run by the writer inside the group transaction: ok, or a status that undoes it.
-using Job = std::function<Status(Conn&)>;
+// One statement of a pipelined job, with what its result must be for the job to have done what its
+// synchronous form would (an empty `expect` accepts any result).
+struct Stmt {
+  std::string sql;
+  Params params;
+  std::function<bool(const Rows&)> expect;
+};
+
+// The pipelined form of a job: its statements go to the server with the rest of the group in one
+// round trip; when every expectation holds the group commits and `on_ok` runs, otherwise the whole
+// group is rolled back and run again statement by statement (the synchronous forms, which give
+// each job its exact status).
+struct Plan {
+  std::vector<Stmt> stmts;
+  std::function<void()> on_ok;
+
+  Plan& add(std::string sql, Params p, std::function<bool(const Rows&)> expect = {}) {
+    stmts.push_back(Stmt{std::move(sql), std::move(p), std::move(expect)});
+    return *this;
+  }
+};
+
+// An operation run by the writer inside the group transaction: ok, or a status that undoes it;
+// with a Plan when it can also run pipelined.
+struct Job {
+  std::function<Status(Conn&)> run;
+  std::shared_ptr<Plan> plan;
+
+  template <class F>
+    requires std::is_invocable_r_v<Status, F&, Conn&>
+  Job(F&& f, std::shared_ptr<Plan> p = nullptr) : run(std::forward<F>(f)), plan(std::move(p)) {}
+};
+
+std::vector<Rows> Conn::pipeline(const std::vector<const Stmt*>& stmts) {
+  auto fail = [&](PGresult* r) {
+    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c_);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    return PgError(state ? state : "", "PostgreSQL: " + msg);
+  };
+  if (!PQenterPipelineMode(c_)) throw fail(nullptr);
+  // What was sent, in order: -1 BEGIN, -2 a Prepare of the statement that follows, i statement i.
+  std::vector<int> sent;
+  std::vector<std::pair<std::string, std::string>> preparing;  // sql, name
+  std::map<std::string_view, std::string> pending;  // prepared earlier in this pipeline (views of stmts' sql)
+  bool ok = PQsendQueryParams(c_, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 1);
+  sent.push_back(-1);
+  std::vector<const char*> v;
+  std::vector<int> len, fmt;
+  for (std::size_t i = 0; ok && i < stmts.size(); ++i) {
+    const Stmt& s = *stmts[i];
+    std::string name;
+    if (auto it = prepared_.find(s.sql); it != prepared_.end()) {
+      name = it->second;
+    } else if (auto p = pending.find(s.sql); p != pending.end()) {
+      name = p->second;
+    } else if (prepared_.size() + preparing.size() < kMaxPrepared) {
+      name = "w" + std::to_string(next_name_++);
+      ok = PQsendPrepare(c_, name.c_str(), s.sql.c_str(), s.params.count(), nullptr);
+      sent.push_back(-2);
+      preparing.emplace_back(s.sql, name);
+      pending.emplace(s.sql, name);
+    }
+    v.clear(), len.clear(), fmt.clear();
+    s.params.bind(v, len, fmt);
+    ok = ok && (name.empty() ? PQsendQueryParams(c_, s.sql.c_str(), s.params.count(), nullptr, v.data(), len.data(),
+                                                 fmt.data(), 1)
+                             : PQsendQueryPrepared(c_, name.c_str(), s.params.count(), v.data(), len.data(),
+                                                   fmt.data(), 1));
+    sent.push_back(static_cast<int>(i));
+  }
+  ok = ok && PQpipelineSync(c_);
+  if (!ok) {
+    auto e = fail(nullptr);
+    PQfinish(c_);  // a half-sent pipeline leaves nothing usable: the caller reconnects
+    c_ = nullptr;
+    throw e;
+  }
+  std::vector<Rows> out;
+  std::optional<PgError> error;
+  std::size_t prepare_at = 0;
+  for (int what : sent) {
+    PGresult* r = PQgetResult(c_);
+    while (PGresult* extra = PQgetResult(c_)) PQclear(extra);  // the NULL that ends each result
+    auto st = PQresultStatus(r);
+    bool good = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (!good && !error) error = fail(r);
+    if (what == -2) {
+      auto& [sql, name] = preparing[prepare_at++];
+      if (good) prepared_.emplace(sql, name);
+    }
+    if (what >= 0 && good) out.emplace_back(r);
+    else PQclear(r);
+  }
+  PGresult* sync = PQgetResult(c_);
+  bool synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  PQclear(sync);
+  if (!synced || !PQexitPipelineMode(c_)) {
+    auto e = error ? *error : fail(nullptr);
+    PQfinish(c_);
+    c_ = nullptr;
+    throw e;
+  }
+  if (error) throw *error;
+  return out;
+}
 
 struct Pending {
   Job job;
@@ -216,6 +332,45 @@ struct Pending {
 
 constexpr const char* kRecordCols =
     "id, flow, version, status, input, output, error, current, parent, created_at, updated_at, length";
+
+// Statements shared by the synchronous and the pipelined forms of a job.
+constexpr const char* kVersionExists = "SELECT 1 FROM versions WHERE hash = $1";
+constexpr const char* kClaimDedup =
+    "INSERT INTO dedup (key, value, expires_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE "
+    "SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at WHERE dedup.expires_at <= $4 RETURNING 1";
+constexpr const char* kInsertExecution =
+    "INSERT INTO executions (id, flow, version, status, input, output, error, current, parent, created_at, "
+    "updated_at, length) VALUES ($1, $2, $3, $4, $5, 'null', 'null', '', $6, $7, $8, $9) ON CONFLICT DO NOTHING";
+constexpr const char* kPutSnapshot =
+    "INSERT INTO snapshots (id, body) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body";
+constexpr const char* kPutTimer =
+    "INSERT INTO timers (due, owner, timer_id, payload) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (due, owner, timer_id) DO UPDATE SET payload = EXCLUDED.payload";
+constexpr const char* kDeleteTimer = "DELETE FROM timers WHERE due = $1 AND owner = $2 AND timer_id = $3";
+constexpr const char* kPutLease =
+    "INSERT INTO leases (id, owner, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE "
+    "SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at";
+constexpr const char* kEventsLockSql = "SELECT pg_advisory_xact_lock($1)";
+constexpr const char* kAppendEvent =
+    "INSERT INTO events (\"offset\", at, type, data) SELECT coalesce(max(\"offset\"), 0) + 1, $1, $2, $3 FROM events";
+
+bool one_row(const Rows& r) { return r.size() == 1; }
+bool one_affected(const Rows& r) { return r.affected() == 1; }
+
+// One INSERT of `events` into the history of `id`, numbered from `first_seq`.
+std::pair<std::string, Params> history_insert(const std::string& id, std::uint64_t first_seq, std::int64_t at,
+                                              const std::vector<const NewEvent*>& events) {
+  std::string sql = "INSERT INTO history (id, seq, at, type, data) VALUES ";
+  Params p;
+  p.text(id).i64(at);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    int n = 3 + 3 * static_cast<int>(i);
+    sql += (i ? ", ($1, $" : "($1, $") + std::to_string(n) + ", $2, $" + std::to_string(n + 1) + ", $" +
+           std::to_string(n + 2) + ")";
+    p.i64(static_cast<std::int64_t>(first_seq + i)).text(events[i]->type).jv(events[i]->data);
+  }
+  return {std::move(sql), std::move(p)};
+}
 
 ExecutionRecord decode_record(const Rows& r, int row) {
   ExecutionRecord e;
@@ -340,7 +495,7 @@ class PgExecutionStore final : public ExecutionStore {
   // Runs one job inside the open transaction; a PgError becomes a status.
   static Status run_job(Conn& c, Pending& p) {
     try {
-      return p.job(c);
+      return p.job.run(c);
     } catch (const PgError& e) {
       if (e.unique_violation() || e.retryable()) return conflict(e.what());
       return Status(Errc::io, e.what());
@@ -358,7 +513,9 @@ class PgExecutionStore final : public ExecutionStore {
     std::vector<Status> results(group.size());
     Conn& c = *writer_conn_;
     bool several = group.size() > 1;
-    if (several) {
+    bool pipelined = std::all_of(group.begin(), group.end(), [](Pending* p) { return p->job.plan != nullptr; });
+    if (pipelined && run_pipelined(c, group)) return results;
+    if (several && !pipelined) {
       c.exec("BEGIN");
       bool all_ok = true;
       for (std::size_t i = 0; i < group.size() && all_ok; ++i) all_ok = run_job(c, *group[i]).ok();
@@ -383,6 +540,32 @@ class PgExecutionStore final : public ExecutionStore {
     }
     c.exec("COMMIT");
     return results;
+  }
+
+  // The group in one round trip (plus the commit): true when it committed. False, with the
+  // transaction rolled back, when a statement failed or a result was not the expected one (a
+  // condition that does not hold, usually): run_group then runs every job in its savepoint.
+  static bool run_pipelined(Conn& c, std::vector<Pending*>& group) {
+    std::vector<const Stmt*> all;
+    for (auto* p : group)
+      for (const auto& st : p->job.plan->stmts) all.push_back(&st);
+    std::vector<Rows> rows;
+    try {
+      rows = c.pipeline(all);
+    } catch (const PgError&) {
+      if (!c.healthy()) throw;
+      c.exec_script("ROLLBACK");
+      return false;
+    }
+    for (std::size_t i = 0; i < all.size(); ++i)
+      if (all[i]->expect && !all[i]->expect(rows[i])) {
+        c.exec_script("ROLLBACK");
+        return false;
+      }
+    c.exec("COMMIT");
+    for (auto* p : group)
+      if (p->job.plan->on_ok) p->job.plan->on_ok();
+    return true;
   }
 
   std::vector<Status> run_group_safely(std::vector<Pending*>& group) {
@@ -562,71 +745,98 @@ class PgExecutionStore final : public ExecutionStore {
     return {};
   }
 
+  static Params dedup_params(std::string_view key, std::string_view value, std::int64_t at, std::int64_t ttl) {
+    return std::move(Params().text(key).bytes(value).i64(at + std::max<std::int64_t>(ttl, 1)).i64(at));
+  }
+
   // Claims `key` for `value` unless a live entry exists; returns the live winner then.
   static std::optional<std::string> claim_dedup_in(Conn& c, std::string_view key, std::string_view value,
                                                    std::int64_t at, std::int64_t ttl) {
-    std::int64_t expires = at + std::max<std::int64_t>(ttl, 1);
-    auto r = c.exec(
-        "INSERT INTO dedup (key, value, expires_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE "
-        "SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at WHERE dedup.expires_at <= $4 RETURNING 1",
-        Params().text(key).bytes(value).i64(expires).i64(at));
-    if (r.size()) return std::nullopt;
+    if (c.exec(kClaimDedup, dedup_params(key, value, at, ttl)).size()) return std::nullopt;
     auto w = c.exec("SELECT value FROM dedup WHERE key = $1", Params().text(key));
     if (!w.size()) throw PgError("40001", "dedup key " + std::string(key) + " vanished");
     return w.str(0, 0);
   }
 
   static void put_timers(Conn& c, const std::vector<Timer>& timers) {
-    for (const auto& t : timers)
-      c.exec("INSERT INTO timers (due, owner, timer_id, payload) VALUES ($1, $2, $3, $4) "
-             "ON CONFLICT (due, owner, timer_id) DO UPDATE SET payload = EXCLUDED.payload",
-             Params().i64(t.key.due_ms).text(t.key.owner).text(t.key.timer_id).bytes(t.payload));
+    for (const auto& t : timers) c.exec(kPutTimer, timer_params(t));
+  }
+
+  static Params timer_params(const Timer& t) {
+    return std::move(Params().i64(t.key.due_ms).text(t.key.owner).text(t.key.timer_id).bytes(t.payload));
+  }
+
+  static Params new_execution_params(const NewExecution& e, std::int64_t at) {
+    return std::move(Params().text(e.id).text(e.flow).text(e.version).i64(status_code(ExecutionStatus::running))
+                         .jv(e.input).text(e.parent_id).i64(*id_time_ms(e.id)).i64(at)
+                         .i64(1 + static_cast<std::int64_t>(e.more_events.size())));
+  }
+
+  // The events a creation writes first: ExecutionStarted (or the given first event), then the
+  // first walk's.
+  static std::vector<NewEvent> first_events(const NewExecution& e) {
+    std::vector<NewEvent> out{e.first_event ? *e.first_event
+                                            : NewEvent{"ExecutionStarted", json::object{{"flow", e.flow},
+                                                                                        {"version", e.version},
+                                                                                        {"input", e.input}}}};
+    out.insert(out.end(), e.more_events.begin(), e.more_events.end());
+    return out;
+  }
+
+  static std::pair<std::string, Params> first_history(const NewExecution& e, std::int64_t at,
+                                                      const std::vector<NewEvent>& events) {
+    std::vector<const NewEvent*> ptrs;
+    for (const auto& ev : events) ptrs.push_back(&ev);
+    return history_insert(e.id, 1, at, ptrs);
   }
 
   // Writes the start of `e` (prepared by prepare_new) in the open transaction.
   static Result<Created> create_in(Conn& c, const NewExecution& e, std::int64_t at) {
-    if (!c.exec("SELECT 1 FROM versions WHERE hash = $1", Params().text(e.version)).size())
+    if (!c.exec(kVersionExists, Params().text(e.version)).size())
       return Status(Errc::not_found, "unknown flow version " + e.version);
     if (e.idempotency_key)
       if (auto winner = claim_dedup_in(c, *e.idempotency_key, e.id, at, e.idempotency_ttl_ms))
         return Created{*winner, true};
-    NewEvent first = e.first_event ? *e.first_event
-                                   : NewEvent{"ExecutionStarted", json::object{{"flow", e.flow},
-                                                                               {"version", e.version},
-                                                                               {"input", e.input}}};
-    auto ins = c.exec(
-        "INSERT INTO executions (id, flow, version, status, input, output, error, current, parent, created_at, "
-        "updated_at, length) VALUES ($1, $2, $3, $4, $5, 'null', 'null', '', $6, $7, $8, $9) ON CONFLICT DO NOTHING",
-        Params().text(e.id).text(e.flow).text(e.version).i64(status_code(ExecutionStatus::running)).jv(e.input)
-            .text(e.parent_id).i64(*id_time_ms(e.id)).i64(at)
-            .i64(1 + static_cast<std::int64_t>(e.more_events.size())));
-    if (ins.affected() != 1) return conflict("execution " + e.id + " already exists");
-    c.exec("INSERT INTO history (id, seq, at, type, data) VALUES ($1, 1, $2, $3, $4)",
-           Params().text(e.id).i64(at).text(first.type).jv(first.data));
-    for (std::size_t i = 0; i < e.more_events.size(); ++i)  // what the first walk recorded, numbered after it
-      c.exec("INSERT INTO history (id, seq, at, type, data) VALUES ($1, $2, $3, $4, $5)",
-             Params().text(e.id).i64(static_cast<std::int64_t>(i) + 2).i64(at).text(e.more_events[i].type)
-                 .jv(e.more_events[i].data));
-    if (e.snapshot)
-      c.exec("INSERT INTO snapshots (id, body) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body",
-             Params().text(e.id).bytes(*e.snapshot));
+    if (c.exec(kInsertExecution, new_execution_params(e, at)).affected() != 1)
+      return conflict("execution " + e.id + " already exists");
+    auto events = first_events(e);
+    auto [sql, p] = first_history(e, at, events);
+    c.exec(sql.c_str(), p);
+    if (e.snapshot) c.exec(kPutSnapshot, Params().text(e.id).bytes(*e.snapshot));
     put_timers(c, e.timers);
-    if (e.lease_owner)
-      c.exec("INSERT INTO leases (id, owner, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE "
-             "SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at",
-             Params().text(e.id).text(*e.lease_owner).i64(at + e.lease_ttl_ms));
+    if (e.lease_owner) c.exec(kPutLease, Params().text(e.id).text(*e.lease_owner).i64(at + e.lease_ttl_ms));
     return Created{e.id, false};
+  }
+
+  // The pipelined form of create_in: what a fresh creation writes, expecting its version to exist,
+  // its key (if any) to be free and its id to be new.
+  static void plan_create(Plan& plan, const NewExecution& e, std::int64_t at) {
+    plan.add(kVersionExists, Params().text(e.version), one_row);
+    if (e.idempotency_key)
+      plan.add(kClaimDedup, dedup_params(*e.idempotency_key, e.id, at, e.idempotency_ttl_ms), one_row);
+    plan.add(kInsertExecution, new_execution_params(e, at), one_affected);
+    auto [sql, p] = first_history(e, at, first_events(e));
+    plan.add(std::move(sql), std::move(p));
+    if (e.snapshot) plan.add(kPutSnapshot, std::move(Params().text(e.id).bytes(*e.snapshot)));
+    for (const auto& t : e.timers) plan.add(kPutTimer, timer_params(t));
+    if (e.lease_owner)
+      plan.add(kPutLease, std::move(Params().text(e.id).text(*e.lease_owner).i64(at + e.lease_ttl_ms)));
   }
 
   // The job of a create; its outcome lands in `out`.
   Job create_job(NewExecution e, std::shared_ptr<Result<Created>> out) {
     std::int64_t at = now();
-    return [e = std::move(e), out, at](Conn& c) -> Status {
-      *out = create_in(c, e, at);
-      if (!out->ok()) return out->status();
-      // A repeated key writes nothing; its (empty) savepoint is kept.
-      return {};
-    };
+    auto plan = std::make_shared<Plan>();
+    plan_create(*plan, e, at);
+    plan->on_ok = [out, id = e.id] { *out = Created{id, false}; };
+    return Job(
+        [e = std::move(e), out, at](Conn& c) -> Status {
+          *out = create_in(c, e, at);
+          if (!out->ok()) return out->status();
+          // A repeated key writes nothing; its (empty) savepoint is kept.
+          return {};
+        },
+        std::move(plan));
   }
 
   void create(NewExecution e, CreateCallback done) override {
@@ -680,24 +890,15 @@ class PgExecutionStore final : public ExecutionStore {
     return conflict("lease of " + std::string(id) + " held by " + (other.size() ? other.str(0, 0) : "another owner"));
   }
 
-  // Two round trips for a usual transition: the row lock with the checks, then one statement that
-  // writes the history, snapshot, signals, lease and record together; a failed lease or a gone
-  // signal there makes the job fail after writing, which the group undoes (see run_group).
-  static Status transition_in(Conn& c, Transition& t, std::int64_t at) {
+  // The statement that writes a transition's history, snapshot, signals, lease and record together
+  // once its checks passed; `length` is the history length before it, `status` the status after it
+  // (nullopt: unchanged and not terminal). Its result row: how many of the consumed signals it
+  // deleted and, with a lease owner, whether the lease is ours (see transition_written).
+  static std::pair<std::string, Params> transition_write(const Transition& t, std::uint64_t length,
+                                                         std::optional<ExecutionStatus> status, std::int64_t at) {
     const std::string& id = t.execution_id;
-    auto cur = c.exec("SELECT status, length, version FROM executions WHERE id = $1 FOR UPDATE", Params().text(id));
-    if (!cur.size()) return Status(Errc::not_found, "no execution " + id);
-    auto old_status = static_cast<ExecutionStatus>(cur.i64(0, 0));
-    auto length = static_cast<std::uint64_t>(cur.i64(0, 1));
-    if (t.expected_length && *t.expected_length != length)
-      return conflict("execution " + id + " has " + std::to_string(length) + " history events, expected " +
-                      std::to_string(*t.expected_length));
-    if (t.version && *t.version != cur.str(0, 2) &&
-        (t.version->empty() || !c.exec("SELECT 1 FROM versions WHERE hash = $1", Params().text(*t.version)).size()))
-      return Status(Errc::not_found, "unknown flow version " + *t.version);
-    ExecutionStatus status = t.status ? *t.status : old_status;
+    bool terminal = status && is_terminal(*status);
     std::set<std::uint64_t> consumed(t.consume_signals.begin(), t.consume_signals.end());
-
     Params p;
     int n = 0;
     auto arg = [&](auto&& add) {
@@ -725,14 +926,14 @@ class PgExecutionStore final : public ExecutionStore {
     for (auto seq : consumed) seqs += (seqs.size() > 1 ? "," : "") + std::to_string(seq);
     seqs += "}";
     std::string seqp = arg([&](Params& q) { q.text(seqs); });
-    if (is_terminal(status))
+    if (terminal)
       sql += "g AS (DELETE FROM signals WHERE id = " + idp + " RETURNING seq), ";
     else if (!consumed.empty())
       sql += "g AS (DELETE FROM signals WHERE id = " + idp + " AND seq = ANY(" + seqp + "::bigint[]) RETURNING seq), ";
     else
       sql += "g AS (SELECT NULL::bigint AS seq WHERE false), ";
     std::string owner = t.lease_owner ? *t.lease_owner : "";
-    if (t.lease_owner && !is_terminal(status)) {
+    if (t.lease_owner && !terminal) {
       std::string op = arg([&](Params& q) { q.text(owner); });
       sql += "l AS (INSERT INTO leases (id, owner, expires_at) VALUES (" + idp + ", " + op + ", " +
              arg([&](Params& q) { q.i64(at + t.lease_ttl_ms); }) +
@@ -748,25 +949,50 @@ class PgExecutionStore final : public ExecutionStore {
     auto opt_json = [&](const std::optional<json::value>& v) {
       return arg([&](Params& q) { v ? q.jv(*v) : q.null(); });
     };
-    sql += "u AS (UPDATE executions SET status = " + arg([&](Params& q) { q.i64(status_code(status)); }) +
+    sql += "u AS (UPDATE executions SET status = coalesce(" +
+           arg([&](Params& q) { status ? q.i64(status_code(*status)) : q.null(); }) + "::bigint, status)" +
            ", updated_at = " + atp + ", length = " + arg([&](Params& q) { q.i64(static_cast<std::int64_t>(length)); }) +
            ", output = coalesce(" + opt_json(t.output) + ", output), error = coalesce(" + opt_json(t.error) +
            ", error), current = coalesce(" + arg([&](Params& q) { t.current ? q.text(*t.current) : q.null(); }) +
            ", current), version = coalesce(" + arg([&](Params& q) { t.version ? q.text(*t.version) : q.null(); }) +
            ", version), input = coalesce(" + opt_json(t.input) + ", input) WHERE id = " + idp + " RETURNING 1) ";
     sql += "SELECT (SELECT count(*) FROM g WHERE seq = ANY(" + seqp + "::bigint[]))";
-    if (t.lease_owner && !is_terminal(status)) sql += ", (SELECT count(*) FROM l)";
+    if (t.lease_owner && !terminal) sql += ", (SELECT count(*) FROM l)";
     else if (t.lease_owner) sql += ", (SELECT count(*) FROM lx)";
-    auto r = c.exec(sql.c_str(), p);
+    return {std::move(sql), std::move(p)};
+  }
+
+  // The conflict a transition_write result shows, or ok.
+  static Status transition_written(const Rows& r, const Transition& t, bool terminal) {
+    std::set<std::uint64_t> consumed(t.consume_signals.begin(), t.consume_signals.end());
     if (static_cast<std::size_t>(r.i64(0, 0)) != consumed.size())
-      return conflict("a consumed signal of " + id + " is gone");
-    if (t.lease_owner && !is_terminal(status) && r.i64(0, 1) != 1)
-      return conflict("lease of " + id + " held by another owner");
-    if (t.lease_owner && is_terminal(status) && r.i64(0, 1) != 0)
-      return conflict("lease of " + id + " held by another owner");
-    for (const auto& k : t.remove_timers)
-      c.exec("DELETE FROM timers WHERE due = $1 AND owner = $2 AND timer_id = $3",
-             Params().i64(k.due_ms).text(k.owner).text(k.timer_id));
+      return conflict("a consumed signal of " + t.execution_id + " is gone");
+    if (t.lease_owner && r.i64(0, 1) != (terminal ? 0 : 1))
+      return conflict("lease of " + t.execution_id + " held by another owner");
+    return {};
+  }
+
+  static constexpr const char* kLockExecution = "SELECT status, length, version FROM executions WHERE id = $1 FOR UPDATE";
+
+  // Two round trips for a usual transition: the row lock with the checks, then one statement that
+  // writes the history, snapshot, signals, lease and record together; a failed lease or a gone
+  // signal there makes the job fail after writing, which the group undoes (see run_group).
+  static Status transition_in(Conn& c, Transition& t, std::int64_t at) {
+    const std::string& id = t.execution_id;
+    auto cur = c.exec(kLockExecution, Params().text(id));
+    if (!cur.size()) return Status(Errc::not_found, "no execution " + id);
+    auto old_status = static_cast<ExecutionStatus>(cur.i64(0, 0));
+    auto length = static_cast<std::uint64_t>(cur.i64(0, 1));
+    if (t.expected_length && *t.expected_length != length)
+      return conflict("execution " + id + " has " + std::to_string(length) + " history events, expected " +
+                      std::to_string(*t.expected_length));
+    if (t.version && *t.version != cur.str(0, 2) &&
+        (t.version->empty() || !c.exec(kVersionExists, Params().text(*t.version)).size()))
+      return Status(Errc::not_found, "unknown flow version " + *t.version);
+    ExecutionStatus status = t.status ? *t.status : old_status;
+    auto [sql, p] = transition_write(t, length, status, at);
+    if (auto st = transition_written(c.exec(sql.c_str(), p), t, is_terminal(status)); !st.ok()) return st;
+    for (const auto& k : t.remove_timers) c.exec(kDeleteTimer, timer_key_params(k));
     put_timers(c, t.add_timers);
     for (const auto& ev : t.publish) append_event_in(c, ev, at);
     for (auto& child : t.spawn) {
@@ -777,11 +1003,50 @@ class PgExecutionStore final : public ExecutionStore {
     return {};
   }
 
+  // The pipelined form of transition_in, when the transition names the history length it expects
+  // (the engine's always do): the same statements, expecting the checks to pass. Without a new
+  // status the execution must not have ended (the synchronous form then tells what happens).
+  static std::shared_ptr<Plan> plan_transition(Transition& t, std::int64_t at) {
+    if (!t.expected_length) return nullptr;
+    auto plan = std::make_shared<Plan>();
+    std::uint64_t length = *t.expected_length;
+    std::optional<std::string> version = t.version;
+    bool keeps_status = !t.status;
+    // A re-pin to another version (replays) does not match and goes through the synchronous form.
+    plan->add(kLockExecution, std::move(Params().text(t.execution_id)), [length, version, keeps_status](const Rows& r) {
+      return r.size() == 1 && static_cast<std::uint64_t>(r.i64(0, 1)) == length &&
+             (!keeps_status || !is_terminal(static_cast<ExecutionStatus>(r.i64(0, 0)))) &&
+             (!version || *version == r.str(0, 2));
+    });
+    bool terminal = t.status && is_terminal(*t.status);
+    auto [sql, p] = transition_write(t, length, t.status, at);
+    auto tc = std::make_shared<Transition>();
+    tc->execution_id = t.execution_id;
+    tc->consume_signals = t.consume_signals;
+    tc->lease_owner = t.lease_owner;
+    plan->add(std::move(sql), std::move(p),
+              [tc, terminal](const Rows& r) { return transition_written(r, *tc, terminal).ok(); });
+    for (const auto& k : t.remove_timers) plan->add(kDeleteTimer, timer_key_params(k));
+    for (const auto& tm : t.add_timers) plan->add(kPutTimer, timer_params(tm));
+    for (const auto& ev : t.publish) {
+      plan->add(kEventsLockSql, std::move(Params().i64(kEventsLock)));
+      plan->add(kAppendEvent, std::move(Params().i64(at).text(ev.type).jv(ev.data)));
+    }
+    for (auto& child : t.spawn) {
+      if (child.parent_id.empty()) child.parent_id = t.execution_id;
+      plan_create(*plan, child, at);
+    }
+    return plan;
+  }
+
+  static Params timer_key_params(const TimerKey& k) {
+    return std::move(Params().i64(k.due_ms).text(k.owner).text(k.timer_id));
+  }
+
   static void append_event_in(Conn& c, const NewEvent& ev, std::int64_t at) {
     // One writer at a time across nodes, so that offsets increase in commit order without gaps.
-    c.exec("SELECT pg_advisory_xact_lock($1)", Params().i64(kEventsLock));
-    c.exec("INSERT INTO events (\"offset\", at, type, data) SELECT coalesce(max(\"offset\"), 0) + 1, $1, $2, $3 FROM events",
-           Params().i64(at).text(ev.type).jv(ev.data));
+    c.exec(kEventsLockSql, Params().i64(kEventsLock));
+    c.exec(kAppendEvent, Params().i64(at).text(ev.type).jv(ev.data));
   }
 
   Status prepare_transition(Transition& t) {
@@ -793,7 +1058,8 @@ class PgExecutionStore final : public ExecutionStore {
 
   Job transition_job(Transition t) {
     std::int64_t at = now();
-    return [t = std::move(t), at](Conn& c) mutable { return transition_in(c, t, at); };
+    auto plan = plan_transition(t, at);
+    return Job([t = std::move(t), at](Conn& c) mutable { return transition_in(c, t, at); }, std::move(plan));
   }
 
   void transition(Transition t, Callback done) override {
@@ -916,8 +1182,7 @@ class PgExecutionStore final : public ExecutionStore {
       if (auto st = check_key(t.key.owner + t.key.timer_id, "timer key"); !st.ok()) return st;
     return run_sync([add, remove](Conn& c) -> Status {
       for (const auto& k : remove)
-        c.exec("DELETE FROM timers WHERE due = $1 AND owner = $2 AND timer_id = $3",
-               Params().i64(k.due_ms).text(k.owner).text(k.timer_id));
+        c.exec(kDeleteTimer, timer_key_params(k));
       put_timers(c, add);
       return {};
     });
