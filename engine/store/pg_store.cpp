@@ -179,35 +179,46 @@ class Conn {
       std::vector<const char*> v;
       std::vector<int> len, fmt;
       p.bind(v, len, fmt);
-      r = PQexecParams(c_, sql, p.count(), nullptr, v.data(), len.data(), fmt.data(), 1);
+      const std::string* name = prepare(sql, p.count());
+      r = name ? PQexecPrepared(c_, name->c_str(), p.count(), v.data(), len.data(), fmt.data(), 1)
+               : PQexecParams(c_, sql, p.count(), nullptr, v.data(), len.data(), fmt.data(), 1);
     }
-    auto st = PQresultStatus(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
-      std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c_);
-      while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-      PQclear(r);
-      throw PgError(state ? state : "", "PostgreSQL: " + msg);
-    }
-    return Rows(r);
+    return Rows(check(r));
   }
+  // The name `sql` is prepared under on this connection (prepared now when new), or null when too
+  // many statements are prepared already; throws PgError when the server refuses it.
+  const std::string* prepare(const char* sql, int nparams) {
+    if (auto it = prepared_.find(sql); it != prepared_.end()) return &it->second;
+    if (prepared_.size() >= kMaxPrepared) return nullptr;
+    std::string name = "w" + std::to_string(next_name_++);
+    check(PQprepare(c_, name.c_str(), sql, nparams, nullptr));
+    return &prepared_.emplace(sql, std::move(name)).first->second;
+  }
+
+  // Throws the PgError of a failed result `r` (freeing it); returns it when it succeeded.
+  PGresult* check(PGresult* r) {
+    auto st = PQresultStatus(r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
+    auto e = error_of(r);
+    PQclear(r);
+    throw e;
+  }
+
+  // The error of a failed result (null: of the connection).
+  PgError error_of(const PGresult* r) const {
+    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c_);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    return PgError(state ? state : "", "PostgreSQL: " + msg);
+  }
+
   // Sends BEGIN and `stmts` in one pipeline (one round trip) and reads one result each, leaving the
   // transaction open; throws PgError on the first failed statement (the transaction is then aborted:
   // roll it back). Statements are prepared once per connection and run by name afterwards.
   std::vector<Rows> pipeline(const std::vector<const Stmt*>& stmts);
 
   // Several statements without parameters in one round trip.
-  void exec_script(const char* sql) {
-    PGresult* r = PQexec(c_, sql);
-    auto st = PQresultStatus(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
-      std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c_);
-      PQclear(r);
-      throw PgError(state ? state : "", "PostgreSQL: " + msg);
-    }
-    PQclear(r);
-  }
+  void exec_script(const char* sql) { PQclear(check(PQexec(c_, sql))); }
 
  private:
   static constexpr std::size_t kMaxPrepared = 512;  // statements prepared per connection, at most
@@ -250,12 +261,7 @@ struct Job {
 };
 
 std::vector<Rows> Conn::pipeline(const std::vector<const Stmt*>& stmts) {
-  auto fail = [&](PGresult* r) {
-    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
-    std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c_);
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-    return PgError(state ? state : "", "PostgreSQL: " + msg);
-  };
+  auto fail = [&](const PGresult* r) { return error_of(r); };
   if (!PQenterPipelineMode(c_)) throw fail(nullptr);
   // What was sent, in order: -1 BEGIN, -2 a Prepare of the statement that follows, i statement i.
   std::vector<int> sent;
