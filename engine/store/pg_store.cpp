@@ -217,6 +217,17 @@ class Conn {
   // roll it back). Statements are prepared once per connection and run by name afterwards.
   std::vector<Rows> pipeline(const std::vector<const Stmt*>& stmts);
 
+  // True when a notification (LISTEN) arrived since the last call, or the connection broke;
+  // reads only what the socket holds already (no round trip, never blocks).
+  bool notified() {
+    bool any = !PQconsumeInput(c_) || !healthy();
+    while (PGnotify* n = PQnotifies(c_)) {
+      any = true;
+      PQfreemem(n);
+    }
+    return any;
+  }
+
   // Several statements without parameters in one round trip.
   void exec_script(const char* sql) { PQclear(check(PQexec(c_, sql))); }
 
@@ -443,9 +454,40 @@ class PgExecutionStore final : public ExecutionStore {
     } catch (const PgError& e) {
       return Status(Errc::io, e.what());
     }
+    listen_flows();
     writer_ = std::thread([this] { writer_loop(); });
     writer_id_ = writer_.get_id();
     return {};
+  }
+
+  // ---- the flow cache ----
+  // get_flow runs for every start; its answer is kept until a deployment changes the flows. Every
+  // deploy sends NOTIFY weft_flows in its transaction; each node LISTENs on a connection of its own
+  // and looks at what arrived (without a round trip) before answering from the cache. A database
+  // without LISTEN/NOTIFY, or a broken listening connection, means no cache (a read every time).
+
+  // Opens the listening connection (flows_mu_ held or not yet shared).
+  void listen_flows() {
+    try {
+      auto c = std::make_unique<Conn>(opts_.conninfo);
+      c->exec_script("LISTEN weft_flows");
+      listener_ = std::move(c);
+      notify_flows_ = true;
+    } catch (const PgError&) {
+      listener_.reset();
+    }
+  }
+
+  // Drops the cache when a deployment was notified or the listener broke (reconnecting it then);
+  // true when the cache may answer. flows_mu_ held.
+  bool flows_cacheable() {
+    if (listener_ && !listener_->notified()) return true;
+    flow_cache_.clear();
+    ++flows_gen_;
+    if (listener_ && listener_->healthy()) return true;  // notified: the cache starts again empty
+    listener_.reset();
+    if (notify_flows_) listen_flows();
+    return listener_ != nullptr;
   }
 
   std::int64_t now() const { return eopts_.clock ? eopts_.clock() : now_ms(); }
@@ -675,7 +717,8 @@ class PgExecutionStore final : public ExecutionStore {
       if (auto st = check_key(f.hash, "version hash"); !st.ok()) return st;
     }
     std::int64_t at = now();
-    return run_sync([flows, at](Conn& c) -> Status {
+    auto st = run_sync([flows, at, notify = notify_flows_](Conn& c) -> Status {
+      if (notify) c.exec_script("NOTIFY weft_flows");  // delivered at commit, to every node's cache
       for (const auto& f : flows) {
         auto v = c.exec("SELECT body FROM versions WHERE hash = $1", Params().text(f.hash));
         if (v.size() && v.str(0, 0) != f.canonical_json)
@@ -694,6 +737,10 @@ class PgExecutionStore final : public ExecutionStore {
       }
       return {};
     });
+    std::lock_guard lock(flows_mu_);  // this node's own deployment is seen at once
+    flow_cache_.clear();
+    ++flows_gen_;
+    return st;
   }
 
   std::optional<std::string> get_version(std::string_view hash) override {
@@ -732,9 +779,20 @@ class PgExecutionStore final : public ExecutionStore {
 
   std::optional<FlowInfo> get_flow(std::string_view name) override {
     if (name.empty()) return std::nullopt;
+    std::uint64_t gen;
+    {
+      std::lock_guard lock(flows_mu_);
+      if (flows_cacheable())
+        if (auto it = flow_cache_.find(name); it != flow_cache_.end()) return it->second;
+      gen = flows_gen_;
+    }
     auto flows = read_flows(name);
-    if (flows.empty()) return std::nullopt;
-    return std::move(flows.front());
+    std::optional<FlowInfo> out;
+    if (!flows.empty()) out = std::move(flows.front());
+    std::lock_guard lock(flows_mu_);
+    // Kept only when no deployment was notified since before the read.
+    if (flows_cacheable() && gen == flows_gen_) flow_cache_.insert_or_assign(std::string(name), out);
+    return out;
   }
 
   // -- executions --
@@ -1522,6 +1580,12 @@ class PgExecutionStore final : public ExecutionStore {
   detail::GroupQueue<Pending> queue_;
   std::thread writer_;
   std::thread::id writer_id_;
+
+  std::mutex flows_mu_;
+  std::unique_ptr<Conn> listener_;  // LISTEN weft_flows
+  bool notify_flows_ = false;       // the database has LISTEN/NOTIFY (deployments notify)
+  std::uint64_t flows_gen_ = 0;     // counts cache drops
+  std::map<std::string, std::optional<FlowInfo>, std::less<>> flow_cache_;
 
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
