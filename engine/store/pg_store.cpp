@@ -372,7 +372,24 @@ constexpr const char* kAppendEvent =
     "INSERT INTO events (\"offset\", at, type, data) SELECT coalesce(max(\"offset\"), 0) + 1, $1, $2, $3 FROM events";
 
 bool one_row(const Rows& r) { return r.size() == 1; }
-bool one_affected(const Rows& r) { return r.affected() == 1; }
+
+// Parameters of a statement built piece by piece: each call adds one and answers its "$n".
+class Binder {
+ public:
+  std::string text(std::string_view v) { return next(params.text(v)); }
+  std::string bytes(std::string_view v) { return next(params.bytes(v)); }
+  std::string i64(std::int64_t v) { return next(params.i64(v)); }
+  std::string jv(const json::value& v) { return next(params.jv(v)); }
+  std::string null() { return next(params.null()); }
+  std::string opt_text(const std::optional<std::string>& v) { return v ? text(*v) : null(); }
+  std::string opt_json(const std::optional<json::value>& v) { return v ? jv(*v) : null(); }
+
+  Params params;
+
+ private:
+  std::string next(Params&) { return "$" + std::to_string(++n_); }
+  int n_ = 0;
+};
 
 // One INSERT of `events` into the history of `id`, numbered from `first_seq`.
 std::pair<std::string, Params> history_insert(const std::string& id, std::uint64_t first_seq, std::int64_t at,
@@ -872,19 +889,37 @@ class PgExecutionStore final : public ExecutionStore {
     return Created{e.id, false};
   }
 
-  // The pipelined form of create_in: what a fresh creation writes, expecting its version to exist,
-  // its key (if any) to be free and its id to be new.
+  // The pipelined form of create_in: what a fresh creation writes, in one statement (but a key's
+  // claim and timers), answering 1 when the version exists and the id was new.
   static void plan_create(Plan& plan, const NewExecution& e, std::int64_t at) {
-    plan.add(kVersionExists, Params().text(e.version), one_row);
     if (e.idempotency_key)
       plan.add(kClaimDedup, dedup_params(*e.idempotency_key, e.id, at, e.idempotency_ttl_ms), one_row);
-    plan.add(kInsertExecution, new_execution_params(e, at), one_affected);
-    auto [sql, p] = first_history(e, at, first_events(e));
-    plan.add(std::move(sql), std::move(p));
-    if (e.snapshot) plan.add(kPutSnapshot, std::move(Params().text(e.id).bytes(*e.snapshot)));
-    for (const auto& t : e.timers) plan.add(kPutTimer, timer_params(t));
+    Binder b;
+    std::string idp = b.text(e.id), atp = b.i64(at), verp = b.text(e.version);
+    std::string sql = "WITH x AS (INSERT INTO executions (id, flow, version, status, input, output, error, current, "
+                      "parent, created_at, updated_at, length) SELECT " +
+                      idp + ", " + b.text(e.flow) + ", " + verp + ", " + b.i64(status_code(ExecutionStatus::running)) +
+                      ", " + b.jv(e.input) + ", 'null', 'null', '', " + b.text(e.parent_id) + ", " +
+                      b.i64(*id_time_ms(e.id)) + ", " + atp + ", " +
+                      b.i64(1 + static_cast<std::int64_t>(e.more_events.size())) +
+                      " WHERE EXISTS (SELECT 1 FROM versions WHERE hash = " + verp +
+                      ") ON CONFLICT DO NOTHING RETURNING 1), h AS (INSERT INTO history (id, seq, at, type, data) VALUES ";
+    auto events = first_events(e);
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      std::string seq = b.i64(static_cast<std::int64_t>(i + 1)), type = b.text(events[i].type);
+      sql += (i ? ", (" : "(") + idp + ", " + seq + ", " + atp + ", " + type + ", " + b.jv(events[i].data) + ")";
+    }
+    sql += ")";
+    if (e.snapshot)
+      sql += ", s AS (INSERT INTO snapshots (id, body) VALUES (" + idp + ", " + b.bytes(*e.snapshot) +
+             ") ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body)";
     if (e.lease_owner)
-      plan.add(kPutLease, std::move(Params().text(e.id).text(*e.lease_owner).i64(at + e.lease_ttl_ms)));
+      sql += ", l AS (INSERT INTO leases (id, owner, expires_at) VALUES (" + idp + ", " + b.text(*e.lease_owner) +
+             ", " + b.i64(at + e.lease_ttl_ms) +
+             ") ON CONFLICT (id) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at)";
+    sql += " SELECT count(*) FROM x";
+    plan.add(std::move(sql), std::move(b.params), [](const Rows& r) { return r.size() == 1 && r.i64(0, 0) == 1; });
+    for (const auto& t : e.timers) plan.add(kPutTimer, timer_params(t));
   }
 
   // The job of a create; its outcome lands in `out`.
@@ -957,39 +992,41 @@ class PgExecutionStore final : public ExecutionStore {
   // The statement that writes a transition's history, snapshot, signals, lease and record together
   // once its checks passed; `length` is the history length before it, `status` the status after it
   // (nullopt: unchanged and not terminal). Its result row: how many of the consumed signals it
-  // deleted and, with a lease owner, whether the lease is ours (see transition_written).
+  // deleted and, with a lease owner, whether the lease is ours (see transition_written). With
+  // `checked` (the pipelined form of a transition that does not end the execution) it also does
+  // the row lock's checks: it updates the record only when its history length is `length`, it has
+  // not ended and (on a re-pin) its version is the one asked, and answers a last column, 1 when
+  // it did. (A terminal transition keeps its separate row lock: the signals it drops must be read
+  // after the lock is held.)
   static std::pair<std::string, Params> transition_write(const Transition& t, std::uint64_t length,
-                                                         std::optional<ExecutionStatus> status, std::int64_t at) {
+                                                         std::optional<ExecutionStatus> status, std::int64_t at,
+                                                         bool checked = false) {
     const std::string& id = t.execution_id;
     bool terminal = status && is_terminal(*status);
     std::set<std::uint64_t> consumed(t.consume_signals.begin(), t.consume_signals.end());
-    Params p;
-    int n = 0;
-    auto arg = [&](auto&& add) {
-      add(p);
-      return "$" + std::to_string(++n);
-    };
-    std::string idp = arg([&](Params& q) { q.text(id); });
-    std::string atp = arg([&](Params& q) { q.i64(at); });
+    Binder b;
+    std::string idp = b.text(id);
+    std::string atp = b.i64(at);
+    std::uint64_t before = length;
     std::string sql = "WITH ";
     if (!t.events.empty()) {
       sql += "h AS (INSERT INTO history (id, seq, at, type, data) VALUES ";
       for (std::size_t i = 0; i < t.events.size(); ++i) {
         const auto& ev = t.events[i];
-        sql += (i ? ", (" : "(") + idp + ", " + arg([&](Params& q) { q.i64(static_cast<std::int64_t>(++length)); }) +
-               ", " + atp + ", " + arg([&](Params& q) { q.text(ev.type); }) + ", " +
-               arg([&](Params& q) { q.jv(ev.data); }) + ")";
+        std::string seq = b.i64(static_cast<std::int64_t>(++length));
+        std::string type = b.text(ev.type);
+        sql += (i ? ", (" : "(") + idp + ", " + seq + ", " + atp + ", " + type + ", " + b.jv(ev.data) + ")";
       }
       sql += "), ";
     }
     if (t.snapshot)
-      sql += "s AS (INSERT INTO snapshots (id, body) VALUES (" + idp + ", " +
-             arg([&](Params& q) { q.bytes(*t.snapshot); }) + ") ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body), ";
+      sql += "s AS (INSERT INTO snapshots (id, body) VALUES (" + idp + ", " + b.bytes(*t.snapshot) +
+             ") ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body), ";
     // Signals: the consumed ones must still be there; a terminal status drops every pending one.
     std::string seqs = "{";
     for (auto seq : consumed) seqs += (seqs.size() > 1 ? "," : "") + std::to_string(seq);
     seqs += "}";
-    std::string seqp = arg([&](Params& q) { q.text(seqs); });
+    std::string seqp = b.text(seqs);
     if (terminal)
       sql += "g AS (DELETE FROM signals WHERE id = " + idp + " RETURNING seq), ";
     else if (!consumed.empty())
@@ -998,32 +1035,38 @@ class PgExecutionStore final : public ExecutionStore {
       sql += "g AS (SELECT NULL::bigint AS seq WHERE false), ";
     std::string owner = t.lease_owner ? *t.lease_owner : "";
     if (t.lease_owner && !terminal) {
-      std::string op = arg([&](Params& q) { q.text(owner); });
-      sql += "l AS (INSERT INTO leases (id, owner, expires_at) VALUES (" + idp + ", " + op + ", " +
-             arg([&](Params& q) { q.i64(at + t.lease_ttl_ms); }) +
+      std::string op = b.text(owner);
+      std::string expires = b.i64(at + t.lease_ttl_ms);
+      sql += "l AS (INSERT INTO leases (id, owner, expires_at) VALUES (" + idp + ", " + op + ", " + expires +
              ") ON CONFLICT (id) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at WHERE "
              "leases.owner = " + op + " OR leases.expires_at <= " + atp + " RETURNING 1), ";
     } else if (t.lease_owner) {
       // A terminal status drops the lease: ours, an expired one, or none.
-      std::string op = arg([&](Params& q) { q.text(owner); });
+      std::string op = b.text(owner);
       sql += "l AS (DELETE FROM leases WHERE id = " + idp + " AND (owner = " + op + " OR expires_at <= " + atp +
              ") RETURNING 1), lx AS (SELECT 1 FROM leases WHERE id = " + idp + " AND owner <> " + op +
              " AND expires_at > " + atp + "), ";
     }
-    auto opt_json = [&](const std::optional<json::value>& v) {
-      return arg([&](Params& q) { v ? q.jv(*v) : q.null(); });
-    };
-    sql += "u AS (UPDATE executions SET status = coalesce(" +
-           arg([&](Params& q) { status ? q.i64(status_code(*status)) : q.null(); }) + "::bigint, status)" +
-           ", updated_at = " + atp + ", length = " + arg([&](Params& q) { q.i64(static_cast<std::int64_t>(length)); }) +
-           ", output = coalesce(" + opt_json(t.output) + ", output), error = coalesce(" + opt_json(t.error) +
-           ", error), current = coalesce(" + arg([&](Params& q) { t.current ? q.text(*t.current) : q.null(); }) +
-           ", current), version = coalesce(" + arg([&](Params& q) { t.version ? q.text(*t.version) : q.null(); }) +
-           ", version), input = coalesce(" + opt_json(t.input) + ", input) WHERE id = " + idp + " RETURNING 1) ";
-    sql += "SELECT (SELECT count(*) FROM g WHERE seq = ANY(" + seqp + "::bigint[]))";
+    std::string statusp = status ? b.i64(status_code(*status)) : b.null();
+    std::string lengthp = b.i64(static_cast<std::int64_t>(length));
+    std::string outp = b.opt_json(t.output), errp = b.opt_json(t.error), curp = b.opt_text(t.current);
+    std::string verp = b.opt_text(t.version), inp = b.opt_json(t.input);
+    sql += "u AS (UPDATE executions SET status = coalesce(" + statusp + "::bigint, status), updated_at = " + atp +
+           ", length = " + lengthp + ", output = coalesce(" + outp + ", output), error = coalesce(" + errp +
+           ", error), current = coalesce(" + curp + ", current), version = coalesce(" + verp +
+           ", version), input = coalesce(" + inp + ", input) WHERE id = " + idp;
+    if (checked) {
+      sql += " AND length = " + b.i64(static_cast<std::int64_t>(before));
+      if (!status)
+        sql += " AND status IN (" + std::to_string(status_code(ExecutionStatus::running)) + ", " +
+               std::to_string(status_code(ExecutionStatus::paused)) + ")";
+      if (t.version) sql += " AND version = " + verp;
+    }
+    sql += " RETURNING 1) SELECT (SELECT count(*) FROM g WHERE seq = ANY(" + seqp + "::bigint[]))";
     if (t.lease_owner && !terminal) sql += ", (SELECT count(*) FROM l)";
     else if (t.lease_owner) sql += ", (SELECT count(*) FROM lx)";
-    return {std::move(sql), std::move(p)};
+    if (checked) sql += ", (SELECT count(*) FROM u)";
+    return {std::move(sql), std::move(b.params)};
   }
 
   // The conflict a transition_write result shows, or ok.
@@ -1075,21 +1118,22 @@ class PgExecutionStore final : public ExecutionStore {
     auto plan = std::make_shared<Plan>();
     std::uint64_t length = *t.expected_length;
     std::optional<std::string> version = t.version;
-    bool keeps_status = !t.status;
-    // A re-pin to another version (replays) does not match and goes through the synchronous form.
-    plan->add(kLockExecution, std::move(Params().text(t.execution_id)), [length, version, keeps_status](const Rows& r) {
-      return r.size() == 1 && static_cast<std::uint64_t>(r.i64(0, 1)) == length &&
-             (!keeps_status || !is_terminal(static_cast<ExecutionStatus>(r.i64(0, 0)))) &&
-             (!version || *version == r.str(0, 2));
-    });
     bool terminal = t.status && is_terminal(*t.status);
-    auto [sql, p] = transition_write(t, length, t.status, at);
+    // A re-pin to another version (replays) does not match and goes through the synchronous form.
+    if (terminal)
+      plan->add(kLockExecution, std::move(Params().text(t.execution_id)), [length, version](const Rows& r) {
+        return r.size() == 1 && static_cast<std::uint64_t>(r.i64(0, 1)) == length &&
+               (!version || *version == r.str(0, 2));
+      });
+    auto [sql, p] = transition_write(t, length, t.status, at, !terminal);
     auto tc = std::make_shared<Transition>();
     tc->execution_id = t.execution_id;
     tc->consume_signals = t.consume_signals;
     tc->lease_owner = t.lease_owner;
-    plan->add(std::move(sql), std::move(p),
-              [tc, terminal](const Rows& r) { return transition_written(r, *tc, terminal).ok(); });
+    int updated = t.lease_owner ? 2 : 1;  // the column saying the checked update happened
+    plan->add(std::move(sql), std::move(p), [tc, terminal, updated](const Rows& r) {
+      return transition_written(r, *tc, terminal).ok() && (terminal || r.i64(0, updated) == 1);
+    });
     for (const auto& k : t.remove_timers) plan->add(kDeleteTimer, timer_key_params(k));
     for (const auto& tm : t.add_timers) plan->add(kPutTimer, timer_params(tm));
     for (const auto& ev : t.publish) {
