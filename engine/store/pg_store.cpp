@@ -66,6 +66,17 @@ CREATE TABLE events ("offset" bigint PRIMARY KEY, at bigint NOT NULL, type text 
 CREATE TABLE slots (slot text COLLATE "C", id text COLLATE "C", PRIMARY KEY (slot, id));
 CREATE INDEX slots_by_id ON slots (id);
 )sql",
+    // 3: the check of a pipelined write: a condition that does not hold fails the statement (and so
+    // the group's transaction, before its COMMIT), which the node then runs again one job at a time.
+    R"sql(
+CREATE FUNCTION weft_expect(ok boolean) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  IF ok IS NOT TRUE THEN
+    RAISE EXCEPTION 'a condition of a grouped write does not hold' USING ERRCODE = 'WF001';
+  END IF;
+  RETURN true;
+END $$;
+)sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kMigrationCount == pg_schema_version);
@@ -212,10 +223,10 @@ class Conn {
     return PgError(state ? state : "", "PostgreSQL: " + msg);
   }
 
-  // Sends BEGIN and `stmts` in one pipeline (one round trip) and reads one result each, leaving the
-  // transaction open; throws PgError on the first failed statement (the transaction is then aborted:
-  // roll it back). Statements are prepared once per connection and run by name afterwards.
-  std::vector<Rows> pipeline(const std::vector<const Stmt*>& stmts);
+  // Runs BEGIN, `stmts` and COMMIT in one pipeline (one round trip); throws PgError on the first
+  // failed statement (nothing after it ran and the transaction is aborted: roll it back).
+  // Statements are prepared once per connection and run by name afterwards.
+  void pipeline(const std::vector<const Stmt*>& stmts);
 
   // True when a notification (LISTEN) arrived since the last call, or the connection broke;
   // reads only what the socket holds already (no round trip, never blocks).
@@ -238,24 +249,22 @@ class Conn {
   std::uint64_t next_name_ = 0;
 };
 
-// One statement of a pipelined job, with what its result must be for the job to have done what its
-// synchronous form would (an empty `expect` accepts any result).
+// One statement of a pipelined job.
 struct Stmt {
   std::string sql;
   Params params;
-  std::function<bool(const Rows&)> expect;
 };
 
-// The pipelined form of a job: its statements go to the server with the rest of the group in one
-// round trip; when every expectation holds the group commits and `on_ok` runs, otherwise the whole
-// group is rolled back and run again statement by statement (the synchronous forms, which give
-// each job its exact status).
+// The pipelined form of a job: statements that do what its synchronous form does when its
+// conditions hold, and fail (weft_expect, SQLSTATE WF001) when one does not. They go to the server
+// with the rest of the group and the COMMIT in one round trip; when the group fails it is rolled
+// back and run again job by job (the synchronous forms, which give each job its exact status).
 struct Plan {
   std::vector<Stmt> stmts;
   std::function<void()> on_ok;
 
-  Plan& add(std::string sql, Params p, std::function<bool(const Rows&)> expect = {}) {
-    stmts.push_back(Stmt{std::move(sql), std::move(p), std::move(expect)});
+  Plan& add(std::string sql, Params p) {
+    stmts.push_back(Stmt{std::move(sql), std::move(p)});
     return *this;
   }
 };
@@ -271,10 +280,10 @@ struct Job {
   Job(F&& f, std::shared_ptr<Plan> p = nullptr) : run(std::forward<F>(f)), plan(std::move(p)) {}
 };
 
-std::vector<Rows> Conn::pipeline(const std::vector<const Stmt*>& stmts) {
+void Conn::pipeline(const std::vector<const Stmt*>& stmts) {
   auto fail = [&](const PGresult* r) { return error_of(r); };
   if (!PQenterPipelineMode(c_)) throw fail(nullptr);
-  // What was sent, in order: -1 BEGIN, -2 a Prepare of the statement that follows, i statement i.
+  // What was sent, in order: -1 BEGIN or COMMIT, -2 a Prepare of the statement that follows, i statement i.
   std::vector<int> sent;
   std::vector<std::pair<std::string, std::string>> preparing;  // sql, name
   std::map<std::string_view, std::string> pending;  // prepared earlier in this pipeline (views of stmts' sql)
@@ -304,6 +313,8 @@ std::vector<Rows> Conn::pipeline(const std::vector<const Stmt*>& stmts) {
                                                    fmt.data(), 1));
     sent.push_back(static_cast<int>(i));
   }
+  ok = ok && PQsendQueryParams(c_, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 1);
+  sent.push_back(-1);
   ok = ok && PQpipelineSync(c_);
   if (!ok) {
     auto e = fail(nullptr);
@@ -311,7 +322,6 @@ std::vector<Rows> Conn::pipeline(const std::vector<const Stmt*>& stmts) {
     c_ = nullptr;
     throw e;
   }
-  std::vector<Rows> out;
   std::optional<PgError> error;
   std::size_t prepare_at = 0;
   for (int what : sent) {
@@ -324,8 +334,7 @@ std::vector<Rows> Conn::pipeline(const std::vector<const Stmt*>& stmts) {
       auto& [sql, name] = preparing[prepare_at++];
       if (good) prepared_.emplace(sql, name);
     }
-    if (what >= 0 && good) out.emplace_back(r);
-    else PQclear(r);
+    PQclear(r);
   }
   PGresult* sync = PQgetResult(c_);
   bool synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
@@ -337,7 +346,6 @@ std::vector<Rows> Conn::pipeline(const std::vector<const Stmt*>& stmts) {
     throw e;
   }
   if (error) throw *error;
-  return out;
 }
 
 struct Pending {
@@ -371,7 +379,6 @@ constexpr const char* kEventsLockSql = "SELECT pg_advisory_xact_lock($1)";
 constexpr const char* kAppendEvent =
     "INSERT INTO events (\"offset\", at, type, data) SELECT coalesce(max(\"offset\"), 0) + 1, $1, $2, $3 FROM events";
 
-bool one_row(const Rows& r) { return r.size() == 1; }
 
 // Parameters of a statement built piece by piece: each call adds one and answers its "$n".
 class Binder {
@@ -607,27 +614,20 @@ class PgExecutionStore final : public ExecutionStore {
     return results;
   }
 
-  // The group in one round trip (plus the commit): true when it committed. False, with the
-  // transaction rolled back, when a statement failed or a result was not the expected one (a
-  // condition that does not hold, usually): run_group then runs every job in its savepoint.
+  // The group and its commit in one round trip: true when it committed. False, with the
+  // transaction rolled back, when a statement failed (a condition that does not hold, usually):
+  // run_group then runs every job in its savepoint.
   static bool run_pipelined(Conn& c, std::vector<Pending*>& group) {
     std::vector<const Stmt*> all;
     for (auto* p : group)
       for (const auto& st : p->job.plan->stmts) all.push_back(&st);
-    std::vector<Rows> rows;
     try {
-      rows = c.pipeline(all);
+      c.pipeline(all);
     } catch (const PgError&) {
       if (!c.healthy()) throw;
-      c.exec_script("ROLLBACK");
+      if (c.in_transaction()) c.exec_script("ROLLBACK");
       return false;
     }
-    for (std::size_t i = 0; i < all.size(); ++i)
-      if (all[i]->expect && !all[i]->expect(rows[i])) {
-        c.exec_script("ROLLBACK");
-        return false;
-      }
-    c.exec("COMMIT");
     for (auto* p : group)
       if (p->job.plan->on_ok) p->job.plan->on_ok();
     return true;
@@ -893,7 +893,8 @@ class PgExecutionStore final : public ExecutionStore {
   // claim and timers), answering 1 when the version exists and the id was new.
   static void plan_create(Plan& plan, const NewExecution& e, std::int64_t at) {
     if (e.idempotency_key)
-      plan.add(kClaimDedup, dedup_params(*e.idempotency_key, e.id, at, e.idempotency_ttl_ms), one_row);
+      plan.add(std::string("WITH d AS (") + kClaimDedup + ") SELECT weft_expect(count(*) = 1) FROM d",
+               dedup_params(*e.idempotency_key, e.id, at, e.idempotency_ttl_ms));
     Binder b;
     std::string idp = b.text(e.id), atp = b.i64(at), verp = b.text(e.version);
     std::string sql = "WITH x AS (INSERT INTO executions (id, flow, version, status, input, output, error, current, "
@@ -917,8 +918,8 @@ class PgExecutionStore final : public ExecutionStore {
       sql += ", l AS (INSERT INTO leases (id, owner, expires_at) VALUES (" + idp + ", " + b.text(*e.lease_owner) +
              ", " + b.i64(at + e.lease_ttl_ms) +
              ") ON CONFLICT (id) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at)";
-    sql += " SELECT count(*) FROM x";
-    plan.add(std::move(sql), std::move(b.params), [](const Rows& r) { return r.size() == 1 && r.i64(0, 0) == 1; });
+    sql += " SELECT weft_expect(count(*) = 1) FROM x";
+    plan.add(std::move(sql), std::move(b.params));
     for (const auto& t : e.timers) plan.add(kPutTimer, timer_params(t));
   }
 
@@ -992,12 +993,12 @@ class PgExecutionStore final : public ExecutionStore {
   // The statement that writes a transition's history, snapshot, signals, lease and record together
   // once its checks passed; `length` is the history length before it, `status` the status after it
   // (nullopt: unchanged and not terminal). Its result row: how many of the consumed signals it
-  // deleted and, with a lease owner, whether the lease is ours (see transition_written). With
-  // `checked` (the pipelined form of a transition that does not end the execution) it also does
-  // the row lock's checks: it updates the record only when its history length is `length`, it has
-  // not ended and (on a re-pin) its version is the one asked, and answers a last column, 1 when
-  // it did. (A terminal transition keeps its separate row lock: the signals it drops must be read
-  // after the lock is held.)
+  // deleted and, with a lease owner, whether the lease is ours (see transition_written). `checked`
+  // (the pipelined form) makes it fail (weft_expect) instead when a signal is gone or the lease is
+  // another's; and, for a transition that does not end the execution, it also does the row lock's
+  // checks: the record is updated only when its history length is `length`, it has not ended and
+  // (on a re-pin) its version is the one asked. (A terminal transition keeps its separate row lock:
+  // the signals it drops must be read after the lock is held.)
   static std::pair<std::string, Params> transition_write(const Transition& t, std::uint64_t length,
                                                          std::optional<ExecutionStatus> status, std::int64_t at,
                                                          bool checked = false) {
@@ -1055,17 +1056,24 @@ class PgExecutionStore final : public ExecutionStore {
            ", length = " + lengthp + ", output = coalesce(" + outp + ", output), error = coalesce(" + errp +
            ", error), current = coalesce(" + curp + ", current), version = coalesce(" + verp +
            ", version), input = coalesce(" + inp + ", input) WHERE id = " + idp;
-    if (checked) {
+    if (checked && !terminal) {
       sql += " AND length = " + b.i64(static_cast<std::int64_t>(before));
       if (!status)
         sql += " AND status IN (" + std::to_string(status_code(ExecutionStatus::running)) + ", " +
                std::to_string(status_code(ExecutionStatus::paused)) + ")";
       if (t.version) sql += " AND version = " + verp;
     }
-    sql += " RETURNING 1) SELECT (SELECT count(*) FROM g WHERE seq = ANY(" + seqp + "::bigint[]))";
-    if (t.lease_owner && !terminal) sql += ", (SELECT count(*) FROM l)";
-    else if (t.lease_owner) sql += ", (SELECT count(*) FROM lx)";
-    if (checked) sql += ", (SELECT count(*) FROM u)";
+    std::string signals = "(SELECT count(*) FROM g WHERE seq = ANY(" + seqp + "::bigint[]))";
+    std::string lease = !t.lease_owner ? "" : terminal ? "(SELECT count(*) FROM lx)" : "(SELECT count(*) FROM l)";
+    if (!checked) {
+      sql += " RETURNING 1) SELECT " + signals + (lease.empty() ? "" : ", " + lease);
+    } else {
+      sql += " RETURNING 1) SELECT weft_expect(" + signals + " = " +
+             b.i64(static_cast<std::int64_t>(consumed.size()));
+      if (!lease.empty()) sql += " AND " + lease + (terminal ? " = 0" : " = 1");
+      if (!terminal) sql += " AND (SELECT count(*) FROM u) = 1";
+      sql += ")";
+    }
     return {std::move(sql), std::move(b.params)};
   }
 
@@ -1117,23 +1125,17 @@ class PgExecutionStore final : public ExecutionStore {
     if (!t.expected_length) return nullptr;
     auto plan = std::make_shared<Plan>();
     std::uint64_t length = *t.expected_length;
-    std::optional<std::string> version = t.version;
     bool terminal = t.status && is_terminal(*t.status);
     // A re-pin to another version (replays) does not match and goes through the synchronous form.
-    if (terminal)
-      plan->add(kLockExecution, std::move(Params().text(t.execution_id)), [length, version](const Rows& r) {
-        return r.size() == 1 && static_cast<std::uint64_t>(r.i64(0, 1)) == length &&
-               (!version || *version == r.str(0, 2));
-      });
-    auto [sql, p] = transition_write(t, length, t.status, at, !terminal);
-    auto tc = std::make_shared<Transition>();
-    tc->execution_id = t.execution_id;
-    tc->consume_signals = t.consume_signals;
-    tc->lease_owner = t.lease_owner;
-    int updated = t.lease_owner ? 2 : 1;  // the column saying the checked update happened
-    plan->add(std::move(sql), std::move(p), [tc, terminal, updated](const Rows& r) {
-      return transition_written(r, *tc, terminal).ok() && (terminal || r.i64(0, updated) == 1);
-    });
+    if (terminal) {
+      Binder b;
+      std::string sql = "SELECT weft_expect(count(*) = 1) FROM (SELECT 1 FROM executions WHERE id = " +
+                        b.text(t.execution_id) + " AND length = " + b.i64(static_cast<std::int64_t>(length));
+      if (t.version) sql += " AND version = " + b.text(*t.version);
+      plan->add(sql + " FOR UPDATE) r", std::move(b.params));
+    }
+    auto [sql, p] = transition_write(t, length, t.status, at, true);
+    plan->add(std::move(sql), std::move(p));
     for (const auto& k : t.remove_timers) plan->add(kDeleteTimer, timer_key_params(k));
     for (const auto& tm : t.add_timers) plan->add(kPutTimer, timer_params(tm));
     for (const auto& ev : t.publish) {

@@ -24,7 +24,7 @@ struct PgStoreOptions {
 };
 
 /// The schema version the PostgreSQL migrations of this build reach.
-inline constexpr int pg_schema_version = 2;
+inline constexpr int pg_schema_version = 3;
 
 /// True when `location` names a PostgreSQL database (postgres:// or postgresql://).
 bool is_postgres_url(std::string_view location);

@@ -853,7 +853,9 @@ TEST_P(ExecStoreTest, RefusedWritesInAGroupFailAloneAndWriteNothing) {
     Status st = done[i].get_future().get();
     bool good = i % 3 != 1 && i != 11;
     EXPECT_EQ(st.ok(), good) << i << ": " << st.to_string();
-    if (!good) EXPECT_EQ(st.code(), Errc::conflict) << i;
+    if (!good) {
+      EXPECT_EQ(st.code(), Errc::conflict) << i;
+    }
     EXPECT_EQ(es_->get_execution(ids[i])->history_length, good ? 2u : 1u) << i;
     EXPECT_EQ(es_->get_snapshot(ids[i]).value_or(""), good ? "s" + std::to_string(i) : "") << i;
   }
