@@ -656,7 +656,8 @@ class PgExecutionStore final : public ExecutionStore {
   }
 
   void writer_loop() {
-    queue_.run(opts_.max_batch, counters_, [this](std::vector<Pending*>& group) { return run_group_safely(group); });
+    queue_.run(opts_.max_batch, counters_, [this](std::vector<Pending*>& group) { return run_group_safely(group); },
+               std::chrono::microseconds(opts_.group_linger_us));
   }
 
   void stop() {
