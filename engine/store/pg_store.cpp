@@ -1690,6 +1690,10 @@ Result<MigrationReport> copy_into_postgres(ExecutionStore& from, const PgStoreOp
                  Params().text(f.name).i64(v.deployed_at_ms).text(v.hash));
       }
     });
+    try {  // nodes already running on the database drop their flow caches (where LISTEN works)
+      c.exec_script("NOTIFY weft_flows");
+    } catch (const PgError&) {
+    }
     rep.flows = flows.size();
     rep.versions = hashes.size();
     // Executions, a page at a time (newest first), each page in one transaction.
