@@ -576,11 +576,11 @@ class PgExecutionStore final : public ExecutionStore {
     }
   }
 
-  // One transaction over `group`; each job in a savepoint when there are several.
-  // One transaction over `group`. First without savepoints (a round trip less per job each way):
-  // when every job succeeds that is the commit. When one fails (a conflict, usually), everything
-  // is rolled back and the group runs again with each job in a savepoint, so that the failed one is
-  // undone alone (jobs only read their captured inputs, so running one twice is the same).
+  // One transaction over `group`. First in one round trip when every job has a pipelined form
+  // (run_pipelined), else job by job without savepoints: when every job succeeds that is the
+  // commit. When one fails (a conflict, usually), everything is rolled back and the group runs
+  // again job by job, each in a savepoint, so that the failed one is undone alone (jobs only read
+  // their captured inputs, so running one twice is the same).
   std::vector<Status> run_group(std::vector<Pending*>& group) {
     std::vector<Status> results(group.size());
     Conn& c = *writer_conn_;
