@@ -47,8 +47,10 @@ class GroupQueue {
   /// Status per item, then counts them and calls their callbacks (an exception from a callback
   /// cannot reach its submitter and does not stop the writer). Returns once stopped and drained.
   template <class Commit>
-  void run(std::size_t max_batch, GroupCounters& counters, Commit&& commit) {
+  void run(std::size_t max_batch, GroupCounters& counters, Commit&& commit,
+           std::chrono::microseconds linger = std::chrono::microseconds(0)) {
     std::deque<Item> taken;
+    std::size_t last = 0;
     for (;;) {
       {
         std::unique_lock lock(mu_);
@@ -70,6 +72,10 @@ class GroupQueue {
           cv_.wait(lock, ready);
         }
         if (queue_.empty()) return;
+        // Optional linger: when fewer items wait than the last group held, wait up to `linger`
+        // for as many, so that they share one commit (a lone writer, whose group held one, never waits).
+        if (linger.count() > 0 && queue_.size() < last)
+          cv_.wait_for(lock, linger, [&] { return stopping_ || queue_.size() >= last; });
         std::size_t n = std::min(queue_.size(), std::max<std::size_t>(1, max_batch));
         for (std::size_t i = 0; i < n; ++i) {
           taken.push_back(std::move(queue_.front()));
@@ -77,6 +83,7 @@ class GroupQueue {
         }
         busy_ = true;
       }
+      last = taken.size();
       std::vector<Item*> group;
       for (auto& p : taken) group.push_back(&p);
       std::vector<Status> results = commit(group);

@@ -11,9 +11,11 @@
 #include <deque>
 #include <future>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <thread>
+#include <type_traits>
 
 #include "engine/store/group_commit.h"
 #include "engine/store/ids.h"
@@ -63,6 +65,17 @@ CREATE TABLE events ("offset" bigint PRIMARY KEY, at bigint NOT NULL, type text 
     R"sql(
 CREATE TABLE slots (slot text COLLATE "C", id text COLLATE "C", PRIMARY KEY (slot, id));
 CREATE INDEX slots_by_id ON slots (id);
+)sql",
+    // 3: the check of a pipelined write: a condition that does not hold fails the statement (and so
+    // the group's transaction, before its COMMIT), which the node then runs again one job at a time.
+    R"sql(
+CREATE FUNCTION weft_expect(ok boolean) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  IF ok IS NOT TRUE THEN
+    RAISE EXCEPTION 'a condition of a grouped write does not hold' USING ERRCODE = 'WF001';
+  END IF;
+  RETURN true;
+END $$;
 )sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
@@ -144,6 +157,8 @@ class Params {
   std::vector<bool> nulls_;
 };
 
+struct Stmt;
+
 // One connection.
 class Conn {
  public:
@@ -175,37 +190,163 @@ class Conn {
       std::vector<const char*> v;
       std::vector<int> len, fmt;
       p.bind(v, len, fmt);
-      r = PQexecParams(c_, sql, p.count(), nullptr, v.data(), len.data(), fmt.data(), 1);
+      const std::string* name = prepare(sql, p.count());
+      r = name ? PQexecPrepared(c_, name->c_str(), p.count(), v.data(), len.data(), fmt.data(), 1)
+               : PQexecParams(c_, sql, p.count(), nullptr, v.data(), len.data(), fmt.data(), 1);
     }
-    auto st = PQresultStatus(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
-      std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c_);
-      while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-      PQclear(r);
-      throw PgError(state ? state : "", "PostgreSQL: " + msg);
-    }
-    return Rows(r);
+    return Rows(check(r));
   }
-  // Several statements without parameters in one round trip.
-  void exec_script(const char* sql) {
-    PGresult* r = PQexec(c_, sql);
+  // The name `sql` is prepared under on this connection (prepared now when new), or null when too
+  // many statements are prepared already; throws PgError when the server refuses it.
+  const std::string* prepare(const char* sql, int nparams) {
+    if (auto it = prepared_.find(sql); it != prepared_.end()) return &it->second;
+    if (prepared_.size() >= kMaxPrepared) return nullptr;
+    std::string name = "w" + std::to_string(next_name_++);
+    check(PQprepare(c_, name.c_str(), sql, nparams, nullptr));
+    return &prepared_.emplace(sql, std::move(name)).first->second;
+  }
+
+  // Throws the PgError of a failed result `r` (freeing it); returns it when it succeeded.
+  PGresult* check(PGresult* r) {
     auto st = PQresultStatus(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
-      std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c_);
-      PQclear(r);
-      throw PgError(state ? state : "", "PostgreSQL: " + msg);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
+    auto e = error_of(r);
+    PQclear(r);
+    throw e;
+  }
+
+  // The error of a failed result (null: of the connection).
+  PgError error_of(const PGresult* r) const {
+    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c_);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    return PgError(state ? state : "", "PostgreSQL: " + msg);
+  }
+
+  // Runs BEGIN, `stmts` and COMMIT in one pipeline (one round trip); throws PgError on the first
+  // failed statement (nothing after it ran and the transaction is aborted: roll it back).
+  // Statements are prepared once per connection and run by name afterwards.
+  void pipeline(const std::vector<const Stmt*>& stmts);
+
+  // True when a notification (LISTEN) arrived since the last call, or the connection broke;
+  // reads only what the socket holds already (no round trip, never blocks).
+  bool notified() {
+    bool any = !PQconsumeInput(c_) || !healthy();
+    while (PGnotify* n = PQnotifies(c_)) {
+      any = true;
+      PQfreemem(n);
+    }
+    return any;
+  }
+
+  // Several statements without parameters in one round trip.
+  void exec_script(const char* sql) { PQclear(check(PQexec(c_, sql))); }
+
+ private:
+  static constexpr std::size_t kMaxPrepared = 512;  // statements prepared per connection, at most
+  PGconn* c_ = nullptr;
+  std::map<std::string, std::string> prepared_;  // sql → statement name
+  std::uint64_t next_name_ = 0;
+};
+
+// One statement of a pipelined job.
+struct Stmt {
+  std::string sql;
+  Params params;
+};
+
+// The pipelined form of a job: statements that do what its synchronous form does when its
+// conditions hold, and fail (weft_expect, SQLSTATE WF001) when one does not. They go to the server
+// with the rest of the group and the COMMIT in one round trip; when the group fails it is rolled
+// back and run again job by job (the synchronous forms, which give each job its exact status).
+struct Plan {
+  std::vector<Stmt> stmts;
+  std::function<void()> on_ok;
+
+  Plan& add(std::string sql, Params p) {
+    stmts.push_back(Stmt{std::move(sql), std::move(p)});
+    return *this;
+  }
+};
+
+// An operation run by the writer inside the group transaction: ok, or a status that undoes it;
+// with a Plan when it can also run pipelined.
+struct Job {
+  std::function<Status(Conn&)> run;
+  std::shared_ptr<Plan> plan;
+
+  template <class F>
+    requires std::is_invocable_r_v<Status, F&, Conn&>
+  Job(F&& f, std::shared_ptr<Plan> p = nullptr) : run(std::forward<F>(f)), plan(std::move(p)) {}
+};
+
+void Conn::pipeline(const std::vector<const Stmt*>& stmts) {
+  auto fail = [&](const PGresult* r) { return error_of(r); };
+  if (!PQenterPipelineMode(c_)) throw fail(nullptr);
+  // What was sent, in order: -1 BEGIN or COMMIT, -2 a Prepare of the statement that follows, i statement i.
+  std::vector<int> sent;
+  std::vector<std::pair<std::string, std::string>> preparing;  // sql, name
+  std::map<std::string_view, std::string> pending;  // prepared earlier in this pipeline (views of stmts' sql)
+  bool ok = PQsendQueryParams(c_, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 1);
+  sent.push_back(-1);
+  std::vector<const char*> v;
+  std::vector<int> len, fmt;
+  for (std::size_t i = 0; ok && i < stmts.size(); ++i) {
+    const Stmt& s = *stmts[i];
+    std::string name;
+    if (auto it = prepared_.find(s.sql); it != prepared_.end()) {
+      name = it->second;
+    } else if (auto p = pending.find(s.sql); p != pending.end()) {
+      name = p->second;
+    } else if (prepared_.size() + preparing.size() < kMaxPrepared) {
+      name = "w" + std::to_string(next_name_++);
+      ok = PQsendPrepare(c_, name.c_str(), s.sql.c_str(), s.params.count(), nullptr);
+      sent.push_back(-2);
+      preparing.emplace_back(s.sql, name);
+      pending.emplace(s.sql, name);
+    }
+    v.clear(), len.clear(), fmt.clear();
+    s.params.bind(v, len, fmt);
+    ok = ok && (name.empty() ? PQsendQueryParams(c_, s.sql.c_str(), s.params.count(), nullptr, v.data(), len.data(),
+                                                 fmt.data(), 1)
+                             : PQsendQueryPrepared(c_, name.c_str(), s.params.count(), v.data(), len.data(),
+                                                   fmt.data(), 1));
+    sent.push_back(static_cast<int>(i));
+  }
+  ok = ok && PQsendQueryParams(c_, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 1);
+  sent.push_back(-1);
+  ok = ok && PQpipelineSync(c_);
+  if (!ok) {
+    auto e = fail(nullptr);
+    PQfinish(c_);  // a half-sent pipeline leaves nothing usable: the caller reconnects
+    c_ = nullptr;
+    throw e;
+  }
+  std::optional<PgError> error;
+  std::size_t prepare_at = 0;
+  for (int what : sent) {
+    PGresult* r = PQgetResult(c_);
+    while (PGresult* extra = PQgetResult(c_)) PQclear(extra);  // the NULL that ends each result
+    auto st = PQresultStatus(r);
+    bool good = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (!good && !error) error = fail(r);
+    if (what == -2) {
+      auto& [sql, name] = preparing[prepare_at++];
+      if (good) prepared_.emplace(sql, name);
     }
     PQclear(r);
   }
-
- private:
-  PGconn* c_ = nullptr;
-};
-
-// An operation run by the writer inside the group transaction: ok, or a status that undoes it.
-using Job = std::function<Status(Conn&)>;
+  PGresult* sync = PQgetResult(c_);
+  bool synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  PQclear(sync);
+  if (!synced || !PQexitPipelineMode(c_)) {
+    auto e = error ? *error : fail(nullptr);
+    PQfinish(c_);
+    c_ = nullptr;
+    throw e;
+  }
+  if (error) throw *error;
+}
 
 struct Pending {
   Job job;
@@ -216,6 +357,61 @@ struct Pending {
 
 constexpr const char* kRecordCols =
     "id, flow, version, status, input, output, error, current, parent, created_at, updated_at, length";
+
+// Statements shared by the synchronous and the pipelined forms of a job.
+constexpr const char* kVersionExists = "SELECT 1 FROM versions WHERE hash = $1";
+constexpr const char* kClaimDedup =
+    "INSERT INTO dedup (key, value, expires_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE "
+    "SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at WHERE dedup.expires_at <= $4 RETURNING 1";
+constexpr const char* kInsertExecution =
+    "INSERT INTO executions (id, flow, version, status, input, output, error, current, parent, created_at, "
+    "updated_at, length) VALUES ($1, $2, $3, $4, $5, 'null', 'null', '', $6, $7, $8, $9) ON CONFLICT DO NOTHING";
+constexpr const char* kPutSnapshot =
+    "INSERT INTO snapshots (id, body) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body";
+constexpr const char* kPutTimer =
+    "INSERT INTO timers (due, owner, timer_id, payload) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (due, owner, timer_id) DO UPDATE SET payload = EXCLUDED.payload";
+constexpr const char* kDeleteTimer = "DELETE FROM timers WHERE due = $1 AND owner = $2 AND timer_id = $3";
+constexpr const char* kPutLease =
+    "INSERT INTO leases (id, owner, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE "
+    "SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at";
+constexpr const char* kEventsLockSql = "SELECT pg_advisory_xact_lock($1)";
+constexpr const char* kAppendEvent =
+    "INSERT INTO events (\"offset\", at, type, data) SELECT coalesce(max(\"offset\"), 0) + 1, $1, $2, $3 FROM events";
+
+
+// Parameters of a statement built piece by piece: each call adds one and answers its "$n".
+class Binder {
+ public:
+  std::string text(std::string_view v) { return next(params.text(v)); }
+  std::string bytes(std::string_view v) { return next(params.bytes(v)); }
+  std::string i64(std::int64_t v) { return next(params.i64(v)); }
+  std::string jv(const json::value& v) { return next(params.jv(v)); }
+  std::string null() { return next(params.null()); }
+  std::string opt_text(const std::optional<std::string>& v) { return v ? text(*v) : null(); }
+  std::string opt_json(const std::optional<json::value>& v) { return v ? jv(*v) : null(); }
+
+  Params params;
+
+ private:
+  std::string next(Params&) { return "$" + std::to_string(++n_); }
+  int n_ = 0;
+};
+
+// One INSERT of `events` into the history of `id`, numbered from `first_seq`.
+std::pair<std::string, Params> history_insert(const std::string& id, std::uint64_t first_seq, std::int64_t at,
+                                              const std::vector<const NewEvent*>& events) {
+  std::string sql = "INSERT INTO history (id, seq, at, type, data) VALUES ";
+  Params p;
+  p.text(id).i64(at);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    int n = 3 + 3 * static_cast<int>(i);
+    sql += (i ? ", ($1, $" : "($1, $") + std::to_string(n) + ", $2, $" + std::to_string(n + 1) + ", $" +
+           std::to_string(n + 2) + ")";
+    p.i64(static_cast<std::int64_t>(first_seq + i)).text(events[i]->type).jv(events[i]->data);
+  }
+  return {std::move(sql), std::move(p)};
+}
 
 ExecutionRecord decode_record(const Rows& r, int row) {
   ExecutionRecord e;
@@ -282,9 +478,40 @@ class PgExecutionStore final : public ExecutionStore {
     } catch (const PgError& e) {
       return Status(Errc::io, e.what());
     }
+    listen_flows();
     writer_ = std::thread([this] { writer_loop(); });
     writer_id_ = writer_.get_id();
     return {};
+  }
+
+  // ---- the flow cache ----
+  // get_flow runs for every start; its answer is kept until a deployment changes the flows. Every
+  // deploy sends NOTIFY weft_flows in its transaction; each node LISTENs on a connection of its own
+  // and looks at what arrived (without a round trip) before answering from the cache. A database
+  // without LISTEN/NOTIFY, or a broken listening connection, means no cache (a read every time).
+
+  // Opens the listening connection (flows_mu_ held or not yet shared).
+  void listen_flows() {
+    try {
+      auto c = std::make_unique<Conn>(opts_.conninfo);
+      c->exec_script("LISTEN weft_flows");
+      listener_ = std::move(c);
+      notify_flows_ = true;
+    } catch (const PgError&) {
+      listener_.reset();
+    }
+  }
+
+  // Drops the cache when a deployment was notified or the listener broke (reconnecting it then);
+  // true when the cache may answer. flows_mu_ held.
+  bool flows_cacheable() {
+    if (listener_ && !listener_->notified()) return true;
+    flow_cache_.clear();
+    ++flows_gen_;
+    if (listener_ && listener_->healthy()) return true;  // notified: the cache starts again empty
+    listener_.reset();
+    if (notify_flows_) listen_flows();
+    return listener_ != nullptr;
   }
 
   std::int64_t now() const { return eopts_.clock ? eopts_.clock() : now_ms(); }
@@ -340,7 +567,7 @@ class PgExecutionStore final : public ExecutionStore {
   // Runs one job inside the open transaction; a PgError becomes a status.
   static Status run_job(Conn& c, Pending& p) {
     try {
-      return p.job(c);
+      return p.job.run(c);
     } catch (const PgError& e) {
       if (e.unique_violation() || e.retryable()) return conflict(e.what());
       return Status(Errc::io, e.what());
@@ -349,16 +576,18 @@ class PgExecutionStore final : public ExecutionStore {
     }
   }
 
-  // One transaction over `group`; each job in a savepoint when there are several.
-  // One transaction over `group`. First without savepoints (a round trip less per job each way):
-  // when every job succeeds that is the commit. When one fails (a conflict, usually), everything
-  // is rolled back and the group runs again with each job in a savepoint, so that the failed one is
-  // undone alone (jobs only read their captured inputs, so running one twice is the same).
+  // One transaction over `group`. First in one round trip when every job has a pipelined form
+  // (run_pipelined), else job by job without savepoints: when every job succeeds that is the
+  // commit. When one fails (a conflict, usually), everything is rolled back and the group runs
+  // again job by job, each in a savepoint, so that the failed one is undone alone (jobs only read
+  // their captured inputs, so running one twice is the same).
   std::vector<Status> run_group(std::vector<Pending*>& group) {
     std::vector<Status> results(group.size());
     Conn& c = *writer_conn_;
     bool several = group.size() > 1;
-    if (several) {
+    bool pipelined = std::all_of(group.begin(), group.end(), [](Pending* p) { return p->job.plan != nullptr; });
+    if (pipelined && run_pipelined(c, group)) return results;
+    if (several && !pipelined) {
       c.exec("BEGIN");
       bool all_ok = true;
       for (std::size_t i = 0; i < group.size() && all_ok; ++i) all_ok = run_job(c, *group[i]).ok();
@@ -385,6 +614,25 @@ class PgExecutionStore final : public ExecutionStore {
     return results;
   }
 
+  // The group and its commit in one round trip: true when it committed. False, with the
+  // transaction rolled back, when a statement failed (a condition that does not hold, usually):
+  // run_group then runs every job in its savepoint.
+  static bool run_pipelined(Conn& c, std::vector<Pending*>& group) {
+    std::vector<const Stmt*> all;
+    for (auto* p : group)
+      for (const auto& st : p->job.plan->stmts) all.push_back(&st);
+    try {
+      c.pipeline(all);
+    } catch (const PgError&) {
+      if (!c.healthy()) throw;
+      if (c.in_transaction()) c.exec_script("ROLLBACK");
+      return false;
+    }
+    for (auto* p : group)
+      if (p->job.plan->on_ok) p->job.plan->on_ok();
+    return true;
+  }
+
   std::vector<Status> run_group_safely(std::vector<Pending*>& group) {
     for (int attempt = 0;; ++attempt) {
       try {
@@ -408,7 +656,8 @@ class PgExecutionStore final : public ExecutionStore {
   }
 
   void writer_loop() {
-    queue_.run(opts_.max_batch, counters_, [this](std::vector<Pending*>& group) { return run_group_safely(group); });
+    queue_.run(opts_.max_batch, counters_, [this](std::vector<Pending*>& group) { return run_group_safely(group); },
+               std::chrono::microseconds(opts_.group_linger_us));
   }
 
   void stop() {
@@ -486,7 +735,8 @@ class PgExecutionStore final : public ExecutionStore {
       if (auto st = check_key(f.hash, "version hash"); !st.ok()) return st;
     }
     std::int64_t at = now();
-    return run_sync([flows, at](Conn& c) -> Status {
+    auto st = run_sync([flows, at, notify = notify_flows_](Conn& c) -> Status {
+      if (notify) c.exec_script("NOTIFY weft_flows");  // delivered at commit, to every node's cache
       for (const auto& f : flows) {
         auto v = c.exec("SELECT body FROM versions WHERE hash = $1", Params().text(f.hash));
         if (v.size() && v.str(0, 0) != f.canonical_json)
@@ -505,6 +755,10 @@ class PgExecutionStore final : public ExecutionStore {
       }
       return {};
     });
+    std::lock_guard lock(flows_mu_);  // this node's own deployment is seen at once
+    flow_cache_.clear();
+    ++flows_gen_;
+    return st;
   }
 
   std::optional<std::string> get_version(std::string_view hash) override {
@@ -543,9 +797,20 @@ class PgExecutionStore final : public ExecutionStore {
 
   std::optional<FlowInfo> get_flow(std::string_view name) override {
     if (name.empty()) return std::nullopt;
+    std::uint64_t gen;
+    {
+      std::lock_guard lock(flows_mu_);
+      if (flows_cacheable())
+        if (auto it = flow_cache_.find(name); it != flow_cache_.end()) return it->second;
+      gen = flows_gen_;
+    }
     auto flows = read_flows(name);
-    if (flows.empty()) return std::nullopt;
-    return std::move(flows.front());
+    std::optional<FlowInfo> out;
+    if (!flows.empty()) out = std::move(flows.front());
+    std::lock_guard lock(flows_mu_);
+    // Kept only when no deployment was notified since before the read.
+    if (flows_cacheable() && gen == flows_gen_) flow_cache_.insert_or_assign(std::string(name), out);
+    return out;
   }
 
   // -- executions --
@@ -562,71 +827,117 @@ class PgExecutionStore final : public ExecutionStore {
     return {};
   }
 
+  static Params dedup_params(std::string_view key, std::string_view value, std::int64_t at, std::int64_t ttl) {
+    return std::move(Params().text(key).bytes(value).i64(at + std::max<std::int64_t>(ttl, 1)).i64(at));
+  }
+
   // Claims `key` for `value` unless a live entry exists; returns the live winner then.
   static std::optional<std::string> claim_dedup_in(Conn& c, std::string_view key, std::string_view value,
                                                    std::int64_t at, std::int64_t ttl) {
-    std::int64_t expires = at + std::max<std::int64_t>(ttl, 1);
-    auto r = c.exec(
-        "INSERT INTO dedup (key, value, expires_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE "
-        "SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at WHERE dedup.expires_at <= $4 RETURNING 1",
-        Params().text(key).bytes(value).i64(expires).i64(at));
-    if (r.size()) return std::nullopt;
+    if (c.exec(kClaimDedup, dedup_params(key, value, at, ttl)).size()) return std::nullopt;
     auto w = c.exec("SELECT value FROM dedup WHERE key = $1", Params().text(key));
     if (!w.size()) throw PgError("40001", "dedup key " + std::string(key) + " vanished");
     return w.str(0, 0);
   }
 
   static void put_timers(Conn& c, const std::vector<Timer>& timers) {
-    for (const auto& t : timers)
-      c.exec("INSERT INTO timers (due, owner, timer_id, payload) VALUES ($1, $2, $3, $4) "
-             "ON CONFLICT (due, owner, timer_id) DO UPDATE SET payload = EXCLUDED.payload",
-             Params().i64(t.key.due_ms).text(t.key.owner).text(t.key.timer_id).bytes(t.payload));
+    for (const auto& t : timers) c.exec(kPutTimer, timer_params(t));
+  }
+
+  static Params timer_params(const Timer& t) {
+    return std::move(Params().i64(t.key.due_ms).text(t.key.owner).text(t.key.timer_id).bytes(t.payload));
+  }
+
+  static Params new_execution_params(const NewExecution& e, std::int64_t at) {
+    return std::move(Params().text(e.id).text(e.flow).text(e.version).i64(status_code(ExecutionStatus::running))
+                         .jv(e.input).text(e.parent_id).i64(*id_time_ms(e.id)).i64(at)
+                         .i64(1 + static_cast<std::int64_t>(e.more_events.size())));
+  }
+
+  // The events a creation writes first: ExecutionStarted (or the given first event), then the
+  // first walk's.
+  static std::vector<NewEvent> first_events(const NewExecution& e) {
+    std::vector<NewEvent> out{e.first_event ? *e.first_event
+                                            : NewEvent{"ExecutionStarted", json::object{{"flow", e.flow},
+                                                                                        {"version", e.version},
+                                                                                        {"input", e.input}}}};
+    out.insert(out.end(), e.more_events.begin(), e.more_events.end());
+    return out;
+  }
+
+  static std::pair<std::string, Params> first_history(const NewExecution& e, std::int64_t at,
+                                                      const std::vector<NewEvent>& events) {
+    std::vector<const NewEvent*> ptrs;
+    for (const auto& ev : events) ptrs.push_back(&ev);
+    return history_insert(e.id, 1, at, ptrs);
   }
 
   // Writes the start of `e` (prepared by prepare_new) in the open transaction.
   static Result<Created> create_in(Conn& c, const NewExecution& e, std::int64_t at) {
-    if (!c.exec("SELECT 1 FROM versions WHERE hash = $1", Params().text(e.version)).size())
+    if (!c.exec(kVersionExists, Params().text(e.version)).size())
       return Status(Errc::not_found, "unknown flow version " + e.version);
     if (e.idempotency_key)
       if (auto winner = claim_dedup_in(c, *e.idempotency_key, e.id, at, e.idempotency_ttl_ms))
         return Created{*winner, true};
-    NewEvent first = e.first_event ? *e.first_event
-                                   : NewEvent{"ExecutionStarted", json::object{{"flow", e.flow},
-                                                                               {"version", e.version},
-                                                                               {"input", e.input}}};
-    auto ins = c.exec(
-        "INSERT INTO executions (id, flow, version, status, input, output, error, current, parent, created_at, "
-        "updated_at, length) VALUES ($1, $2, $3, $4, $5, 'null', 'null', '', $6, $7, $8, $9) ON CONFLICT DO NOTHING",
-        Params().text(e.id).text(e.flow).text(e.version).i64(status_code(ExecutionStatus::running)).jv(e.input)
-            .text(e.parent_id).i64(*id_time_ms(e.id)).i64(at)
-            .i64(1 + static_cast<std::int64_t>(e.more_events.size())));
-    if (ins.affected() != 1) return conflict("execution " + e.id + " already exists");
-    c.exec("INSERT INTO history (id, seq, at, type, data) VALUES ($1, 1, $2, $3, $4)",
-           Params().text(e.id).i64(at).text(first.type).jv(first.data));
-    for (std::size_t i = 0; i < e.more_events.size(); ++i)  // what the first walk recorded, numbered after it
-      c.exec("INSERT INTO history (id, seq, at, type, data) VALUES ($1, $2, $3, $4, $5)",
-             Params().text(e.id).i64(static_cast<std::int64_t>(i) + 2).i64(at).text(e.more_events[i].type)
-                 .jv(e.more_events[i].data));
-    if (e.snapshot)
-      c.exec("INSERT INTO snapshots (id, body) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body",
-             Params().text(e.id).bytes(*e.snapshot));
+    if (c.exec(kInsertExecution, new_execution_params(e, at)).affected() != 1)
+      return conflict("execution " + e.id + " already exists");
+    auto events = first_events(e);
+    auto [sql, p] = first_history(e, at, events);
+    c.exec(sql.c_str(), p);
+    if (e.snapshot) c.exec(kPutSnapshot, Params().text(e.id).bytes(*e.snapshot));
     put_timers(c, e.timers);
-    if (e.lease_owner)
-      c.exec("INSERT INTO leases (id, owner, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE "
-             "SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at",
-             Params().text(e.id).text(*e.lease_owner).i64(at + e.lease_ttl_ms));
+    if (e.lease_owner) c.exec(kPutLease, Params().text(e.id).text(*e.lease_owner).i64(at + e.lease_ttl_ms));
     return Created{e.id, false};
+  }
+
+  // The pipelined form of create_in: what a fresh creation writes, in one statement (but a key's
+  // claim and timers), answering 1 when the version exists and the id was new.
+  static void plan_create(Plan& plan, const NewExecution& e, std::int64_t at) {
+    if (e.idempotency_key)
+      plan.add(std::string("WITH d AS (") + kClaimDedup + ") SELECT weft_expect(count(*) = 1) FROM d",
+               dedup_params(*e.idempotency_key, e.id, at, e.idempotency_ttl_ms));
+    Binder b;
+    std::string idp = b.text(e.id), atp = b.i64(at), verp = b.text(e.version);
+    std::string sql = "WITH x AS (INSERT INTO executions (id, flow, version, status, input, output, error, current, "
+                      "parent, created_at, updated_at, length) SELECT " +
+                      idp + ", " + b.text(e.flow) + ", " + verp + ", " + b.i64(status_code(ExecutionStatus::running)) +
+                      ", " + b.jv(e.input) + ", 'null', 'null', '', " + b.text(e.parent_id) + ", " +
+                      b.i64(*id_time_ms(e.id)) + ", " + atp + ", " +
+                      b.i64(1 + static_cast<std::int64_t>(e.more_events.size())) +
+                      " WHERE EXISTS (SELECT 1 FROM versions WHERE hash = " + verp +
+                      ") ON CONFLICT DO NOTHING RETURNING 1), h AS (INSERT INTO history (id, seq, at, type, data) VALUES ";
+    auto events = first_events(e);
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      std::string seq = b.i64(static_cast<std::int64_t>(i + 1)), type = b.text(events[i].type);
+      sql += (i ? ", (" : "(") + idp + ", " + seq + ", " + atp + ", " + type + ", " + b.jv(events[i].data) + ")";
+    }
+    sql += ")";
+    if (e.snapshot)
+      sql += ", s AS (INSERT INTO snapshots (id, body) VALUES (" + idp + ", " + b.bytes(*e.snapshot) +
+             ") ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body)";
+    if (e.lease_owner)
+      sql += ", l AS (INSERT INTO leases (id, owner, expires_at) VALUES (" + idp + ", " + b.text(*e.lease_owner) +
+             ", " + b.i64(at + e.lease_ttl_ms) +
+             ") ON CONFLICT (id) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at)";
+    sql += " SELECT weft_expect(count(*) = 1) FROM x";
+    plan.add(std::move(sql), std::move(b.params));
+    for (const auto& t : e.timers) plan.add(kPutTimer, timer_params(t));
   }
 
   // The job of a create; its outcome lands in `out`.
   Job create_job(NewExecution e, std::shared_ptr<Result<Created>> out) {
     std::int64_t at = now();
-    return [e = std::move(e), out, at](Conn& c) -> Status {
-      *out = create_in(c, e, at);
-      if (!out->ok()) return out->status();
-      // A repeated key writes nothing; its (empty) savepoint is kept.
-      return {};
-    };
+    auto plan = std::make_shared<Plan>();
+    plan_create(*plan, e, at);
+    plan->on_ok = [out, id = e.id] { *out = Created{id, false}; };
+    return Job(
+        [e = std::move(e), out, at](Conn& c) -> Status {
+          *out = create_in(c, e, at);
+          if (!out->ok()) return out->status();
+          // A repeated key writes nothing; its (empty) savepoint is kept.
+          return {};
+        },
+        std::move(plan));
   }
 
   void create(NewExecution e, CreateCallback done) override {
@@ -680,12 +991,111 @@ class PgExecutionStore final : public ExecutionStore {
     return conflict("lease of " + std::string(id) + " held by " + (other.size() ? other.str(0, 0) : "another owner"));
   }
 
+  // The statement that writes a transition's history, snapshot, signals, lease and record together
+  // once its checks passed; `length` is the history length before it, `status` the status after it
+  // (nullopt: unchanged and not terminal). Its result row: how many of the consumed signals it
+  // deleted and, with a lease owner, whether the lease is ours (see transition_written). `checked`
+  // (the pipelined form) makes it fail (weft_expect) instead when a signal is gone or the lease is
+  // another's; and, for a transition that does not end the execution, it also does the row lock's
+  // checks: the record is updated only when its history length is `length`, it has not ended and
+  // (on a re-pin) its version is the one asked. (A terminal transition keeps its separate row lock:
+  // the signals it drops must be read after the lock is held.)
+  static std::pair<std::string, Params> transition_write(const Transition& t, std::uint64_t length,
+                                                         std::optional<ExecutionStatus> status, std::int64_t at,
+                                                         bool checked = false) {
+    const std::string& id = t.execution_id;
+    bool terminal = status && is_terminal(*status);
+    std::set<std::uint64_t> consumed(t.consume_signals.begin(), t.consume_signals.end());
+    Binder b;
+    std::string idp = b.text(id);
+    std::string atp = b.i64(at);
+    std::uint64_t before = length;
+    std::string sql = "WITH ";
+    if (!t.events.empty()) {
+      sql += "h AS (INSERT INTO history (id, seq, at, type, data) VALUES ";
+      for (std::size_t i = 0; i < t.events.size(); ++i) {
+        const auto& ev = t.events[i];
+        std::string seq = b.i64(static_cast<std::int64_t>(++length));
+        std::string type = b.text(ev.type);
+        sql += (i ? ", (" : "(") + idp + ", " + seq + ", " + atp + ", " + type + ", " + b.jv(ev.data) + ")";
+      }
+      sql += "), ";
+    }
+    if (t.snapshot)
+      sql += "s AS (INSERT INTO snapshots (id, body) VALUES (" + idp + ", " + b.bytes(*t.snapshot) +
+             ") ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body), ";
+    // Signals: the consumed ones must still be there; a terminal status drops every pending one.
+    std::string seqs = "{";
+    for (auto seq : consumed) seqs += (seqs.size() > 1 ? "," : "") + std::to_string(seq);
+    seqs += "}";
+    std::string seqp = b.text(seqs);
+    if (terminal)
+      sql += "g AS (DELETE FROM signals WHERE id = " + idp + " RETURNING seq), ";
+    else if (!consumed.empty())
+      sql += "g AS (DELETE FROM signals WHERE id = " + idp + " AND seq = ANY(" + seqp + "::bigint[]) RETURNING seq), ";
+    else
+      sql += "g AS (SELECT NULL::bigint AS seq WHERE false), ";
+    std::string owner = t.lease_owner ? *t.lease_owner : "";
+    if (t.lease_owner && !terminal) {
+      std::string op = b.text(owner);
+      std::string expires = b.i64(at + t.lease_ttl_ms);
+      sql += "l AS (INSERT INTO leases (id, owner, expires_at) VALUES (" + idp + ", " + op + ", " + expires +
+             ") ON CONFLICT (id) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at WHERE "
+             "leases.owner = " + op + " OR leases.expires_at <= " + atp + " RETURNING 1), ";
+    } else if (t.lease_owner) {
+      // A terminal status drops the lease: ours, an expired one, or none.
+      std::string op = b.text(owner);
+      sql += "l AS (DELETE FROM leases WHERE id = " + idp + " AND (owner = " + op + " OR expires_at <= " + atp +
+             ") RETURNING 1), lx AS (SELECT 1 FROM leases WHERE id = " + idp + " AND owner <> " + op +
+             " AND expires_at > " + atp + "), ";
+    }
+    std::string statusp = status ? b.i64(status_code(*status)) : b.null();
+    std::string lengthp = b.i64(static_cast<std::int64_t>(length));
+    std::string outp = b.opt_json(t.output), errp = b.opt_json(t.error), curp = b.opt_text(t.current);
+    std::string verp = b.opt_text(t.version), inp = b.opt_json(t.input);
+    sql += "u AS (UPDATE executions SET status = coalesce(" + statusp + "::bigint, status), updated_at = " + atp +
+           ", length = " + lengthp + ", output = coalesce(" + outp + ", output), error = coalesce(" + errp +
+           ", error), current = coalesce(" + curp + ", current), version = coalesce(" + verp +
+           ", version), input = coalesce(" + inp + ", input) WHERE id = " + idp;
+    if (checked && !terminal) {
+      sql += " AND length = " + b.i64(static_cast<std::int64_t>(before));
+      if (!status)
+        sql += " AND status IN (" + std::to_string(status_code(ExecutionStatus::running)) + ", " +
+               std::to_string(status_code(ExecutionStatus::paused)) + ")";
+      if (t.version) sql += " AND version = " + verp;
+    }
+    std::string signals = "(SELECT count(*) FROM g WHERE seq = ANY(" + seqp + "::bigint[]))";
+    std::string lease = !t.lease_owner ? "" : terminal ? "(SELECT count(*) FROM lx)" : "(SELECT count(*) FROM l)";
+    if (!checked) {
+      sql += " RETURNING 1) SELECT " + signals + (lease.empty() ? "" : ", " + lease);
+    } else {
+      sql += " RETURNING 1) SELECT weft_expect(" + signals + " = " +
+             b.i64(static_cast<std::int64_t>(consumed.size()));
+      if (!lease.empty()) sql += " AND " + lease + (terminal ? " = 0" : " = 1");
+      if (!terminal) sql += " AND (SELECT count(*) FROM u) = 1";
+      sql += ")";
+    }
+    return {std::move(sql), std::move(b.params)};
+  }
+
+  // The conflict a transition_write result shows, or ok.
+  static Status transition_written(const Rows& r, const Transition& t, bool terminal) {
+    std::set<std::uint64_t> consumed(t.consume_signals.begin(), t.consume_signals.end());
+    if (static_cast<std::size_t>(r.i64(0, 0)) != consumed.size())
+      return conflict("a consumed signal of " + t.execution_id + " is gone");
+    if (t.lease_owner && r.i64(0, 1) != (terminal ? 0 : 1))
+      return conflict("lease of " + t.execution_id + " held by another owner");
+    return {};
+  }
+
+  static constexpr const char* kLockExecution = "SELECT status, length, version FROM executions WHERE id = $1 FOR UPDATE";
+
   // Two round trips for a usual transition: the row lock with the checks, then one statement that
   // writes the history, snapshot, signals, lease and record together; a failed lease or a gone
   // signal there makes the job fail after writing, which the group undoes (see run_group).
   static Status transition_in(Conn& c, Transition& t, std::int64_t at) {
     const std::string& id = t.execution_id;
-    auto cur = c.exec("SELECT status, length, version FROM executions WHERE id = $1 FOR UPDATE", Params().text(id));
+    auto cur = c.exec(kLockExecution, Params().text(id));
     if (!cur.size()) return Status(Errc::not_found, "no execution " + id);
     auto old_status = static_cast<ExecutionStatus>(cur.i64(0, 0));
     auto length = static_cast<std::uint64_t>(cur.i64(0, 1));
@@ -693,80 +1103,12 @@ class PgExecutionStore final : public ExecutionStore {
       return conflict("execution " + id + " has " + std::to_string(length) + " history events, expected " +
                       std::to_string(*t.expected_length));
     if (t.version && *t.version != cur.str(0, 2) &&
-        (t.version->empty() || !c.exec("SELECT 1 FROM versions WHERE hash = $1", Params().text(*t.version)).size()))
+        (t.version->empty() || !c.exec(kVersionExists, Params().text(*t.version)).size()))
       return Status(Errc::not_found, "unknown flow version " + *t.version);
     ExecutionStatus status = t.status ? *t.status : old_status;
-    std::set<std::uint64_t> consumed(t.consume_signals.begin(), t.consume_signals.end());
-
-    Params p;
-    int n = 0;
-    auto arg = [&](auto&& add) {
-      add(p);
-      return "$" + std::to_string(++n);
-    };
-    std::string idp = arg([&](Params& q) { q.text(id); });
-    std::string atp = arg([&](Params& q) { q.i64(at); });
-    std::string sql = "WITH ";
-    if (!t.events.empty()) {
-      sql += "h AS (INSERT INTO history (id, seq, at, type, data) VALUES ";
-      for (std::size_t i = 0; i < t.events.size(); ++i) {
-        const auto& ev = t.events[i];
-        sql += (i ? ", (" : "(") + idp + ", " + arg([&](Params& q) { q.i64(static_cast<std::int64_t>(++length)); }) +
-               ", " + atp + ", " + arg([&](Params& q) { q.text(ev.type); }) + ", " +
-               arg([&](Params& q) { q.jv(ev.data); }) + ")";
-      }
-      sql += "), ";
-    }
-    if (t.snapshot)
-      sql += "s AS (INSERT INTO snapshots (id, body) VALUES (" + idp + ", " +
-             arg([&](Params& q) { q.bytes(*t.snapshot); }) + ") ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body), ";
-    // Signals: the consumed ones must still be there; a terminal status drops every pending one.
-    std::string seqs = "{";
-    for (auto seq : consumed) seqs += (seqs.size() > 1 ? "," : "") + std::to_string(seq);
-    seqs += "}";
-    std::string seqp = arg([&](Params& q) { q.text(seqs); });
-    if (is_terminal(status))
-      sql += "g AS (DELETE FROM signals WHERE id = " + idp + " RETURNING seq), ";
-    else if (!consumed.empty())
-      sql += "g AS (DELETE FROM signals WHERE id = " + idp + " AND seq = ANY(" + seqp + "::bigint[]) RETURNING seq), ";
-    else
-      sql += "g AS (SELECT NULL::bigint AS seq WHERE false), ";
-    std::string owner = t.lease_owner ? *t.lease_owner : "";
-    if (t.lease_owner && !is_terminal(status)) {
-      std::string op = arg([&](Params& q) { q.text(owner); });
-      sql += "l AS (INSERT INTO leases (id, owner, expires_at) VALUES (" + idp + ", " + op + ", " +
-             arg([&](Params& q) { q.i64(at + t.lease_ttl_ms); }) +
-             ") ON CONFLICT (id) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at WHERE "
-             "leases.owner = " + op + " OR leases.expires_at <= " + atp + " RETURNING 1), ";
-    } else if (t.lease_owner) {
-      // A terminal status drops the lease: ours, an expired one, or none.
-      std::string op = arg([&](Params& q) { q.text(owner); });
-      sql += "l AS (DELETE FROM leases WHERE id = " + idp + " AND (owner = " + op + " OR expires_at <= " + atp +
-             ") RETURNING 1), lx AS (SELECT 1 FROM leases WHERE id = " + idp + " AND owner <> " + op +
-             " AND expires_at > " + atp + "), ";
-    }
-    auto opt_json = [&](const std::optional<json::value>& v) {
-      return arg([&](Params& q) { v ? q.jv(*v) : q.null(); });
-    };
-    sql += "u AS (UPDATE executions SET status = " + arg([&](Params& q) { q.i64(status_code(status)); }) +
-           ", updated_at = " + atp + ", length = " + arg([&](Params& q) { q.i64(static_cast<std::int64_t>(length)); }) +
-           ", output = coalesce(" + opt_json(t.output) + ", output), error = coalesce(" + opt_json(t.error) +
-           ", error), current = coalesce(" + arg([&](Params& q) { t.current ? q.text(*t.current) : q.null(); }) +
-           ", current), version = coalesce(" + arg([&](Params& q) { t.version ? q.text(*t.version) : q.null(); }) +
-           ", version), input = coalesce(" + opt_json(t.input) + ", input) WHERE id = " + idp + " RETURNING 1) ";
-    sql += "SELECT (SELECT count(*) FROM g WHERE seq = ANY(" + seqp + "::bigint[]))";
-    if (t.lease_owner && !is_terminal(status)) sql += ", (SELECT count(*) FROM l)";
-    else if (t.lease_owner) sql += ", (SELECT count(*) FROM lx)";
-    auto r = c.exec(sql.c_str(), p);
-    if (static_cast<std::size_t>(r.i64(0, 0)) != consumed.size())
-      return conflict("a consumed signal of " + id + " is gone");
-    if (t.lease_owner && !is_terminal(status) && r.i64(0, 1) != 1)
-      return conflict("lease of " + id + " held by another owner");
-    if (t.lease_owner && is_terminal(status) && r.i64(0, 1) != 0)
-      return conflict("lease of " + id + " held by another owner");
-    for (const auto& k : t.remove_timers)
-      c.exec("DELETE FROM timers WHERE due = $1 AND owner = $2 AND timer_id = $3",
-             Params().i64(k.due_ms).text(k.owner).text(k.timer_id));
+    auto [sql, p] = transition_write(t, length, status, at);
+    if (auto st = transition_written(c.exec(sql.c_str(), p), t, is_terminal(status)); !st.ok()) return st;
+    for (const auto& k : t.remove_timers) c.exec(kDeleteTimer, timer_key_params(k));
     put_timers(c, t.add_timers);
     for (const auto& ev : t.publish) append_event_in(c, ev, at);
     for (auto& child : t.spawn) {
@@ -777,11 +1119,45 @@ class PgExecutionStore final : public ExecutionStore {
     return {};
   }
 
+  // The pipelined form of transition_in, when the transition names the history length it expects
+  // (the engine's always do): the same statements, expecting the checks to pass. Without a new
+  // status the execution must not have ended (the synchronous form then tells what happens).
+  static std::shared_ptr<Plan> plan_transition(Transition& t, std::int64_t at) {
+    if (!t.expected_length) return nullptr;
+    auto plan = std::make_shared<Plan>();
+    std::uint64_t length = *t.expected_length;
+    bool terminal = t.status && is_terminal(*t.status);
+    // A re-pin to another version (replays) does not match and goes through the synchronous form.
+    if (terminal) {
+      Binder b;
+      std::string sql = "SELECT weft_expect(count(*) = 1) FROM (SELECT 1 FROM executions WHERE id = " +
+                        b.text(t.execution_id) + " AND length = " + b.i64(static_cast<std::int64_t>(length));
+      if (t.version) sql += " AND version = " + b.text(*t.version);
+      plan->add(sql + " FOR UPDATE) r", std::move(b.params));
+    }
+    auto [sql, p] = transition_write(t, length, t.status, at, true);
+    plan->add(std::move(sql), std::move(p));
+    for (const auto& k : t.remove_timers) plan->add(kDeleteTimer, timer_key_params(k));
+    for (const auto& tm : t.add_timers) plan->add(kPutTimer, timer_params(tm));
+    for (const auto& ev : t.publish) {
+      plan->add(kEventsLockSql, std::move(Params().i64(kEventsLock)));
+      plan->add(kAppendEvent, std::move(Params().i64(at).text(ev.type).jv(ev.data)));
+    }
+    for (auto& child : t.spawn) {
+      if (child.parent_id.empty()) child.parent_id = t.execution_id;
+      plan_create(*plan, child, at);
+    }
+    return plan;
+  }
+
+  static Params timer_key_params(const TimerKey& k) {
+    return std::move(Params().i64(k.due_ms).text(k.owner).text(k.timer_id));
+  }
+
   static void append_event_in(Conn& c, const NewEvent& ev, std::int64_t at) {
     // One writer at a time across nodes, so that offsets increase in commit order without gaps.
-    c.exec("SELECT pg_advisory_xact_lock($1)", Params().i64(kEventsLock));
-    c.exec("INSERT INTO events (\"offset\", at, type, data) SELECT coalesce(max(\"offset\"), 0) + 1, $1, $2, $3 FROM events",
-           Params().i64(at).text(ev.type).jv(ev.data));
+    c.exec(kEventsLockSql, Params().i64(kEventsLock));
+    c.exec(kAppendEvent, Params().i64(at).text(ev.type).jv(ev.data));
   }
 
   Status prepare_transition(Transition& t) {
@@ -793,7 +1169,8 @@ class PgExecutionStore final : public ExecutionStore {
 
   Job transition_job(Transition t) {
     std::int64_t at = now();
-    return [t = std::move(t), at](Conn& c) mutable { return transition_in(c, t, at); };
+    auto plan = plan_transition(t, at);
+    return Job([t = std::move(t), at](Conn& c) mutable { return transition_in(c, t, at); }, std::move(plan));
   }
 
   void transition(Transition t, Callback done) override {
@@ -916,8 +1293,7 @@ class PgExecutionStore final : public ExecutionStore {
       if (auto st = check_key(t.key.owner + t.key.timer_id, "timer key"); !st.ok()) return st;
     return run_sync([add, remove](Conn& c) -> Status {
       for (const auto& k : remove)
-        c.exec("DELETE FROM timers WHERE due = $1 AND owner = $2 AND timer_id = $3",
-               Params().i64(k.due_ms).text(k.owner).text(k.timer_id));
+        c.exec(kDeleteTimer, timer_key_params(k));
       put_timers(c, add);
       return {};
     });
@@ -1252,6 +1628,12 @@ class PgExecutionStore final : public ExecutionStore {
   std::thread writer_;
   std::thread::id writer_id_;
 
+  std::mutex flows_mu_;
+  std::unique_ptr<Conn> listener_;  // LISTEN weft_flows
+  bool notify_flows_ = false;       // the database has LISTEN/NOTIFY (deployments notify)
+  std::uint64_t flows_gen_ = 0;     // counts cache drops
+  std::map<std::string, std::optional<FlowInfo>, std::less<>> flow_cache_;
+
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
   std::vector<std::unique_ptr<Conn>> idle_;
@@ -1308,6 +1690,10 @@ Result<MigrationReport> copy_into_postgres(ExecutionStore& from, const PgStoreOp
                  Params().text(f.name).i64(v.deployed_at_ms).text(v.hash));
       }
     });
+    try {  // nodes already running on the database drop their flow caches (where LISTEN works)
+      c.exec_script("NOTIFY weft_flows");
+    } catch (const PgError&) {
+    }
     rep.flows = flows.size();
     rep.versions = hashes.size();
     // Executions, a page at a time (newest first), each page in one transaction.

@@ -2,10 +2,12 @@
 // The PostgreSQL execution store: the ExecutionStore contract over libpq (no ORM), for several
 // `weft serve` nodes sharing one database. Keyspaces are tables (docs/operations.md "PostgreSQL");
 // the schema is versioned (table schema_version) and migrated when the store opens. Group commit:
-// one writer connection runs the pending operations of many callers in one transaction (each
-// inside a savepoint, so a conflicting one is undone alone) and one commit. Conditions are checked
-// under row locks (SELECT ... FOR UPDATE) in that transaction, so they hold across nodes. Reads
-// use a small pool of connections (READ COMMITTED). libpq stays inside engine/store.
+// one writer connection runs the pending operations of many callers in one transaction and one
+// commit, sent in one round trip (libpq pipeline mode, prepared statements) with each write's
+// conditions checked server-side under row locks; when one fails, the group runs again with each
+// operation inside a savepoint, so a conflicting one is undone alone. Conditions hold across
+// nodes. Reads use a small pool of connections (READ COMMITTED); get_flow answers from a cache
+// that deployments drop (LISTEN/NOTIFY). libpq stays inside engine/store.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -21,10 +23,13 @@ struct PgStoreOptions {
   std::string conninfo;            ///< a libpq connection string or postgres:// URI
   std::size_t max_batch = 64;      ///< operations merged into one transaction (1 = no group commit)
   std::size_t read_connections = 8;  ///< most connections for reads (opened on demand)
+  /// When fewer writes wait than the last group held, the writer waits up to this long (µs) for as
+  /// many, so that they share one commit (a lone writer never waits; 0 = never wait).
+  std::int64_t group_linger_us = 1000;
 };
 
 /// The schema version the PostgreSQL migrations of this build reach.
-inline constexpr int pg_schema_version = 2;
+inline constexpr int pg_schema_version = 3;
 
 /// True when `location` names a PostgreSQL database (postgres:// or postgresql://).
 bool is_postgres_url(std::string_view location);

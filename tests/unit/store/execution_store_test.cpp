@@ -814,6 +814,60 @@ TEST_P(ExecStoreTest, TransitionSpawnsChildrenAndPublishesEventsAtomically) {
   EXPECT_EQ(es_->read_events(0, 0).size(), 1u);
 }
 
+// A group mixing good writes with refused ones (stale history length, a second create of one id,
+// an unknown version, a lease held by another owner) commits the good ones and refuses each bad one
+// alone, writing nothing of it; the PostgreSQL store's pipelined group falls back to savepoints.
+TEST_P(ExecStoreTest, RefusedWritesInAGroupFailAloneAndWriteNothing) {
+  deploy_basic();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 12; ++i) ids.push_back(start());
+  ASSERT_TRUE(es_->acquire_lease(ids[11], "other-node", 60000).ok());
+  std::vector<std::promise<Status>> done(ids.size() + 4);
+  for (std::size_t i = 0; i < ids.size(); ++i) {  // queued without waiting: the writer groups them
+    Transition t;
+    t.execution_id = ids[i];
+    t.expected_length = i % 3 == 1 ? 5 : 1;  // every third one is stale
+    t.events = {{"StepCompleted", {{"i", i}}}};
+    t.snapshot = "s" + std::to_string(i);
+    t.status = i % 2 ? ExecutionStatus::completed : ExecutionStatus::running;
+    if (i == 11) t.lease_owner = "me";
+    es_->transition(std::move(t), [&, i](const Status& st) { done[i].set_value(st); });
+  }
+  NewExecution again;  // an id that exists
+  again.flow = "orders";
+  again.version = "h-orders-1";
+  again.id = ids[0];
+  NewExecution unknown = again;
+  unknown.id = new_id();
+  unknown.version = "h-missing";
+  NewExecution fresh = again;
+  fresh.id = new_id();
+  fresh.snapshot = "fresh";
+  std::size_t k = ids.size();
+  for (auto* e : {&again, &unknown, &fresh}) {
+    es_->create(*e, [&, k](const Result<Created>& r) { done[k].set_value(r.status()); });
+    ++k;
+  }
+  es_->enqueue_signal(ids[0], "go", json::value(1), [&](const Status& st) { done[k].set_value(st); });
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    Status st = done[i].get_future().get();
+    bool good = i % 3 != 1 && i != 11;
+    EXPECT_EQ(st.ok(), good) << i << ": " << st.to_string();
+    if (!good) {
+      EXPECT_EQ(st.code(), Errc::conflict) << i;
+    }
+    EXPECT_EQ(es_->get_execution(ids[i])->history_length, good ? 2u : 1u) << i;
+    EXPECT_EQ(es_->get_snapshot(ids[i]).value_or(""), good ? "s" + std::to_string(i) : "") << i;
+  }
+  EXPECT_EQ(done[ids.size()].get_future().get().code(), Errc::conflict);
+  EXPECT_EQ(done[ids.size() + 1].get_future().get().code(), Errc::not_found);
+  EXPECT_TRUE(done[ids.size() + 2].get_future().get().ok());
+  EXPECT_EQ(es_->get_snapshot(fresh.id), "fresh");
+  EXPECT_FALSE(es_->get_execution(unknown.id));
+  EXPECT_TRUE(done[ids.size() + 3].get_future().get().ok());
+  EXPECT_EQ(es_->get_lease(ids[11])->owner, "other-node");
+}
+
 TEST_P(ExecStoreTest, ManyAsyncCreatesAndTransitionsThenReopen) {
   deploy_basic();
   constexpr int kThreads = 8, kPer = 50;
@@ -914,6 +968,34 @@ TEST_P(ExecStoreTest, DeleteExecutionRemovesEverythingOfAFinishedOne) {
 #ifdef WEFT_STORE_CONFORMANCE_PG
 INSTANTIATE_TEST_SUITE_P(Backend, ExecStoreTest, ::testing::Values(std::string("postgres")),
                          [](const auto& info) { return info.param; });
+
+// PostgreSQL only (two stores on one database, as two nodes): get_flow answers from a cache that a
+// deployment through any node drops (NOTIFY weft_flows), for a deployed flow and for an unknown one.
+TEST(PgFlowCache, ADeploymentThroughAnotherNodeIsSeen) {
+  auto& server = weft::testsupport::shared_pg_server();
+  ASSERT_EQ(server.create_database("flow_cache"), "");
+  PgStoreOptions po;
+  po.conninfo = server.url("flow_cache");
+  auto a = open_pg_execution_store(po);
+  auto b = open_pg_execution_store(po);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*b)->deploy({{"orders", "h1", "{}"}}).ok());
+  EXPECT_EQ((*a)->get_flow("orders")->deployed_hash, "h1");
+  EXPECT_EQ((*a)->get_flow("later"), std::nullopt);
+  // Both answers are cached now; a's own deployment drops its cache at once.
+  ASSERT_TRUE((*a)->deploy({{"orders", "h2", "{}"}}).ok());
+  EXPECT_EQ((*a)->get_flow("orders")->deployed_hash, "h2");
+  // b's deployments reach a through the notification (delivered after b's commit).
+  ASSERT_TRUE((*b)->deploy({{"orders", "h3", "{}"}, {"later", "h4", "{}"}}).ok());
+  auto seen = [&] {
+    auto o = (*a)->get_flow("orders");
+    auto l = (*a)->get_flow("later");
+    return o && o->deployed_hash == "h3" && l && l->deployed_hash == "h4";
+  };
+  bool ok = false;
+  for (int i = 0; i < 200 && !(ok = seen()); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(ok);
+}
 #else
 INSTANTIATE_TEST_SUITE_P(Backend, ExecStoreTest, ::testing::Values(std::string("lmdb")),
                          [](const auto& info) { return info.param; });
