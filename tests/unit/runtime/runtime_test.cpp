@@ -842,6 +842,15 @@ flow f() -> int {
 // A step's completion rides in the commit of the next step's StepScheduled (or of the end): one
 // durable transaction per step instead of two, and still durable before the next call is made.
 // The start shares the first step's commit: the create carries the first walk's StepScheduled.
+// Two calls in sequence, the second using the first's answer.
+const char* const kTwoCalls = R"(
+flow two(id: string) -> json {
+  step a = crm.post("/customers", body: { id: id })
+  step b = crm.post("/customers", body: { prev: a.body.id })
+  return { b: b.body.id }
+}
+)";
+
 TEST(Runtime, AStepsCompletionIsCommittedWithTheNextStepsScheduling) {
   Harness h;
   h.fake("crm")->on("POST", "/customers", {ok(201, {{"id", "c-1"}})});
@@ -871,15 +880,9 @@ flow three(id: string) -> json {
 TEST(Runtime, ALoneExecutionCommitsOnTheEngineThreadOthersGoThroughTheWriter) {
   Harness h;
   h.fake("crm")->on("POST", "/customers", {ok(201, {{"id", "c-1"}})});
-  h.deploy(src(R"(
-flow three(id: string) -> json {
-  step a = crm.post("/customers", body: { id: id })
-  step b = crm.post("/customers", body: { prev: a.body.id })
-  return { b: b.body.id }
-}
-)"));
+  h.deploy(src(kTwoCalls));
   auto before = h.store().stats();
-  auto rec = h.run("three", {{"id", "x"}});
+  auto rec = h.run("two", {{"id", "x"}});
   ASSERT_EQ(rec.status, ExecutionStatus::completed) << json::serialize(rec.error);
   auto after = h.store().stats();
   EXPECT_EQ(after.transactions - before.transactions, 3u);
@@ -889,7 +892,7 @@ flow three(id: string) -> json {
   before = after;
   std::vector<std::string> ids(10);
   for (int i = 0; i < 10; ++i)
-    h.engine().start("three", json::object{{"id", std::to_string(i)}}, std::nullopt,
+    h.engine().start("two", json::object{{"id", std::to_string(i)}}, std::nullopt,
                      [&ids, i](std::string id, std::string) { ids[i] = std::move(id); });
   h.io().restart();
   auto started = [&] { return std::all_of(ids.begin(), ids.end(), [](const auto& id) { return !id.empty(); }); };
@@ -939,13 +942,7 @@ flow later(id: string) -> json {
 TEST(Runtime, AStartWithARepeatedIdempotencyKeyRunsOnce) {
   Harness h;
   h.fake("crm")->on("POST", "/customers", {ok(201, {{"id", "c-1"}})});
-  h.deploy(src(R"(
-flow two(id: string) -> json {
-  step a = crm.post("/customers", body: { id: id })
-  step b = crm.post("/customers", body: { prev: a.body.id })
-  return { b: b.body.id }
-}
-)"));
+  h.deploy(src(kTwoCalls));
   std::vector<std::string> ids, errors;
   size_t calls_at_first_answer = 99;
   std::vector<std::string> stored_at_first_answer;
