@@ -154,6 +154,9 @@ class Engine {
 
   /// Number of executions currently loaded in memory.
   size_t loaded() const { return live_.size(); }
+  /// True when at most one execution is loaded: group commit has nothing to merge its commits
+  /// with, so the store may commit them on this thread (store::Transition::alone).
+  bool alone() const { return live_.size() <= 1; }
 
   /// The flow version `hash`, loading it from the store when needed; null when unknown.
   std::shared_ptr<LoadedFlow> version(const std::string& hash, const std::string& flow);

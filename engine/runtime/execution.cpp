@@ -202,7 +202,7 @@ awaitable<void> Execution::flush() {
         tr.lease_ttl_ms = engine_.options().lease_ms;
       }
       rec_.history_length += tr.events.size();
-      tr.alone = engine_.loaded() <= 1;  // nothing to merge with: the store may commit right here
+      tr.alone = engine_.alone();
       auto exec = strand_;
       st = co_await asio::async_initiate<decltype(use_awaitable), void(store::Status)>(
           [this, &tr, exec](auto handler) mutable {
@@ -243,7 +243,7 @@ awaitable<bool> Execution::create(store::Transition& tr) {
     ne.snapshot = std::move(tr.snapshot);
     ne.timers = std::move(tr.add_timers);
   }
-  ne.alone = engine_.loaded() <= 1;
+  ne.alone = engine_.alone();
   auto exec = strand_;
   store::Result<store::Created> r =
       co_await asio::async_initiate<decltype(use_awaitable), void(store::Result<store::Created>)>(

@@ -13,6 +13,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "engine/store/store.h"
@@ -25,6 +26,17 @@ struct GroupCounters {
   std::atomic<std::uint64_t> conflicts{0};  ///< items refused by a condition
   std::atomic<std::uint64_t> failed{0};     ///< items that failed otherwise
   std::atomic<std::uint64_t> largest{0};    ///< most items in one group
+};
+
+/// What the writer does besides committing (both optional).
+struct GroupOptions {
+  /// When fewer items wait than the last group held, wait up to this long for as many, so that
+  /// they share one commit (a lone writer, whose group held one, never waits; 0 = never wait).
+  std::chrono::microseconds linger{0};
+  /// Runs on the writer thread whenever nothing was committed for `idle_period` (as a commit
+  /// would: no inline commit meanwhile, items queued meanwhile wait for it).
+  std::function<void()> idle;
+  std::chrono::milliseconds idle_period{100};  ///< see `idle`
 };
 
 /// The queue between the callers and the writer thread. `Item` has a member
@@ -47,22 +59,19 @@ class GroupQueue {
   /// Status per item, then counts them and calls their callbacks (an exception from a callback
   /// cannot reach its submitter and does not stop the writer). Returns once stopped and drained.
   template <class Commit>
-  void run(std::size_t max_batch, GroupCounters& counters, Commit&& commit,
-           std::chrono::microseconds linger = std::chrono::microseconds(0)) {
+  void run(std::size_t max_batch, GroupCounters& counters, Commit&& commit, const GroupOptions& opts = {}) {
     std::deque<Item> taken;
     std::size_t last = 0;
     for (;;) {
       {
         std::unique_lock lock(mu_);
         auto ready = [&] { return !busy_ && (stopping_ || !queue_.empty()); };
-        if (idle_) {
-          if (!cv_.wait_for(lock, idle_period_, ready)) {
-            // Nothing to commit for a while: the idle work runs as a commit would (no inline one
-            // meanwhile; items queued meanwhile wait for it).
+        if (opts.idle) {
+          if (!cv_.wait_for(lock, opts.idle_period, ready)) {
             busy_ = true;
             lock.unlock();
             try {
-              idle_();
+              opts.idle();
             } catch (...) {
             }
             release();
@@ -72,10 +81,8 @@ class GroupQueue {
           cv_.wait(lock, ready);
         }
         if (queue_.empty()) return;
-        // Optional linger: when fewer items wait than the last group held, wait up to `linger`
-        // for as many, so that they share one commit (a lone writer, whose group held one, never waits).
-        if (linger.count() > 0 && queue_.size() < last)
-          cv_.wait_for(lock, linger, [&] { return stopping_ || queue_.size() >= last; });
+        if (opts.linger.count() > 0 && queue_.size() < last)
+          cv_.wait_for(lock, opts.linger, [&] { return stopping_ || queue_.size() >= last; });
         std::size_t n = std::min(queue_.size(), std::max<std::size_t>(1, max_batch));
         for (std::size_t i = 0; i < n; ++i) {
           taken.push_back(std::move(queue_.front()));
@@ -110,16 +117,10 @@ class GroupQueue {
       release();
       return false;
     }
-    count(counters, std::vector<Status>{*result});
+    count(counters, std::span<const Status>(&*result, 1));
     finish(item, *result);
     release();
     return true;
-  }
-
-  /// Before run(): `work` runs on the writer thread whenever nothing was committed for `period`.
-  void set_idle(std::function<void()> work, std::chrono::milliseconds period) {
-    idle_ = std::move(work);
-    idle_period_ = period;
   }
 
   /// Refuses new items; run() returns once the queued ones (and an inline commit) are done.
@@ -132,7 +133,7 @@ class GroupQueue {
   }
 
  private:
-  static void count(GroupCounters& counters, const std::vector<Status>& results) {
+  static void count(GroupCounters& counters, std::span<const Status> results) {
     std::uint64_t ok = 0, conflicts = 0;
     for (auto& r : results) {
       if (r.ok()) ++ok;
@@ -169,8 +170,6 @@ class GroupQueue {
   std::deque<Item> queue_;
   bool stopping_ = false;
   bool busy_ = false;  // a commit (the writer's or an inline one) is running
-  std::function<void()> idle_;
-  std::chrono::milliseconds idle_period_{100};
 };
 
 }  // namespace weft::store::detail

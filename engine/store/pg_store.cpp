@@ -656,8 +656,10 @@ class PgExecutionStore final : public ExecutionStore {
   }
 
   void writer_loop() {
+    detail::GroupOptions run_opts;
+    run_opts.linger = std::chrono::microseconds(opts_.group_linger_us);
     queue_.run(opts_.max_batch, counters_, [this](std::vector<Pending*>& group) { return run_group_safely(group); },
-               std::chrono::microseconds(opts_.group_linger_us));
+               run_opts);
   }
 
   void stop() {

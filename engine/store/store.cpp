@@ -351,16 +351,20 @@ struct Store::Impl {
             results.push_back(run_group(one)[0]);
           }
           return results;
-        } else if (e.rc() == MDB_TXN_FULL) {
-          fail = Status(Errc::txn_full, "the batch is too large for one transaction");
         } else {
-          fail = Status(Errc::io, e.what());
+          fail = failure(e);
         }
         return std::vector<Status>(group.size(), fail);
       } catch (const std::exception& e) {
         return std::vector<Status>(group.size(), Status(Errc::io, e.what()));
       }
     }
+  }
+
+  // The status of a write transaction that failed for good (not a map size to adopt or grow).
+  static Status failure(const lmdb::Error& e) {
+    if (e.rc() == MDB_TXN_FULL) return Status(Errc::txn_full, "the batch is too large for one transaction");
+    return Status(Errc::io, e.what());
   }
 
   // One batch committed on the caller's thread (GroupQueue::run_inline); nullopt (nothing changed)
@@ -376,28 +380,28 @@ struct Store::Impl {
       return results[0];
     } catch (const lmdb::Error& e) {
       if (e.rc() == MDB_MAP_RESIZED || e.rc() == MDB_MAP_FULL) return std::nullopt;
-      if (e.rc() == MDB_TXN_FULL) return Status(Errc::txn_full, "the batch is too large for one transaction");
-      return Status(Errc::io, e.what());
+      return failure(e);
     } catch (const std::exception& e) {
       return Status(Errc::io, e.what());
     }
   }
 
   void writer_loop() {
-    if (opts.sync) queue.set_idle([this] { extend_headroom(); }, std::chrono::milliseconds(100));
+    detail::GroupOptions run_opts;
+    if (opts.sync) run_opts.idle = [this] { extend_headroom(); };
     queue.run(opts.max_batch, counters, [this](std::vector<Pending*>& group) {
       auto results = run_group(group);
       note_growth();
-      if (headroom_low) extend_headroom();
+      extend_headroom();
       return results;
-    });
+    }, run_opts);
   }
 
   // ---- zero-filled headroom (sync stores only) ----
   // LMDB extends data.mdb by writing past its end, and the fdatasync of such a commit also
   // commits the file system's journal (new blocks, new size). Zero-filled blocks kept ahead of
-  // the used pages make a commit's sync a pure overwrite (docs/performance.md "Latency": about a
-  // fifth of a commit's sync time here). The headroom is a quarter of the used size, 4–64 MiB.
+  // the used pages make a commit's sync a pure overwrite (docs/performance.md "Commits on the engine
+  // thread, and zero-filled headroom"). The headroom is a quarter of the used size, 4–64 MiB.
   static constexpr std::uint64_t kMinHeadroom = 4u << 20, kMaxHeadroom = 64u << 20;
   std::uint64_t page_size = 4096;
   std::atomic<std::uint64_t> file_bytes{0};
