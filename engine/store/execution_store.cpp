@@ -27,8 +27,11 @@ constexpr char kDedupExpiry = '\x01';
 
 // ---- the key layout of each keyspace ----
 //   executions  id                         → record JSON
-//   history     id u64(seq)                → {"type","at","data"}
-//   snapshots   id                         → snapshot text
+//               id 0x01                    → snapshot text
+//               id 0x02 u64(seq)           → history event {"type","at","data"}
+//     (schema 2: an execution's record, snapshot and history sit side by side in one B-tree, so a
+//     step's commit rewrites one path of pages instead of three; schema 1 kept the snapshot and the
+//     history in the keyspaces `snapshots` and `history`, moved here by migrate_to_v2())
 //   by_status   u8(status) id              → ""
 //   by_flow     str(flow) id               → ""
 //   timers      i64(due) str(owner) str(timer_id) → payload
@@ -42,7 +45,25 @@ constexpr char kDedupExpiry = '\x01';
 //   cursors/secrets/tokens: name → value;  meta: "schema_version" → "1"
 //   meta        "slot" str(slot) 'c'        → count of holders;  "slot" str(slot) 'h' id → ""
 
+constexpr char kSnapshotTag = '\x01';
+constexpr char kHistoryTag = '\x02';
+std::string snapshot_key(std::string_view id) {
+  std::string k(id);
+  k.push_back(kSnapshotTag);
+  return k;
+}
+std::string history_prefix(std::string_view id) {
+  std::string k(id);
+  k.push_back(kHistoryTag);
+  return k;
+}
 std::string history_key(std::string_view id, std::uint64_t seq) {
+  std::string k = history_prefix(id);
+  key::append_u64(k, seq);
+  return k;
+}
+/// The key of a pending signal (assigned by WriteBatch::append under the prefix `id`).
+std::string signal_key(std::string_view id, std::uint64_t seq) {
   std::string k(id);
   key::append_u64(k, seq);
   return k;
@@ -216,6 +237,10 @@ class LmdbExecutionStore final : public ExecutionStore {
     for (int attempt = 0; attempt < 3; ++attempt) {
       int v = schema_version();
       if (v == execution_schema_version) return {};
+      if (v == 1) {
+        if (auto st = migrate_to_v2(); !st.ok() && st.code() != Errc::conflict) return st;
+        continue;
+      }
       if (v != 0)
         return Status(Errc::invalid_argument,
                       "the data directory has schema version " + std::to_string(v) +
@@ -227,6 +252,47 @@ class LmdbExecutionStore final : public ExecutionStore {
       if (st.code() != Errc::conflict) return st;
     }
     return Status(Errc::conflict, "could not initialise the schema version");
+  }
+
+  // Schema 1 → 2: moves every snapshot and history event into `executions`, next to its record,
+  // a bounded chunk per transaction (so a data directory of any size fits), then writes version 2.
+  // Safe to interrupt and to run from several processes at once: a chunk is copied and deleted in
+  // one transaction, and a copy made twice writes the same value.
+  Status migrate_to_v2() {
+    constexpr std::size_t kChunk = 1024;
+    auto move_all = [&](Keyspace from, auto new_key) -> Status {
+      for (;;) {
+        WriteBatch b;
+        {
+          auto txn = store_.read();
+          auto entries = txn.collect(from, Range::all(), ScanOptions{kChunk, false});
+          if (entries.empty()) return {};
+          for (auto& e : entries) {
+            auto k = new_key(e.key);
+            if (!k)
+              return Status(Errc::invalid_argument,
+                            "schema 1 → 2: a key of " + std::to_string(e.key.size()) + " bytes in " +
+                                std::string(keyspace_name(from)) + " is not an execution's");
+            b.put(Keyspace::executions, *k, e.value);
+            b.del(from, e.key);
+          }
+        }
+        if (auto st = store_.commit_sync(std::move(b)); !st.ok()) return st;
+      }
+    };
+    auto st = move_all(Keyspace::snapshots, [](std::string_view k) -> std::optional<std::string> {
+      if (k.size() != id_length) return std::nullopt;
+      return snapshot_key(k);
+    });
+    if (st.ok())
+      st = move_all(Keyspace::history, [](std::string_view k) -> std::optional<std::string> {
+        if (k.size() != id_length + 8) return std::nullopt;
+        return history_key(k.substr(0, id_length), key::decode_u64(k.substr(id_length)));
+      });
+    if (!st.ok()) return st;
+    WriteBatch b;
+    b.expect_value(Keyspace::meta, kSchemaKey, "1").put(Keyspace::meta, kSchemaKey, "2");
+    return store_.commit_sync(std::move(b));
   }
 
   // ---- flows ----
@@ -352,10 +418,10 @@ class LmdbExecutionStore final : public ExecutionStore {
     b.put(Keyspace::executions, e.id, encode_record(r));
     b.put(Keyspace::by_status, status_key(ExecutionStatus::running, e.id), "");
     b.put(Keyspace::by_flow, flow_prefix(e.flow) + e.id, "");
-    b.put(Keyspace::history, history_key(e.id, 1), encode_event(first, at));
+    b.put(Keyspace::executions, history_key(e.id, 1), encode_event(first, at));
     for (std::size_t i = 0; i < e.more_events.size(); ++i)
-      b.put(Keyspace::history, history_key(e.id, i + 2), encode_event(e.more_events[i], at));
-    if (e.snapshot) b.put(Keyspace::snapshots, e.id, *e.snapshot);
+      b.put(Keyspace::executions, history_key(e.id, i + 2), encode_event(e.more_events[i], at));
+    if (e.snapshot) b.put(Keyspace::executions, snapshot_key(e.id), *e.snapshot);
     for (const auto& t : e.timers) b.put(Keyspace::timers, timer_key(t.key), t.payload);
     if (e.lease_owner) b.put(Keyspace::leases, e.id, encode_lease(*e.lease_owner, at + e.lease_ttl_ms));
     return Created{e.id, false};
@@ -458,8 +524,8 @@ class LmdbExecutionStore final : public ExecutionStore {
                                         std::to_string(*t.expected_length));
     b.expect_value(Keyspace::executions, id, *raw);
     for (const auto& ev : t.events)
-      b.put(Keyspace::history, history_key(id, ++r.history_length), encode_event(ev, at));
-    if (t.snapshot) b.put(Keyspace::snapshots, id, *t.snapshot);
+      b.put(Keyspace::executions, history_key(id, ++r.history_length), encode_event(ev, at));
+    if (t.snapshot) b.put(Keyspace::executions, snapshot_key(id), *t.snapshot);
     if (t.status && *t.status != r.status) {
       b.del(Keyspace::by_status, status_key(r.status, id));
       b.put(Keyspace::by_status, status_key(*t.status, id), "");
@@ -479,7 +545,7 @@ class LmdbExecutionStore final : public ExecutionStore {
     for (const auto& k : t.remove_timers) b.del(Keyspace::timers, timer_key(k));
     for (const auto& tm : t.add_timers) b.put(Keyspace::timers, timer_key(tm.key), tm.payload);
     for (auto seq : t.consume_signals) {
-      auto k = history_key(id, seq);
+      auto k = signal_key(id, seq);
       b.expect_present(Keyspace::signals, k);
       b.del(Keyspace::signals, k);
     }
@@ -541,7 +607,7 @@ class LmdbExecutionStore final : public ExecutionStore {
   std::optional<std::string> get_snapshot(std::string_view id) override {
     if (!is_valid_id(id)) return std::nullopt;
     auto txn = store_.read();
-    auto raw = txn.get(Keyspace::snapshots, id);
+    auto raw = txn.get(Keyspace::executions, snapshot_key(id));
     if (!raw) return std::nullopt;
     return std::string(*raw);
   }
@@ -551,11 +617,11 @@ class LmdbExecutionStore final : public ExecutionStore {
     std::vector<HistoryEvent> out;
     if (!is_valid_id(id)) return out;
     auto txn = store_.read();
-    auto upper = key::prefix_end(id);
-    txn.scan(Keyspace::history, Range{history_key(id, std::max<std::uint64_t>(from_seq, 1)), upper},
+    auto upper = key::prefix_end(history_prefix(id));
+    txn.scan(Keyspace::executions, Range{history_key(id, std::max<std::uint64_t>(from_seq, 1)), upper},
              ScanOptions{limit, false}, [&](std::string_view k, std::string_view v) {
                auto o = parse_object(v, "history event");
-               out.push_back(HistoryEvent{key::decode_u64(k.substr(id.size())),
+               out.push_back(HistoryEvent{key::decode_u64(k.substr(id.size() + 1)),
                                           int_field(o, "at"), str_field(o, "type"),
                                           any_field(o, "data")});
                return true;
@@ -895,10 +961,8 @@ class LmdbExecutionStore final : public ExecutionStore {
         if (!is_terminal(r.status))
           return Status(Errc::conflict, "execution " + std::string(id) + " has not finished");
         b.expect_value(Keyspace::executions, id, *raw);  // it did not change since it was read
-        b.del(Keyspace::executions, id);
         b.del(Keyspace::by_status, status_key(r.status, id));
         b.del(Keyspace::by_flow, flow_prefix(r.flow) + std::string(id));
-        b.del(Keyspace::snapshots, id);
         b.del(Keyspace::leases, id);
         auto drop_prefix = [&](Keyspace ks) {
           txn.scan(ks, Range::prefix(std::string(id)), {}, [&](std::string_view k, std::string_view) {
@@ -906,7 +970,7 @@ class LmdbExecutionStore final : public ExecutionStore {
             return true;
           });
         };
-        drop_prefix(Keyspace::history);
+        drop_prefix(Keyspace::executions);  // the record, its snapshot and its history
         drop_prefix(Keyspace::signals);
         // Timers are ordered by due time: find the execution's own by owner.
         txn.scan(Keyspace::timers, Range::all(), {}, [&](std::string_view k, std::string_view) {

@@ -354,8 +354,9 @@ struct ExecutionStoreOptions {
   std::function<std::int64_t()> clock;  ///< ms since epoch; default: the system clock
 };
 
-/// The schema version this code writes.
-inline constexpr int execution_schema_version = 1;
+/// The schema version this code writes. Opening a data directory of version 1 migrates it to 2
+/// (each execution's snapshot and history moved next to its record); other versions are refused.
+inline constexpr int execution_schema_version = 2;
 
 /// An execution store over `store` (which must outlive it and its pending callbacks); checks or
 /// initialises the schema version (an error for a data directory written by another schema).

@@ -151,6 +151,74 @@ TEST_P(ExecStoreTest, SchemaVersionIsWrittenAndChecked) {
   EXPECT_NE(es.status().message().find("schema version 99"), std::string::npos);
 }
 
+// LMDB only: a data directory of schema 1 (snapshots and history in keyspaces of their own) is
+// migrated when it is opened, in chunks, to schema 2 (every execution's snapshot and history beside
+// its record) with nothing lost; a key schema 1 could not have written stops it with a clear error.
+TEST_P(ExecStoreTest, SchemaOneIsMigratedWhenOpened) {
+  if (!lmdb()) GTEST_SKIP() << "LMDB's own key layout";
+  deploy_basic();
+  std::map<std::string, std::string> want;  // id → snapshot and history, as read through the API
+  auto dump = [&](const std::string& id) {
+    std::string out = es_->get_snapshot(id).value_or("<none>");
+    for (const auto& h : es_->history(id)) out += "|" + std::to_string(h.seq) + h.type + json::serialize(h.data);
+    return out;
+  };
+  for (int i = 0; i < 150; ++i) {  // 1,200 history events: more than one chunk of the migration
+    NewExecution e;
+    e.flow = "orders";
+    e.version = "h-orders-1";
+    e.snapshot = "snap-" + std::to_string(i);
+    auto r = es_->create_sync(e);
+    ASSERT_TRUE(r.ok()) << r.status().to_string();
+    for (int s = 0; s < 7; ++s) {
+      Transition t;
+      t.execution_id = r->id;
+      t.events.push_back(NewEvent{"StepCompleted", json::object{{"n", s}}});
+      t.snapshot = "snap-" + std::to_string(i) + "-" + std::to_string(s);
+      ASSERT_TRUE(es_->transition_sync(t).ok());
+    }
+    want[r->id] = dump(r->id);
+  }
+  auto listed = es_->list_executions(ExecutionQuery{});
+  ASSERT_TRUE(listed.ok());
+
+  // Write everything back in schema 1's layout, behind the store's back.
+  auto downgrade = [&] {
+    es_.reset();
+    WriteBatch b;
+    auto txn = store_->read();
+    txn.scan(Keyspace::executions, Range::all(), {}, [&](std::string_view k, std::string_view v) {
+      if (k.size() == id_length) return true;
+      std::string id(k.substr(0, id_length));
+      if (k[id_length] == '\x01') b.put(Keyspace::snapshots, id, v);
+      else b.put(Keyspace::history, id + std::string(k.substr(id_length + 1)), v);
+      b.del(Keyspace::executions, k);
+      return true;
+    });
+    b.put(Keyspace::meta, "schema_version", "1");
+    ASSERT_TRUE(store_->commit_sync(std::move(b)).ok());
+  };
+  downgrade();
+  ASSERT_EQ(store_->read().collect(Keyspace::history, Range::all()).size(), 1200u);
+
+  open();
+  EXPECT_EQ(es_->schema_version(), execution_schema_version);
+  EXPECT_TRUE(store_->read().collect(Keyspace::history, Range::all()).empty());
+  EXPECT_TRUE(store_->read().collect(Keyspace::snapshots, Range::all()).empty());
+  for (const auto& [id, text] : want) EXPECT_EQ(dump(id), text) << id;
+  auto again = es_->list_executions(ExecutionQuery{});
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->items.size(), listed->items.size());
+  for (std::size_t i = 0; i < listed->items.size(); ++i) EXPECT_EQ(again->items[i].id, listed->items[i].id);
+
+  downgrade();
+  ASSERT_TRUE(store_->commit_sync(WriteBatch().put(Keyspace::history, "not-an-id", "x")).ok());
+  auto bad = open_result();
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("in history is not an execution's"), std::string::npos)
+      << bad.status().to_string();
+}
+
 TEST_P(ExecStoreTest, DeployAndListFlowVersions) {
   deploy_basic();
   EXPECT_EQ(es_->get_version("h-orders-1"), R"({"flow":"orders","v":1})");
