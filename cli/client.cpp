@@ -17,6 +17,7 @@
 #include "cli/data_dir.h"
 #include "cli/http_client.h"
 #include "server/api.h"
+#include "server/module_source.h"
 #include "stdlib/functions/civil.h"
 
 namespace weft::cli {
@@ -150,6 +151,9 @@ int run_deploy(int argc, char** argv) {
   std::string name = get(a, "--name");
   if (name.empty()) name = std::filesystem::path(a.pos[0]).filename().string();
   json::object body{{"source", ss.str()}, {"name", name}};
+  // What the module reads besides itself (imports, OpenAPI documents) travels with it.
+  if (auto files = server::module_files(a.pos[0], ss.str()); !files.empty())
+    body["files"] = json::value_from(files);
   auto r = http_call(server_url(get(a, "--server")), "POST", "/v1/modules", json::serialize(body));
   if (r.status == 422) {
     boost::system::error_code ec;

@@ -8,6 +8,7 @@
 // with no side effects and reports each first divergence.
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <set>
 
@@ -271,7 +272,7 @@ int run_replay(int argc, char** argv) {
       std::cerr << "weft replay: cannot read `" << check << "`\n";
       return 2;
     }
-    auto compiled = server::compile_module(check, text, true);
+    auto compiled = server::compile_module_on_disk(check, text);
     if (!compiled.module) {
       std::cerr << compiled.text << "weft replay: `" << check << "` does not compile: " << compiled.message << "\n";
       return 2;
@@ -342,7 +343,12 @@ int run_replay(int argc, char** argv) {
     json::object body;
     if (!from.empty()) body["from"] = from;
     if (!input_text.empty()) body["input"] = input;
-    if (!with.empty()) body["source"] = source;
+    if (!with.empty()) {
+      body["source"] = source;
+      body["name"] = std::filesystem::path(with).filename().string();
+      if (auto files = server::module_files(with, source); !files.empty())
+        body["files"] = json::value_from(files);
+    }
     if (!reason.empty()) body["reason"] = reason;
     if (!set.empty()) body["set"] = json::object(set.begin(), set.end());
     auto r = http_call(server_url(server), "POST",
@@ -362,7 +368,7 @@ int run_replay(int argc, char** argv) {
   if (!input_text.empty()) req.input = input;
   req.set = std::move(set);
   if (!with.empty()) {
-    auto compiled = server::compile_module(with, source, true);
+    auto compiled = server::compile_module_on_disk(with, source);
     if (!compiled.module) {
       std::cerr << compiled.text << "weft replay: `" << with << "` does not compile: " << compiled.message << "\n";
       return 2;

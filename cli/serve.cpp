@@ -134,7 +134,7 @@ class FlowWatcher {
   void deploy(const fs::path& p) {
     std::string text;
     if (!read_text(p, text)) return spdlog::error("--flows: cannot read {}", p.string());
-    auto c = server::compile_module(p.string(), text, true);
+    auto c = server::compile_module_on_disk(p.string(), text);
     if (!c.module) {
       metrics_.inc("weft_deploy_failures_total");
       spdlog::error("--flows: {} refused ({}); the last good version keeps serving:\n{}", p.string(), c.message, c.text);

@@ -95,7 +95,8 @@ const std::vector<Route>& Api::routes() {
       {"POST", "/v1/modules", true, 200, "deployModule",
        "Compile a module from source and deploy its flows; 422 with the diagnostics on errors",
        R"({"type":"object","required":["source"],"additionalProperties":false,
-           "properties":{"source":{"type":"string"},"name":{"type":"string","minLength":1}}})",
+           "properties":{"source":{"type":"string"},"name":{"type":"string","minLength":1},
+                         "files":{"type":"object","additionalProperties":{"type":"string"}}}})",
        R"({"type":"object","required":["flows"],"properties":{"flows":{"type":"array","items":{"type":"object",
            "required":["name","version"],"properties":{"name":{"type":"string"},"version":{"type":"string"}}}},
            "diagnostics":{"type":"array"}}})",
@@ -139,7 +140,9 @@ const std::vector<Route>& Api::routes() {
        "module's same-named flow when compatible (422 naming the step otherwise)",
        R"({"type":"object","additionalProperties":false,
            "properties":{"from":{"type":"string","minLength":1},"input":{"type":"object"},
-           "source":{"type":"string"},"set":{"type":"object"},"reason":{"type":"string"}}})",
+           "source":{"type":"string"},"name":{"type":"string","minLength":1},
+           "files":{"type":"object","additionalProperties":{"type":"string"}},
+           "set":{"type":"object"},"reason":{"type":"string"}}})",
        R"({"type":"object","required":["id","status","version"],"properties":{"id":{"type":"string"},
            "status":{"type":"string"},"version":{"type":"string"}}})",
        &Api::post_replay},
@@ -189,6 +192,15 @@ HttpResponse json_response(int status, const json::value& v) {
 }
 
 std::string time_text(int64_t ms) { return functions::format_rfc3339(ms); }
+
+/// The `files` of a request that carries a module (imports and OpenAPI documents by path relative
+/// to the module's directory; the request schema has checked that they are strings).
+ModuleFiles module_files_of(const json::object& body) {
+  ModuleFiles files;
+  if (auto* f = body.if_contains("files"))
+    for (const auto& [path, text] : f->as_object()) files.emplace(path, text.as_string());
+  return files;
+}
 
 /// The HTTP status for an engine or store error text ("not_found: ...").
 int status_of(std::string_view error) {
@@ -432,7 +444,7 @@ void Api::post_module(RouteCall& c) {
   const auto& b = c.body.as_object();
   std::string name = "module.flow";
   if (auto* n = b.if_contains("name")) name = std::string(n->as_string());
-  auto compiled = compile_module(name, std::string(b.at("source").as_string()), false);
+  auto compiled = compile_module(name, std::string(b.at("source").as_string()), module_files_of(b));
   if (!compiled.module) {
     metrics_.inc("weft_deploy_failures_total");
     json::object err{{"code", "compile_error"}, {"message", compiled.message}, {"diagnostics", compiled.diagnostics}};
@@ -638,7 +650,9 @@ void Api::post_replay(RouteCall& c) {
   if (auto* s = b.if_contains("set"))
     for (const auto& [step, value] : s->as_object()) req.set[std::string(step)] = value;
   if (auto* s = b.if_contains("source")) {
-    auto compiled = compile_module("replay.flow", std::string(s->as_string()), false);
+    std::string name = "replay.flow";
+    if (auto* n = b.if_contains("name")) name = std::string(n->as_string());
+    auto compiled = compile_module(name, std::string(s->as_string()), module_files_of(b));
     if (!compiled.module) {
       json::object err{{"code", "compile_error"}, {"message", compiled.message}, {"diagnostics", compiled.diagnostics}};
       return c.respond(json_response(422, json::object{{"error", err}}));

@@ -3,16 +3,16 @@
 #include "compiler/diagnostics/render.h"
 #include "compiler/driver/driver.h"
 
+#include <filesystem>
+
 namespace weft::server {
 
-CompiledModule compile_module(const std::string& name, const std::string& text, bool allow_imports) {
+namespace {
+
+namespace fs = std::filesystem;
+
+CompiledModule from_compilation(driver::Compilation c) {
   CompiledModule out;
-  // Modules sent to the API have no directory to import from: an in-memory resolver with no files
-  // makes every import an "unreadable file" diagnostic.
-  driver::MemoryResolver none;
-  driver::FileResolver files;
-  driver::Resolver& resolver = allow_imports ? static_cast<driver::Resolver&>(files) : none;
-  driver::Compilation c = driver::compile_source(name, text, resolver);
   for (const auto& d : c.diagnostics().all()) {
     out.diagnostics.push_back(diagnostics::to_json(d));
     out.text += diagnostics::render_text(d);
@@ -34,6 +34,33 @@ CompiledModule compile_module(const std::string& name, const std::string& text, 
     return out;
   }
   out.module = std::make_shared<const ir::Module>(std::move(c.lowered->module));
+  return out;
+}
+
+}  // namespace
+
+CompiledModule compile_module(const std::string& name, const std::string& text, const ModuleFiles& files) {
+  driver::MemoryResolver resolver;
+  fs::path dir = fs::path(name).parent_path();
+  for (const auto& [path, content] : files) resolver.add((dir / path).generic_string(), content);
+  return from_compilation(driver::compile_source(name, text, resolver));
+}
+
+CompiledModule compile_module_on_disk(const std::string& path, const std::string& text) {
+  driver::FileResolver files;
+  return from_compilation(driver::compile_source(path, text, files));
+}
+
+ModuleFiles module_files(const std::string& path, const std::string& text) {
+  driver::FileResolver disk;
+  driver::RecordingResolver recording(disk);
+  driver::Options check_only;
+  check_only.lower = false;
+  driver::compile_source(path, text, recording, check_only);
+  ModuleFiles out;
+  fs::path dir = fs::path(path).lexically_normal().parent_path();
+  for (const auto& [read, content] : recording.files())
+    out[fs::path(read).lexically_relative(dir).generic_string()] = content;
   return out;
 }
 

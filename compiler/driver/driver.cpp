@@ -31,6 +31,12 @@ bool MemoryResolver::read(const std::string& path, std::string& text, std::strin
   return true;
 }
 
+bool RecordingResolver::read(const std::string& path, std::string& text, std::string& error) {
+  if (!inner_.read(path, text, error)) return false;
+  files_[normalise(path)] = text;
+  return true;
+}
+
 const ir::Module* Compilation::module() const {
   if (has_errors() || !lowered || !lowered->errors.empty()) return nullptr;
   return &lowered->module;

@@ -37,6 +37,22 @@ class MemoryResolver : public Resolver {
   std::map<std::string, std::string> files_;
 };
 
+/// Reads through another resolver and keeps every file read (the imports, transitively, and the
+/// OpenAPI documents of a module): what a module needs besides its own text, to send it elsewhere.
+class RecordingResolver : public Resolver {
+ public:
+  /// Records what `inner` (which must outlive this) reads.
+  explicit RecordingResolver(Resolver& inner) : inner_(inner) {}
+  /// Reads `path` through the inner resolver; keeps it when it was read.
+  bool read(const std::string& path, std::string& text, std::string& error) override;
+  /// Normalised path → text of every file read.
+  const std::map<std::string, std::string>& files() const { return files_; }
+
+ private:
+  Resolver& inner_;
+  std::map<std::string, std::string> files_;
+};
+
 /// How far a compilation goes.
 struct Options {
   bool lower = true;                   ///< false: parse and check only (`weft check`, the language server)

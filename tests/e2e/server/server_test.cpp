@@ -70,6 +70,10 @@ TEST_F(ServeE2E, EveryEndpointThroughTheRealBinary) {
   EXPECT_NE(bad.err.find("HTTP 422"), std::string::npos) << bad.err;
   EXPECT_EQ(req(p, "GET", "/v1/flows").status, 200);
   EXPECT_EQ(req(p, "GET", "/v1/flows/greet").status, 200);
+  // A module with an OpenAPI connection: `weft deploy` sends the document its `spec:` names along.
+  auto gh = client(p, {"deploy", std::string(WEFT_SOURCE_DIR) + "/examples/github_issues_to_crm.flow"});
+  ASSERT_EQ(gh.exit_code, 0) << gh.err;
+  EXPECT_NE(gh.out.find("sync_issues "), std::string::npos) << gh.out;
 
   // start (client), idempotency through the API, status, history, ls
   auto st = client(p, {"start", "greet", "--input", R"({"name":"e2e"})"});

@@ -170,6 +170,33 @@ TEST_F(ApiFixture, DeployRefusesBadSourceWith422AndDiagnostics) {
   EXPECT_EQ(call("POST", "/v1/modules", R"({"sour)").status, 400);
 }
 
+// A module that imports others brings them in `files`, keyed relative to its own directory (also
+// up the tree); only those files are readable (nothing is read from the server's disk).
+TEST_F(ApiFixture, DeployReadsImportsFromTheFilesSentWithTheModule) {
+  const char* main = R"(import "./lib/types.flow" as types
+import "../shared.flow" as shared
+flow greet_typed(name: string) -> types.Greeting { return { text: shared.hello(name) } }
+)";
+  json::object files{{"lib/types.flow", "type Greeting { text: string }\n"},
+                     {"../shared.flow", "fn hello(n: string) -> string = \"hello ${n}\"\n"}};
+  auto ok = call("POST", "/v1/modules",
+                 json::serialize(json::object{{"source", main}, {"name", "app/main.flow"}, {"files", files}}));
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(body(ok).at("flows").at(0).at("name"), "greet_typed");
+
+  files.erase("../shared.flow");
+  auto missing = call("POST", "/v1/modules",
+                      json::serialize(json::object{{"source", main}, {"name", "app/main.flow"}, {"files", files}}));
+  ASSERT_EQ(missing.status, 422) << missing.body;
+  EXPECT_NE(missing.body.find("shared.flow"), std::string::npos) << missing.body;
+  // The server's own files are not readable through an import.
+  auto disk = call("POST", "/v1/modules", json::serialize(json::object{
+                                               {"source", "import \"/etc/hostname\" as h\nflow f() { return 1 }"}}));
+  EXPECT_EQ(disk.status, 422);
+  EXPECT_EQ(call("POST", "/v1/modules", R"({"source":"flow f() { return 1 }","files":{"a.flow":1}})").status, 400);
+  EXPECT_EQ(call("POST", "/v1/modules", R"({"source":"flow f() { return 1 }","files":[]})").status, 400);
+}
+
 TEST_F(ApiFixture, DeployListAndGetFlows) {
   deploy();
   auto flows = body(call("GET", "/v1/flows"));
@@ -302,7 +329,14 @@ flow two() -> json {
   EXPECT_EQ(store_->get_execution(id)->history_length, length);
   EXPECT_EQ(call("POST", "/v1/executions/" + id + "/replay", R"({"source":"flow ("})").status, 422);
 
-  auto ok = call("POST", "/v1/executions/" + id + "/replay", R"({"reason":"cancelled by mistake"})");
+  // The fixed version may import files; they come with it, as with POST /v1/modules.
+  std::string fixed = std::string("import \"./lib.flow\" as lib\n") + two;
+  fixed.replace(fixed.find("return [a, b]"), 13, "return lib.pair(a, b)");
+  json::object with_import{{"source", fixed}, {"reason", "cancelled by mistake"}};
+  auto no_lib = call("POST", "/v1/executions/" + id + "/replay", json::serialize(with_import));
+  EXPECT_EQ(no_lib.status, 422) << no_lib.body;
+  with_import["files"] = json::object{{"lib.flow", "fn pair(a: json, b: json) -> json = [a, b]\n"}};
+  auto ok = call("POST", "/v1/executions/" + id + "/replay", json::serialize(with_import));
   ASSERT_EQ(ok.status, 202) << ok.body;
   EXPECT_EQ(body(ok).at("status"), "running");
   settle(100);
