@@ -589,6 +589,7 @@ awaitable<Execution::Exit> Execution::exec(const ir::Node& n, Thread& t) {
         if (auto* c = d.if_contains("code"); c && !c->is_null()) e.code = eval::to_text(*c);
         if (auto* x = d.if_contains("details")) e.details = *x;
       }
+      rec_.current = key;  // a `fail` records no event of its own: the record says where it failed
       throw FlowError(std::move(e));
     }
   }

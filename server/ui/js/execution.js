@@ -43,9 +43,11 @@ export function annotate(events) {
   });
 }
 
-/// The step the execution is at: the last step event that still counts (the running, failed or
-/// last completed step), else the record's `current`.
+/// The step the execution is at: the `fail` statement it failed at, else the last step event that
+/// still counts (the running, failed or last completed step), else the record's `current`.
 export function currentStep(events, ex) {
+  const fail = failedAt(events, ex);
+  if (fail) return fail;
   for (let i = events.length - 1; i >= 0; --i) {
     const e = events[i];
     if (!e.superseded && stepOf(keyOf(e)) && e.type !== 'EventsSuperseded') return stepOf(keyOf(e));
@@ -53,8 +55,15 @@ export function currentStep(events, ex) {
   return stepOf(ex.current);
 }
 
-/// Each step's state from the events that still count: running, retrying, completed, failed or compensated.
-export function stepStates(events) {
+/// The `fail` statement a failed execution stopped at: it records no event, only the record's `current`.
+function failedAt(events, ex) {
+  const at = ex && ex.status === 'failed' ? stepOf(ex.current) : null;
+  return at && !events.some((e) => !e.superseded && stepOf(keyOf(e)) === at) ? at : null;
+}
+
+/// Each step's state from the events that still count: running, retrying, completed, failed or
+/// compensated; a failed execution's `fail` statement (`ex`) is failed.
+export function stepStates(events, ex) {
   const st = new Map();
   for (const e of events) {
     if (e.superseded) continue;
@@ -68,6 +77,8 @@ export function stepStates(events) {
       case 'CompensationCompleted': st.set(s, 'compensated'); break;
     }
   }
+  const fail = failedAt(events, ex);
+  if (fail) st.set(fail, 'failed');
   return st;
 }
 
@@ -211,7 +222,7 @@ export async function executionPage(main, id) {
     data.replaceChildren(
       el('section', {class: 'panel'}, el('h2', {}, 'Input'), jsonBlock(ex.input)),
       el('section', {class: 'panel'}, el('h2', {}, ex.error ? 'Error' : 'Output'), jsonBlock(ex.error ?? ex.output)));
-    const states = stepStates(events);
+    const states = stepStates(events, ex);
     const focusedStep = document.activeElement && document.activeElement.dataset && document.activeElement.dataset.step;
     graphBox.replaceChildren(graph ? drawGraph(graph, states, at, select)
       : el('p', {class: 'error'}, `The graph is not available: ${graphError}`));

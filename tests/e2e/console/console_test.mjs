@@ -249,6 +249,18 @@ async function main() {
   await shot('graph-30-steps');
   await page.locator('#graph').screenshot({path: path.join(out, 'graph-30-steps-only.png')});
 
+  // A `fail` statement records no event of its own: the graph still marks it failed and current.
+  const stopSrc = 'flow stop() -> json {\n  fail "refused by policy"\n}\n';
+  check((await apiCall('POST', '/v1/modules', {source: stopSrc, name: 'stop.flow'})).status === 200, 'deploys a flow that fails');
+  const stop = await apiCall('POST', '/v1/flows/stop/executions', {input: {}});
+  await eventually('the `fail` execution fails', async () =>
+    (await apiCall('GET', `/v1/executions/${stop.body.id}`)).body.status === 'failed');
+  await page.goto(srv.base + `/ui#/executions/${stop.body.id}`);
+  const failNode = page.locator('#graph .node[data-step="fail"]');
+  await failNode.waitFor();
+  check(await failNode.getAttribute('data-state') === 'failed', 'the graph marks the `fail` statement failed');
+  check(/\bcurrent\b/.test(await failNode.getAttribute('class') || ''), 'the `fail` statement is the current step');
+
   // Phone width: no page overflow on any page.
   await page.setViewportSize({width: 375, height: 740});
   for (const [name, hash, ready] of [['flows', '#/flows', '#flows'], ['executions', '#/executions', '#executions'],

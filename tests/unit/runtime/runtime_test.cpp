@@ -242,6 +242,7 @@ flow f(n: int) -> string {
   EXPECT_EQ(rec.status, ExecutionStatus::failed);
   EXPECT_EQ(rec.error.at("kind"), "failure");
   EXPECT_EQ(rec.error.at("message"), "plain");
+  EXPECT_EQ(rec.current, "fail");  // the record names the `fail` node it failed at (no event does)
 }
 
 TEST(Runtime, SagaCompensatesInReverseOrder) {
