@@ -255,28 +255,32 @@ class LmdbExecutionStore final : public ExecutionStore {
   }
 
   // Schema 1 → 2: moves every snapshot and history event into `executions`, next to its record,
-  // a bounded chunk per transaction (so a data directory of any size fits), then writes version 2.
-  // Safe to interrupt and to run from several processes at once: a chunk is copied and deleted in
-  // one transaction, and a copy made twice writes the same value.
+  // a bounded chunk per transaction (at most 1,024 entries or ~8 MiB, so a data directory of any
+  // size fits), then writes version 2. Safe to interrupt and to run from several processes at once:
+  // a chunk is copied and deleted in one transaction, and a copy made twice writes the same value.
   Status migrate_to_v2() {
-    constexpr std::size_t kChunk = 1024;
+    constexpr std::size_t kChunkEntries = 1024, kChunkBytes = 8u << 20;
     auto move_all = [&](Keyspace from, auto new_key) -> Status {
       for (;;) {
         WriteBatch b;
+        std::optional<std::size_t> bad;  // the size of a key schema 1 could not have written
         {
           auto txn = store_.read();
-          auto entries = txn.collect(from, Range::all(), ScanOptions{kChunk, false});
-          if (entries.empty()) return {};
-          for (auto& e : entries) {
-            auto k = new_key(e.key);
-            if (!k)
-              return Status(Errc::invalid_argument,
-                            "schema 1 → 2: a key of " + std::to_string(e.key.size()) + " bytes in " +
-                                std::string(keyspace_name(from)) + " is not an execution's");
-            b.put(Keyspace::executions, *k, e.value);
-            b.del(from, e.key);
-          }
+          txn.scan(from, Range::all(), {}, [&](std::string_view k, std::string_view v) {
+            auto moved = new_key(k);
+            if (!moved) {
+              bad = k.size();
+              return false;
+            }
+            b.put(Keyspace::executions, *moved, v);
+            b.del(from, k);
+            return b.size() < 2 * kChunkEntries && b.bytes() < kChunkBytes;
+          });
         }
+        if (bad)
+          return Status(Errc::invalid_argument, "schema 1 → 2: a key of " + std::to_string(*bad) + " bytes in " +
+                                                    std::string(keyspace_name(from)) + " is not an execution's");
+        if (b.empty()) return {};
         if (auto st = store_.commit_sync(std::move(b)); !st.ok()) return st;
       }
     };
