@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -192,15 +193,21 @@ bool is_loopback(const std::string& host) {
   return !ec && a.is_loopback();
 }
 
-}  // namespace
-
-int run_serve(int argc, char** argv) {
-  std::string data, listen = "127.0.0.1:8080", flows, cert, key, log_format = "text", retention_text = "30d";
-  std::string store_flag;
+/// `weft serve`'s command line, checked.
+struct ServeConfig {
+  std::string data, flows, log_format = "text", store_flag;
   long long lease_ms = 10000;
   bool no_auth = false;
+  int64_t retention = 0;  // ms of --retention (0: keep forever)
   server::HttpServerOptions hopts;
   server::ApiOptions aopts;
+};
+
+/// Parses and checks the arguments into `c`; an exit code when serve must not go on (0 after
+/// --help; 2 after a message on stderr), else nullopt.
+std::optional<int> parse_serve_args(int argc, char** argv, ServeConfig& c) {
+  std::string listen = "127.0.0.1:8080", cert, key, retention_text = "30d";
+  server::HttpServerOptions& hopts = c.hopts;
   for (int i = 0; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](std::string& dst) {
@@ -216,21 +223,21 @@ int run_serve(int argc, char** argv) {
       serve_usage(std::cout);
       return 0;
     } else if (a == "--data") {
-      if (!value(data)) return 2;
+      if (!value(c.data)) return 2;
     } else if (a == "--listen") {
       if (!value(listen)) return 2;
     } else if (a == "--flows") {
-      if (!value(flows)) return 2;
+      if (!value(c.flows)) return 2;
     } else if (a == "--tls-cert") {
       if (!value(cert)) return 2;
     } else if (a == "--tls-key") {
       if (!value(key)) return 2;
     } else if (a == "--log-format") {
-      if (!value(log_format)) return 2;
+      if (!value(c.log_format)) return 2;
     } else if (a == "--retention") {
       if (!value(retention_text)) return 2;
     } else if (a == "--store") {
-      if (!value(store_flag)) return 2;
+      if (!value(c.store_flag)) return 2;
     } else if (a == "--lease-ms") {
       if (!value(n)) return 2;
       char* end = nullptr;
@@ -239,9 +246,9 @@ int run_serve(int argc, char** argv) {
         std::cerr << "weft serve: --lease-ms needs a number of milliseconds from 100 to 3600000\n";
         return 2;
       }
-      lease_ms = v;
+      c.lease_ms = v;
     } else if (a == "--insecure-no-auth") {
-      no_auth = true;
+      c.no_auth = true;
     } else if (a == "--max-body" || a == "--max-in-flight") {
       if (!value(n)) return 2;
       char* end = nullptr;
@@ -250,14 +257,14 @@ int run_serve(int argc, char** argv) {
         std::cerr << "weft serve: " << a << " needs a positive number\n";
         return 2;
       }
-      (a == "--max-body" ? hopts.body_limit : aopts.max_in_flight) = static_cast<size_t>(v);
+      (a == "--max-body" ? hopts.body_limit : c.aopts.max_in_flight) = static_cast<size_t>(v);
     } else {
       std::cerr << "weft serve: unknown argument `" << a << "`\n";
       serve_usage(std::cerr);
       return 2;
     }
   }
-  if (log_format != "text" && log_format != "json") {
+  if (c.log_format != "text" && c.log_format != "json") {
     std::cerr << "weft serve: --log-format is text or json\n";
     return 2;
   }
@@ -279,7 +286,7 @@ int run_serve(int argc, char** argv) {
     }
     hopts.port = static_cast<uint16_t>(port);
   }
-  if (no_auth && !is_loopback(hopts.host)) {
+  if (c.no_auth && !is_loopback(hopts.host)) {
     std::cerr << "weft serve: --insecure-no-auth is refused unless --listen is a loopback address (got `"
               << hopts.host << "`)\n";
     return 2;
@@ -289,21 +296,71 @@ int run_serve(int argc, char** argv) {
     std::cerr << "weft serve: --retention needs a duration like 30d, 12h or 0 (got `" << retention_text << "`)\n";
     return 2;
   }
+  c.retention = *retention;
   hopts.tls_cert = cert;
   hopts.tls_key = key;
+  return std::nullopt;
+}
 
+/// Logs to stderr, one line per record: text, or JSON objects (`--log-format json`).
+void install_serve_logger(const std::string& format) {
   auto logger = spdlog::stderr_logger_mt("weft-serve");
-  if (log_format == "json") logger->set_formatter(std::make_unique<JsonFormatter>());
+  if (format == "json") logger->set_formatter(std::make_unique<JsonFormatter>());
   else logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::info);
+}
+
+/// Registers the gauges and counters /metrics reads from the engine, its store, the API and the
+/// HTTP server at each scrape (all of which must outlive `metrics`' collections).
+void collect_serve_metrics(server::Metrics& metrics, runtime::Engine& engine, server::Api& api,
+                           server::HttpServer& http) {
+  metrics.on_collect([&engine, &api](server::Metrics& m) {
+    auto s = engine.store().stats();
+    m.set("weft_store_batch_size_max", {}, static_cast<double>(s.largest_group));
+    m.set("weft_executions_loaded", {}, static_cast<double>(engine.loaded()));
+    m.set("weft_api_writes_in_flight", {}, static_cast<double>(api.in_flight()));
+    uint64_t offset = 0;
+    if (auto c = engine.store().get_cursor("$events")) offset = std::strtoull(c->c_str(), nullptr, 10);
+    m.set("weft_events_queue_depth", {}, static_cast<double>(engine.store().read_events(offset, 10000).size()));
+  });
+  // Store counters are cumulative in the store: expose them as counters by adding the difference.
+  auto last_stats = std::make_shared<store::StoreStats>();
+  metrics.on_collect([&engine, last_stats](server::Metrics& m) {
+    auto s = engine.store().stats();
+    m.inc("weft_store_transactions_total", {}, static_cast<double>(s.transactions - last_stats->transactions));
+    m.inc("weft_store_batches_total", {}, static_cast<double>(s.batches - last_stats->batches));
+    m.inc("weft_store_conflicts_total", {}, static_cast<double>(s.conflicts - last_stats->conflicts));
+    *last_stats = s;
+  });
+  auto last_rejected = std::make_shared<uint64_t>(0);
+  metrics.on_collect([&http, last_rejected](server::Metrics& m) {
+    auto s = http.stats();
+    m.set("weft_http_connections_open", {}, static_cast<double>(s.connections_open));
+    m.inc("weft_http_rejected_total", {}, static_cast<double>(s.rejected - *last_rejected));
+    *last_rejected = s.rejected;
+  });
+}
+
+}  // namespace
+
+int run_serve(int argc, char** argv) {
+  ServeConfig cfg;
+  if (auto rc = parse_serve_args(argc, argv, cfg)) return *rc;
+  const std::string& data = cfg.data;
+  const std::string& flows = cfg.flows;
+  const bool no_auth = cfg.no_auth;
+  server::HttpServerOptions& hopts = cfg.hopts;
+  server::ApiOptions& aopts = cfg.aopts;
+
+  install_serve_logger(cfg.log_format);
 
   // The io_context outlives the store: the store's destruction drains pending writes whose
   // callbacks post to it.
   net::io_context io;
   std::string dir = data_dir(data), error;
-  std::string location = store_location(store_flag);
+  std::string location = store_location(cfg.store_flag);
   auto store = open_store(dir, error, location);
   if (!store) {
     spdlog::error("{}", error);
@@ -318,8 +375,8 @@ int run_serve(int argc, char** argv) {
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
     eopts.owner = std::string(host) + ":" + std::to_string(::getpid()) + ":" + store::new_id().substr(16);
-    eopts.lease_ms = lease_ms;
-    spdlog::info("PostgreSQL store; node {} holds executions through leases of {} ms", eopts.owner, lease_ms);
+    eopts.lease_ms = cfg.lease_ms;
+    spdlog::info("PostgreSQL store; node {} holds executions through leases of {} ms", eopts.owner, cfg.lease_ms);
   }
   std::map<std::string, std::chrono::steady_clock::time_point> last_step;
   eopts.on_step = [&](const std::string& id, const std::string&) {
@@ -358,35 +415,10 @@ int run_serve(int argc, char** argv) {
   };
   aopts.on_deploy = [&triggers] { triggers->deployed(); };
   server::Api api(engine, metrics, aopts);
-  metrics.on_collect([&](server::Metrics& m) {
-    auto s = engine.store().stats();
-    m.set("weft_store_batch_size_max", {}, static_cast<double>(s.largest_group));
-    m.set("weft_executions_loaded", {}, static_cast<double>(engine.loaded()));
-    m.set("weft_api_writes_in_flight", {}, static_cast<double>(api.in_flight()));
-    uint64_t offset = 0;
-    if (auto c = engine.store().get_cursor("$events")) offset = std::strtoull(c->c_str(), nullptr, 10);
-    m.set("weft_events_queue_depth", {}, static_cast<double>(engine.store().read_events(offset, 10000).size()));
-  });
-  // Store counters are cumulative in the store: expose them as counters by adding the difference.
-  auto last_stats = std::make_shared<store::StoreStats>();
-  metrics.on_collect([&engine, last_stats](server::Metrics& m) {
-    auto s = engine.store().stats();
-    m.inc("weft_store_transactions_total", {}, static_cast<double>(s.transactions - last_stats->transactions));
-    m.inc("weft_store_batches_total", {}, static_cast<double>(s.batches - last_stats->batches));
-    m.inc("weft_store_conflicts_total", {}, static_cast<double>(s.conflicts - last_stats->conflicts));
-    *last_stats = s;
-  });
-
   server::HttpServer http(io, hopts, [&api](server::HttpRequest req, server::Respond respond) {
     api.handle(std::move(req), std::move(respond));
   });
-  auto last_rejected = std::make_shared<uint64_t>(0);
-  metrics.on_collect([&http, last_rejected](server::Metrics& m) {
-    auto s = http.stats();
-    m.set("weft_http_connections_open", {}, static_cast<double>(s.connections_open));
-    m.inc("weft_http_rejected_total", {}, static_cast<double>(s.rejected - *last_rejected));
-    *last_rejected = s.rejected;
-  });
+  collect_serve_metrics(metrics, engine, api, http);
   if (auto err = http.start(); !err.empty()) {
     spdlog::error("{}", err);
     return 2;
@@ -400,7 +432,7 @@ int run_serve(int argc, char** argv) {
     watcher = std::make_unique<FlowWatcher>(io, api, metrics, *store, flows);
     watcher->start();
   }
-  server::RetentionSweeper sweeper(*store, metrics, *retention);
+  server::RetentionSweeper sweeper(*store, metrics, cfg.retention);
   sweeper.start();
 
   if (no_auth)
