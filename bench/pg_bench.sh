@@ -15,7 +15,8 @@
 #   bench/pg_bench.sh [BUILD_DIR] [SECONDS] [CONNECTIONS]       (needs wrk: apt-get install wrk)
 # WEFT_BENCH_NO_BUILD=1 skips the build; WEFT_BENCH_FLOW_ONLY=1 skips (1); WEFT_BENCH_PG_OPTS adds
 # options to the postgres command line (e.g. "-c commit_delay=100"); WEFT_BENCH_STATEMENTS=1 loads
-# pg_stat_statements and prints, after each PostgreSQL row, the statements run per execution.
+# pg_stat_statements and prints, after each PostgreSQL row, the statements run per execution;
+# WEFT_BENCH_NODES="1 3" picks the PostgreSQL rows (default "1 2 3").
 set -eu
 build=${1:-build}
 seconds=${2:-10}
@@ -171,7 +172,7 @@ sleep 1
 # shellcheck disable=SC2086
 measure "LMDB (data directory)" $ports
 stop_nodes
-for n in 1 2 3; do
+for n in ${WEFT_BENCH_NODES:-1 2 3}; do
   psql "CREATE DATABASE flow$n"
   url="postgresql://weft@127.0.0.1:$port/flow$n"
   row_db=flow$n
