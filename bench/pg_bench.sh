@@ -44,6 +44,7 @@ trap cleanup EXIT INT TERM
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 $as_pg "$pgbin/initdb" -D "$dir/pg" -A trust -U weft -E UTF8 --locale=C --no-sync >"$dir/initdb.log" 2>&1
+# shellcheck disable=SC2086 # WEFT_BENCH_PG_OPTS: split into options on purpose
 $as_pg "$pgbin/postgres" -D "$dir/pg" -k "$dir" -c listen_addresses=127.0.0.1 -p "$port" -c fsync=on \
   -c max_connections=200 -c shared_buffers=128MB ${WEFT_BENCH_STATEMENTS:+-c shared_preload_libraries=pg_stat_statements} \
   ${WEFT_BENCH_PG_OPTS:-} >"$dir/pg.log" 2>&1 &
@@ -108,10 +109,10 @@ measure() {
   label=$1
   shift
   n=$#
-  per=$((conns / n))
   i=0
   wrk_pids=""
   db=${row_db:-}
+  # shellcheck disable=SC2086
   node_t0=$(ticks $node_pids)
   pg_t0=$(pg_ticks)
   if [ -n "$db" ]; then
@@ -121,10 +122,12 @@ measure() {
   fi
   for p in "$@"; do
     i=$((i + 1))
+    per=$((conns / n + (i <= conns % n ? 1 : 0)))  # every row has CONNECTIONS in total (32 = 11 + 11 + 10)
     wrk -t1 -c"$per" -d"${seconds}s" -s "$here/server_webhook.lua" "http://127.0.0.1:$p/hooks/bench/three" >"$dir/wrk_$i.txt" &
     wrk_pids="$wrk_pids $!"
   done
   for w in $wrk_pids; do wait "$w"; done
+  # shellcheck disable=SC2086
   node_t1=$(ticks $node_pids)
   pg_t1=$(pg_ticks)
   total=0
