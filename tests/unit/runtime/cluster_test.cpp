@@ -42,17 +42,23 @@ flow f() -> string {
 
 constexpr int64_t kLeaseMs = 300;  // a heartbeat every 100 ms
 
+// Deploys kWaiting on `h` and starts it: loaded, stored, its lease held.
+std::string start_waiting(Harness& h) {
+  h.deploy(src(kWaiting));
+  std::string id = h.start("f", json::object{});
+  h.run_for(50);
+  EXPECT_EQ(h.engine().loaded(), 1u);
+  EXPECT_TRUE(h.store().get_lease(id));
+  return id;
+}
+
 // The race the heartbeat meets: an execution's final write (which drops its lease) has committed,
 // but its callback has not reached the engine yet, so the engine still holds it as running when
 // the heartbeat finds the lease gone. Made here by writing the final transition to the store
 // directly: the record is terminal, the lease gone, the engine's copy still waiting.
 TEST(RuntimeCluster, HeartbeatLeavesAnExecutionWhoseFinalWriteDroppedItsLease) {
   Harness h(2000, kLeaseMs);
-  h.deploy(src(kWaiting));
-  std::string id = h.start("f", json::object{});
-  h.run_for(50);
-  ASSERT_EQ(h.engine().loaded(), 1u);
-  ASSERT_TRUE(h.store().get_lease(id));
+  std::string id = start_waiting(h);
   auto rec = h.store().get_execution(id);
   ASSERT_TRUE(rec);
   store::Transition tr;
@@ -73,10 +79,7 @@ TEST(RuntimeCluster, HeartbeatLeavesAnExecutionWhoseFinalWriteDroppedItsLease) {
 // execution is still running is left to that node, with the warning.
 TEST(RuntimeCluster, HeartbeatAbandonsAnExecutionAnotherNodeTookOver) {
   Harness h(2000, kLeaseMs);
-  h.deploy(src(kWaiting));
-  std::string id = h.start("f", json::object{});
-  h.run_for(50);
-  ASSERT_EQ(h.engine().loaded(), 1u);
+  std::string id = start_waiting(h);
   ASSERT_TRUE(h.store().release_lease(id, Harness::kOwner).ok());
   ASSERT_TRUE(h.store().acquire_lease(id, "node-b", 60000).ok());
   CapturedLog log;
