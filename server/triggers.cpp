@@ -745,8 +745,11 @@ void TriggerManager::wait_sync(const std::string& id, const Respond& respond) {
 void TriggerManager::check_sync(const std::string& id) {
   auto it = sync_.find(id);
   if (it == sync_.end()) return;
-  auto rec = engine_.store().get_execution(id);
-  if (rec && store::is_terminal(rec->status)) return execution_ended(*rec);
+  // One running here (a webhook's fresh execution, usually) ends through execution_ended: no
+  // read. The timers below are for one that runs elsewhere (another node, or unloaded).
+  if (!engine_.running_here(id))
+    if (auto rec = engine_.store().get_execution(id); rec && store::is_terminal(rec->status))
+      return execution_ended(*rec);
   int64_t now = steady_ms();
   auto& list = it->second;
   for (auto w = list.begin(); w != list.end();) {

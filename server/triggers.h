@@ -129,7 +129,8 @@ class TriggerManager {
                           const Respond& respond);
   /// Answers `respond` once execution `id` ends, or with 504 after the sync timeout.
   void wait_sync(const std::string& id, const Respond& respond);
-  /// Looks at execution `id` for its waiting sync requests; re-arms their timers.
+  /// Looks at execution `id` for its waiting sync requests (reads its record unless it runs on
+  /// this engine, whose end comes through execution_ended); re-arms their timers.
   void check_sync(const std::string& id);
 
   /// Makes the stored schedule timers match `next` (kept, replaced, added, removed).

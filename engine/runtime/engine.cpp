@@ -318,8 +318,13 @@ void Engine::heartbeat() {
       auto it = live_.find(id);
       if (it == live_.end()) continue;
       if (gone.count(id)) {
-        // (An execution that has just ended dropped its lease with its last write.)
-        if (!ended_.count(id)) spdlog::warn("execution {}: its lease was taken over by another node; leaving it", id);
+        // An execution that has just ended dropped its lease with its last write. When that
+        // write's callback has not reached this thread yet (not in ended_), its record tells: a
+        // terminal one ends on its own and is left alone.
+        if (!ended_.count(id)) {
+          if (auto rec = store_.get_execution(id); rec && store::is_terminal(rec->status)) continue;
+          spdlog::warn("execution {}: its lease was taken over by another node; leaving it", id);
+        }
         it->second->abandon();
       } else if (!store_.pending_signals(id, 1).empty()) {
         it->second->notify();  // a signal or cancel delivered through another node

@@ -154,6 +154,8 @@ class Engine {
 
   /// Number of executions currently loaded in memory.
   size_t loaded() const { return live_.size(); }
+  /// True when execution `id` is loaded here and has not ended: its end reaches on_terminal here.
+  bool running_here(const std::string& id) const { return live_.count(id) && !ended_.count(id); }
   /// True when at most one execution is loaded: group commit has nothing to merge its commits
   /// with, so the store may commit them on this thread (store::Transition::alone).
   bool alone() const { return live_.size() <= 1; }

@@ -418,7 +418,7 @@ awaitable<void> Execution::main() {
   t.frame.slots.resize(f.slots.size());
   t.frame.names = &f.slots;
   t.written.resize(f.slots.size(), 0);
-  refresh_signals();
+  if (!creation_) refresh_signals();  // one not stored yet has none (a signal needs its record): no read
   active_ = 1;
   if (state_.deadline) deadline_ = *state_.deadline;
   std::optional<FlowError> failure;

@@ -73,7 +73,11 @@ inline std::unique_ptr<store::ExecutionStore> open_test_store(const fs::path& di
 
 class Harness {
  public:
-  explicit Harness(int64_t unload_after_ms = 2000) {
+  /// The lease owner id of the harness's engine.
+  static constexpr const char* kOwner = "node-a";
+
+  /// `lease_ms` > 0: cluster mode (EngineOptions::lease_ms), this engine's lease owner is kOwner.
+  explicit Harness(int64_t unload_after_ms = 2000, int64_t lease_ms = 0) : lease_ms_(lease_ms) {
     std::random_device rd;
     dir_ = fs::temp_directory_path() / ("weft-rt-" + std::to_string(rd()) + std::to_string(rd()));
     fs::create_directories(dir_);
@@ -92,6 +96,10 @@ class Harness {
     store_ = open_test_store(dir_);
     EngineOptions opts;
     opts.unload_after_ms = unload_after_ms;
+    if (lease_ms_ > 0) {
+      opts.lease_ms = lease_ms_;
+      opts.owner = kOwner;
+    }
     opts.connections = [this](const ir::Connection& c, const json::value&, std::string&) {
       return std::static_pointer_cast<connectors::Connection>(fake(c.name));
     };
@@ -199,6 +207,7 @@ class Harness {
 
  private:
   fs::path dir_;
+  int64_t lease_ms_ = 0;
   std::unique_ptr<boost::asio::io_context> io_ = std::make_unique<boost::asio::io_context>();
   // Keeps run_one()/run_for() waiting while the store answers on its writer thread.
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
