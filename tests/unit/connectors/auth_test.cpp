@@ -3,14 +3,13 @@
 #include "stdlib/connectors/auth.h"
 #include "test_server.h"
 #include "test_util.h"
+#include "tests/support/captured_log.h"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
-#include <sstream>
 
 namespace weft::connectors {
 namespace {
@@ -88,12 +87,7 @@ TEST(Redactor, ConnectionKnowsItsAuthSecrets) {
 }
 
 TEST(Auth, SecretsNeverReachTheLogs) {
-  std::ostringstream captured;
-  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(captured);
-  auto logger = std::make_shared<spdlog::logger>("capture", sink);
-  logger->set_level(spdlog::level::trace);
-  auto previous = spdlog::default_logger();
-  spdlog::set_default_logger(logger);
+  testsupport::CapturedLog captured(spdlog::level::trace);
   {
     TestServer server([](const Seen&) {
       Reply r;
@@ -111,8 +105,7 @@ TEST(Auth, SecretsNeverReachTheLogs) {
     ASSERT_FALSE(res.ok());
     EXPECT_EQ(res.error().message.find("bearer-secret-1"), std::string::npos);
   }
-  spdlog::set_default_logger(previous);
-  const auto text = captured.str();
+  const auto text = captured.text();
   EXPECT_NE(text.find("circuit"), std::string::npos) << text;  // something was logged
   EXPECT_EQ(text.find("very-secret-key"), std::string::npos) << text;
   EXPECT_EQ(text.find("bearer-secret-1"), std::string::npos) << text;

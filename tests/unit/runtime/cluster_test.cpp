@@ -1,32 +1,13 @@
 // Cluster mode (EngineOptions::lease_ms > 0) on one engine: what the lease heartbeat does with a
 // loaded execution whose lease is gone.
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
-
-#include <sstream>
-
 #include "harness.h"
+#include "tests/support/captured_log.h"
 
 namespace weft::runtime::testing {
 namespace {
 
 using store::ExecutionStatus;
-
-// The default logger writes into a string while this lives.
-class CapturedLog {
- public:
-  CapturedLog() : previous_(spdlog::default_logger()) {
-    auto logger = std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(out_));
-    logger->set_level(spdlog::level::info);
-    spdlog::set_default_logger(logger);
-  }
-  ~CapturedLog() { spdlog::set_default_logger(previous_); }
-  std::string text() const { return out_.str(); }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
+using testsupport::CapturedLog;
 
 // Waits for a signal in memory (the wait is shorter than unload_after_ms): loaded, stored, leased.
 const char* const kWaiting = R"(

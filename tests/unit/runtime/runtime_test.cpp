@@ -840,9 +840,6 @@ flow f() -> int {
   io.run_for(std::chrono::milliseconds(50));
 }
 
-// A step's completion rides in the commit of the next step's StepScheduled (or of the end): one
-// durable transaction per step instead of two, and still durable before the next call is made.
-// The start shares the first step's commit: the create carries the first walk's StepScheduled.
 // Two calls in sequence, the second using the first's answer.
 const char* const kTwoCalls = R"(
 flow two(id: string) -> json {
@@ -852,6 +849,9 @@ flow two(id: string) -> json {
 }
 )";
 
+// A step's completion rides in the commit of the next step's StepScheduled (or of the end): one
+// durable transaction per step instead of two, and still durable before the next call is made.
+// The start shares the first step's commit: the create carries the first walk's StepScheduled.
 TEST(Runtime, AStepsCompletionIsCommittedWithTheNextStepsScheduling) {
   Harness h;
   h.fake("crm")->on("POST", "/customers", {ok(201, {{"id", "c-1"}})});
