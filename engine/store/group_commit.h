@@ -37,6 +37,8 @@ struct GroupOptions {
   /// would: no inline commit meanwhile, items queued meanwhile wait for it).
   std::function<void()> idle;
   std::chrono::milliseconds idle_period{100};  ///< see `idle`
+  /// Runs on the writer thread after each group's callbacks (before the next group is taken).
+  std::function<void()> after_group;
 };
 
 /// The queue between the callers and the writer thread. `Item` has a member
@@ -97,6 +99,12 @@ class GroupQueue {
       count(counters, results);
       for (std::size_t i = 0; i < taken.size(); ++i) finish(taken[i], results[i]);
       taken.clear();
+      if (opts.after_group) {
+        try {
+          opts.after_group();
+        } catch (...) {
+        }
+      }
       release();
     }
   }

@@ -1,5 +1,6 @@
 #include "engine/store/store.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,15 +11,17 @@
 #include <deque>
 #include <filesystem>
 #include <future>
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 #include <set>
 #include <thread>
 
-#include <unistd.h>
-
 #include "engine/store/group_commit.h"
 #include "engine/store/keys.h"
 #include "engine/store/lmdb_raii.h"
+#include "engine/store/overlay.h"
+#include "engine/store/wal.h"
 
 namespace weft::store {
 namespace {
@@ -92,7 +95,71 @@ struct GateGuard {
 struct Pending {
   WriteBatch batch;
   Store::Callback done;
+  bool checkpoint = false;  // the log's owner commits its LMDB transaction after this group
 };
+
+// fcntl record locks on the data directory's `wal.lock`. They belong to the process (a forked child
+// does not inherit them) and go with it when it dies. Byte 0: held exclusively by the log's owner.
+// Byte 1: shared by the processes waiting to write LMDB directly; the owner checks it after each
+// group and, when taken, commits its transaction and lets them go first.
+class LockFile {
+ public:
+  static constexpr off_t kOwner = 0, kWant = 1;
+  ~LockFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Status open(const std::string& path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) return Status(Errc::io, "cannot open " + path + ": " + std::strerror(errno));
+    return {};
+  }
+  bool try_lock(off_t byte, short type) { return set(byte, type, F_SETLK); }
+  void wait_lock(off_t byte, short type) { set(byte, type, F_SETLKW); }
+  void unlock(off_t byte) { set(byte, F_UNLCK, F_SETLK); }
+
+  // Byte kWant, shared by the threads of this process (a record lock is per process: the last
+  // thread to leave releases it).
+  void want() {
+    std::lock_guard lock(want_mu_);
+    if (want_users_++ == 0) wait_lock(kWant, F_RDLCK);
+  }
+  void unwant() {
+    std::lock_guard lock(want_mu_);
+    if (--want_users_ == 0) unlock(kWant);
+  }
+
+ private:
+  bool set(off_t byte, short type, int cmd) {
+    struct flock fl {};
+    fl.l_type = type;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = byte;
+    fl.l_len = 1;
+    for (;;) {
+      if (::fcntl(fd_, cmd, &fl) == 0) return true;
+      if (errno != EINTR) return false;
+    }
+  }
+  int fd_ = -1;
+  std::mutex want_mu_;
+  int want_users_ = 0;
+};
+
+// Holds byte kWant of `locks` (when there is a lock file) for one direct LMDB write.
+struct WantGuard {
+  LockFile* locks;
+  explicit WantGuard(LockFile* l) : locks(l) {
+    if (locks) locks->want();
+  }
+  ~WantGuard() {
+    if (locks) locks->unwant();
+  }
+};
+
+// The key, in the "wal" database, of the last log record LMDB holds.
+constexpr std::string_view kCheckpointKey = "checkpoint";
+// The owner commits its LMDB transaction once this many bytes of writes wait in the log.
+constexpr std::uint64_t kCheckpointBytes = 4u << 20;
 
 }  // namespace
 
@@ -183,8 +250,21 @@ struct Store::Impl {
   std::thread writer;
   std::thread::id writer_id;
 
-  std::atomic<std::uint64_t> n_txn{0}, n_resizes{0}, n_inline{0};
+  std::atomic<std::uint64_t> n_txn{0}, n_resizes{0}, n_inline{0}, n_appends{0}, n_checkpoints{0};
   detail::GroupCounters counters;
+
+  // ---- the write-ahead log (opts.wal) ----
+  std::unique_ptr<LockFile> locks;             // wal.lock
+  MDB_dbi wal_dbi{};                           // the "wal" database: the checkpoint
+  std::atomic<bool> owner{false};              // this process owns the log (set once, at open)
+  std::unique_ptr<detail::WriteAheadLog> log;  // the owner's log (writer thread; open() before it)
+  std::unique_ptr<detail::WriteAheadLog> orphan_log;  // another owner's log, read when it died
+  std::mutex orphan_mu;
+  mutable detail::Overlay overlay;             // the owner's logged writes LMDB does not hold yet
+  lmdb::Txn parent;                            // the owner's open LMDB transaction (gate entered)
+  std::chrono::steady_clock::time_point parent_began;
+  std::uint64_t last_seq = 0;                  // the owner's last durable record
+  Status broken;                               // the owner's log failed: later commits fail
 
   ~Impl() {
     stop();
@@ -232,6 +312,7 @@ struct Store::Impl {
         for (std::size_t i = 0; i < keyspace_count; ++i)
           lmdb::check(mdb_dbi_open(txn.handle(), kKeyspaceNames[i].data(), MDB_CREATE, &dbi[i]),
                       "mdb_dbi_open");
+        lmdb::check(mdb_dbi_open(txn.handle(), "wal", MDB_CREATE, &wal_dbi), "mdb_dbi_open");
         txn.commit();
         return;
       } catch (const lmdb::Error& e) {
@@ -270,14 +351,17 @@ struct Store::Impl {
     return {};
   }
 
-  void apply_writes(lmdb::Txn& txn, const WriteBatch& batch) {
+  // Applies `batch`'s writes; with `log`, also lists them as physical writes (appends numbered).
+  void apply_writes(lmdb::Txn& txn, const WriteBatch& batch, std::vector<detail::LogOp>* log = nullptr) {
     for (const auto& op : batch.ops()) {
       switch (op.kind) {
         case BatchOp::Kind::put:
           txn.put(db(op.ks), op.key, op.value);
+          if (log) log->push_back(detail::LogOp{false, op.ks, op.key, op.value});
           break;
         case BatchOp::Kind::del:
           txn.del(db(op.ks), op.key);
+          if (log) log->push_back(detail::LogOp{true, op.ks, op.key, {}});
           break;
         case BatchOp::Kind::append: {
           std::uint64_t next = 1;
@@ -299,6 +383,7 @@ struct Store::Impl {
           std::string full = op.key;
           key::append_u64(full, next);
           txn.put(db(op.ks), full, op.value);
+          if (log) log->push_back(detail::LogOp{false, op.ks, std::move(full), op.value});
           break;
         }
         default:
@@ -308,10 +393,12 @@ struct Store::Impl {
   }
 
   // One write transaction over `group`; throws lmdb::Error when the transaction must be redone.
+  // (A process that does not own the log; the caller holds byte kWant.)
   std::vector<Status> apply_group(std::vector<Pending*>& group) {
     std::vector<Status> results(group.size());
     GateGuard guard(gate);
     auto txn = lmdb::Txn::begin(env.handle());
+    adopt_orphaned_log(txn);
     for (std::size_t i = 0; i < group.size(); ++i) {
       results[i] = check_conditions(txn, group[i]->batch);
       if (results[i].ok()) apply_writes(txn, group[i]->batch);
@@ -372,6 +459,7 @@ struct Store::Impl {
   // thread must not do.
   std::optional<Status> run_inline(Pending& p) {
     std::vector<Pending*> one{&p};
+    WantGuard want(locks.get());
     try {
       auto results = apply_group(one);
       ++n_txn;
@@ -388,13 +476,256 @@ struct Store::Impl {
 
   void writer_loop() {
     detail::GroupOptions run_opts;
+    if (owner) {
+      run_opts.idle = [this] { owner_idle(); };
+      run_opts.idle_period = std::chrono::milliseconds(std::max(1u, opts.checkpoint_ms));
+      run_opts.after_group = [this] { owner_after_group(); };
+      queue.run(opts.max_batch, counters, [this](std::vector<Pending*>& group) {
+        auto results = owner_group(group);
+        // backup() waits for a checkpoint: made before its callback runs.
+        if (std::any_of(group.begin(), group.end(), [](Pending* p) { return p->checkpoint; })) checkpoint();
+        return results;
+      }, run_opts);
+      checkpoint();
+      return;
+    }
     if (opts.sync) run_opts.idle = [this] { extend_headroom(); };
     queue.run(opts.max_batch, counters, [this](std::vector<Pending*>& group) {
-      auto results = run_group(group);
+      std::vector<Status> results;
+      {
+        WantGuard want(locks.get());
+        results = run_group(group);
+      }
       note_growth();
       extend_headroom();
       return results;
     }, run_opts);
+  }
+
+  // ---- the log's owner (writer thread) ----
+
+  static std::uint64_t read_checkpoint(const lmdb::Txn& txn, MDB_dbi wal) {
+    auto v = txn.get(wal, kCheckpointKey);
+    return v && v->size() == 8 ? key::decode_u64(*v) : 0;
+  }
+
+  // Applies the records of `from` that LMDB (in `txn`) does not hold yet; the last one's number,
+  // or the checkpoint when there is none.
+  std::uint64_t replay(lmdb::Txn& txn, const detail::WriteAheadLog& from) {
+    std::uint64_t last = read_checkpoint(txn, wal_dbi);
+    if (!from.may_follow(last)) return last;
+    auto records = from.recover(last);
+    if (!records.ok()) throw std::runtime_error(records.status().message());
+    for (const auto& r : records.value()) {
+      for (const auto& op : r.ops) {
+        if (op.del) txn.del(db(op.ks), op.key);
+        else txn.put(db(op.ks), op.key, op.value);
+      }
+      last = r.seq;
+    }
+    if (!records.value().empty()) txn.put(wal_dbi, kCheckpointKey, key::u64(last));
+    return last;
+  }
+
+  // Not the owner, inside a write transaction: when no process owns the log any longer (its owner
+  // died), applies what the log holds beyond LMDB first, so that nothing it acknowledged is lost
+  // or written over.
+  void adopt_orphaned_log(lmdb::Txn& txn) {
+    if (owner) return;
+    if (!locks->try_lock(LockFile::kOwner, F_WRLCK)) return;  // the owner lives: LMDB holds its writes
+    struct Release {
+      LockFile& l;
+      ~Release() { l.unlock(LockFile::kOwner); }
+    } release{*locks};
+    std::lock_guard lock(orphan_mu);
+    if (!orphan_log) {
+      std::error_code ec;
+      if (!std::filesystem::exists(canonical_path + "/wal.log", ec)) return;
+      auto r = detail::WriteAheadLog::open(canonical_path + "/wal.log", opts.sync);
+      if (!r.ok()) throw std::runtime_error(r.status().message());
+      orphan_log = std::move(r.value());
+    }
+    replay(txn, *orphan_log);
+  }
+
+  // Opens the owner's transaction (when none is open), taking in whatever the log holds beyond
+  // LMDB (after a failed checkpoint, or at open: the records of a process that died).
+  void open_parent() {
+    if (parent.active()) return;
+    gate.enter();
+    try {
+      parent = lmdb::Txn::begin(env.handle());
+      std::uint64_t held = replay(parent, *log);
+      last_seq = std::max(last_seq, held);
+      parent_began = std::chrono::steady_clock::now();
+    } catch (...) {
+      parent.abort();
+      gate.leave();
+      throw;
+    }
+  }
+
+  // Commits the owner's transaction: LMDB then holds every logged record, and the log starts
+  // again at offset 0. A failure leaves the records in the log (the next open_parent() takes
+  // them in again); only when the map is not the cause is the store broken.
+  void checkpoint() {
+    if (!parent.active()) return;
+    try {
+      parent.commit();
+      gate.leave();
+    } catch (const lmdb::Error& e) {
+      gate.leave();
+      if (e.rc() == MDB_MAP_FULL) {
+        try {
+          if (grow_map()) return;
+        } catch (const lmdb::Error&) {
+        }
+      }
+      broken = Status(Errc::io, std::string("cannot commit the log's writes to LMDB: ") + e.what());
+      return;
+    }
+    ++n_checkpoints;
+    overlay.checkpointed(last_seq);
+    log->rewind();
+    note_growth();
+    extend_headroom();
+  }
+
+  // The owner's group commit: the group's writes go into a nested transaction of the open one
+  // (its conditions and appends see every earlier write), then into the log; once the log append
+  // is durable they join the open transaction and this process's readers see them.
+  std::vector<Status> owner_group(std::vector<Pending*>& group) {
+    for (int attempt = 0;; ++attempt) {
+      if (!broken.ok()) return std::vector<Status>(group.size(), broken);
+      try {
+        open_parent();
+        std::vector<Status> results(group.size());
+        std::vector<detail::LogOp> ops;
+        auto child = lmdb::Txn::begin(env.handle(), 0, parent.handle());
+        for (std::size_t i = 0; i < group.size(); ++i) {
+          results[i] = check_conditions(child, group[i]->batch);
+          if (results[i].ok()) apply_writes(child, group[i]->batch, &ops);
+        }
+        if (ops.empty()) return results;
+        std::uint64_t seq = last_seq + 1;
+        child.put(wal_dbi, kCheckpointKey, key::u64(seq));
+        if (Status s = log->append(seq, ops); !s.ok()) {
+          broken = Status(Errc::io, s.message() + " (nothing is written after a failed flush; restart the process)");
+          return std::vector<Status>(group.size(), broken);
+        }
+        child.commit();
+        last_seq = seq;
+        ++n_appends;
+        ++n_txn;
+        overlay.publish(seq, ops);
+        return results;
+      } catch (const lmdb::Error& e) {
+        // The nested transaction is gone; the open one (every durable write) is intact.
+        Status fail = failure(e);
+        if (attempt < kMaxRetries) {
+          try {
+            if (e.rc() == MDB_MAP_RESIZED && !parent.active()) {
+              adopt_map_size();
+              continue;
+            }
+            if (e.rc() == MDB_MAP_FULL) {
+              checkpoint();
+              if (grow_map()) continue;
+              fail = Status(Errc::map_full, "the store reached its maximum size (" +
+                                                std::to_string(opts.max_map_size) + " bytes)");
+            } else if (e.rc() == MDB_TXN_FULL && parent.active() && attempt == 0) {
+              checkpoint();
+              continue;
+            }
+          } catch (const lmdb::Error& e2) {
+            fail = Status(Errc::io, e2.what());
+          }
+        }
+        return std::vector<Status>(group.size(), fail);
+      } catch (const std::exception& e) {
+        return std::vector<Status>(group.size(), Status(Errc::io, e.what()));
+      }
+    }
+  }
+
+  void owner_after_group() {
+    bool due = std::chrono::steady_clock::now() - parent_began >= std::chrono::milliseconds(opts.checkpoint_ms) ||
+               log->bytes() >= kCheckpointBytes;
+    if (due) checkpoint();
+    yield_to_direct_writers();
+  }
+
+  void owner_idle() {
+    checkpoint();
+    extend_headroom();
+    yield_to_direct_writers();
+  }
+
+  // Another process waits to write LMDB directly: commit, then wait until it has had its turn.
+  void yield_to_direct_writers() {
+    if (locks->try_lock(LockFile::kWant, F_WRLCK)) {
+      locks->unlock(LockFile::kWant);
+      return;
+    }
+    checkpoint();
+    locks->wait_lock(LockFile::kWant, F_WRLCK);
+    locks->unlock(LockFile::kWant);
+  }
+
+  // At open: become the log's owner when no other process is, taking in what the log holds.
+  Status take_log() {
+    if (!locks->try_lock(LockFile::kOwner, F_WRLCK)) return {};
+    auto r = detail::WriteAheadLog::open(canonical_path + "/wal.log", opts.sync);
+    if (!r.ok()) return r.status();
+    log = std::move(r.value());
+    if (Status s = log->reserve(); !s.ok()) return s;
+    for (int attempt = 0;; ++attempt) {
+      try {
+        open_parent();
+        checkpoint();
+        if (!broken.ok()) return broken;
+        break;
+      } catch (const lmdb::Error& e) {
+        if (attempt >= kMaxRetries) return Status(Errc::io, e.what());
+        if (e.rc() == MDB_MAP_RESIZED) adopt_map_size();
+        else if (!(e.rc() == MDB_MAP_FULL && grow_map())) return Status(Errc::io, e.what());
+      } catch (const std::exception& e) {
+        return Status(Errc::io, e.what());
+      }
+    }
+    overlay.checkpointed(last_seq);
+    owner = true;
+    return {};
+  }
+
+  // Not the owner: waits until the owner has committed what it acknowledged (and takes in an
+  // orphaned log), so that this process sees every write acknowledged before the call.
+  void catch_up() {
+    if (owner) return;
+    WantGuard want(locks.get());
+    GateGuard guard(gate);
+    auto txn = lmdb::Txn::begin(env.handle());
+    adopt_orphaned_log(txn);
+    txn.commit();
+  }
+
+  // Makes LMDB hold every write acknowledged before the call: the owner commits its transaction
+  // (through the writer), another process waits for the owner's commit.
+  Status settle() {
+    try {
+      if (!owner) {
+        catch_up();
+        return {};
+      }
+    } catch (const std::exception& e) {
+      return Status(Errc::io, e.what());
+    }
+    if (std::this_thread::get_id() == writer_id) return {};
+    std::promise<Status> promise;
+    auto done = promise.get_future();
+    if (!queue.push(Pending{WriteBatch(), [&promise](const Status& s) { promise.set_value(s); }, true}))
+      return {};  // closed: the last checkpoint has been made
+    return done.get();
   }
 
   // ---- zero-filled headroom (sync stores only) ----
@@ -465,10 +796,13 @@ struct Store::Impl {
 struct ReadTxn::Impl {
   const Store::Impl* store;
   lmdb::Txn txn;
-  Impl(const Store::Impl* s, lmdb::Txn t) : store(s), txn(std::move(t)) {}
+  detail::Overlay::Window window;                   // the owner's logged writes this reader sees
+  mutable std::vector<std::shared_ptr<const void>> keep;  // overlay entries handed out as views
+  Impl(const Store::Impl* s, lmdb::Txn t, detail::Overlay::Window w) : store(s), txn(std::move(t)), window(w) {}
   ~Impl() {
     txn.abort();
     store->gate.leave();
+    store->overlay.leave(window);
   }
 };
 
@@ -479,6 +813,11 @@ ReadTxn::~ReadTxn() = default;
 
 std::optional<std::string_view> ReadTxn::get(Keyspace ks, std::string_view key) const {
   if (key.empty() || key.size() > WriteBatch::max_key_size) return std::nullopt;
+  if (auto hit = impl_->store->overlay.find(ks, key, impl_->window)) {
+    if (!hit->value) return std::nullopt;
+    impl_->keep.push_back(hit->value);
+    return std::string_view(*hit->value);
+  }
   try {
     return impl_->txn.get(impl_->store->db(ks), key);
   } catch (const lmdb::Error& e) {
@@ -489,11 +828,39 @@ std::optional<std::string_view> ReadTxn::get(Keyspace ks, std::string_view key) 
 std::size_t ReadTxn::scan(Keyspace ks, const Range& range, const ScanOptions& opts,
                           const std::function<bool(std::string_view, std::string_view)>& fn) const {
   if (range.upper && *range.upper <= range.lower) return 0;
+  // The owner's logged writes in the range, merged with LMDB's entries in walking order (kept
+  // alive with the transaction, like LMDB's views).
+  auto logged = std::make_shared<std::vector<std::pair<std::string, detail::Overlay::Hit>>>(
+      impl_->store->overlay.range(ks, range.lower, range.upper, impl_->window));
+  if (opts.reverse) std::reverse(logged->begin(), logged->end());
+  if (!logged->empty()) impl_->keep.push_back(logged);
+  std::size_t next = 0, count = 0;
+  auto emit = [&](std::string_view key, std::string_view value) {
+    ++count;
+    return fn(key, value) && !(opts.limit && count >= opts.limit);
+  };
+  auto before = [&](std::string_view a, std::string_view b) { return opts.reverse ? a > b : a < b; };
+  // Emits the logged entries that come before `k` (all of them when null); false to stop.
+  auto drain = [&](const std::string_view* k) {
+    for (; next < logged->size() && (!k || before((*logged)[next].first, *k)); ++next) {
+      const auto& [key, hit] = (*logged)[next];
+      if (hit.value && !emit(key, *hit.value)) return ++next, false;
+    }
+    return true;
+  };
+  // One LMDB entry: the logged entries before it, then it (or the logged write that replaces it).
+  auto visit = [&](std::string_view k, std::string_view v) {
+    if (!drain(&k)) return false;
+    if (next < logged->size() && (*logged)[next].first == k) {
+      const auto& hit = (*logged)[next++].second;
+      return !hit.value || emit(k, *hit.value);
+    }
+    return emit(k, v);
+  };
   try {
     auto cursor = lmdb::Cursor::open(impl_->txn, impl_->store->db(ks));
     std::string_view k, v;
-    std::size_t count = 0;
-    bool found;
+    bool found, going = true;
     // LMDB cannot seek to a key longer than its limit: seek to the truncated bound, then step
     // over the keys that sort before the real one.
     auto seek = [&](const std::string& bound) {
@@ -504,10 +871,8 @@ std::size_t ReadTxn::scan(Keyspace ks, const Range& range, const ScanOptions& op
     };
     if (!opts.reverse) {
       found = range.lower.empty() ? cursor.get(MDB_FIRST, k, v) : seek(range.lower);
-      while (found) {
-        if (range.upper && k >= *range.upper) break;
-        ++count;
-        if (!fn(k, v) || (opts.limit && count >= opts.limit)) break;
+      while (found && !(range.upper && k >= *range.upper)) {
+        if (!(going = visit(k, v))) break;
         found = cursor.get(MDB_NEXT, k, v);
       }
     } else {
@@ -516,13 +881,12 @@ std::size_t ReadTxn::scan(Keyspace ks, const Range& range, const ScanOptions& op
       } else {
         found = cursor.get(MDB_LAST, k, v);
       }
-      while (found) {
-        if (k < range.lower) break;
-        ++count;
-        if (!fn(k, v) || (opts.limit && count >= opts.limit)) break;
+      while (found && k >= range.lower) {
+        if (!(going = visit(k, v))) break;
         found = cursor.get(MDB_PREV, k, v);
       }
     }
+    if (going) drain(nullptr);
     return count;
   } catch (const lmdb::Error& e) {
     throw StoreError(e.what());
@@ -594,7 +958,13 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& opts) {
     auto bytes = fs::file_size(canonical / "data.mdb", size_ec);
     impl->file_bytes = size_ec ? 0 : bytes;
     impl->note_growth();
-  } catch (const lmdb::Error& e) {
+    impl->locks = std::make_unique<LockFile>();
+    if (Status s = impl->locks->open((canonical / "wal.lock").string()); !s.ok()) return s;
+    if (opts.wal)
+      if (Status s = impl->take_log(); !s.ok())
+        return Status(s.code(), "cannot open store in " + opts.path + ": " + s.message());
+    impl->catch_up();
+  } catch (const std::exception& e) {
     // ~Impl unregisters the path and closes the environment.
     return Status(Errc::io, std::string("cannot open store in ") + opts.path + ": " + e.what());
   }
@@ -611,7 +981,7 @@ void Store::commit(WriteBatch batch, Callback done, Mode mode) {
   }
   // On refusal the item (and `done`) stays with us.
   Pending p{std::move(batch), std::move(done)};
-  if (mode == Mode::inline_when_idle &&
+  if (mode == Mode::inline_when_idle && !impl_->owner &&
       impl_->queue.run_inline(p, impl_->counters, [this](Pending& one) { return impl_->run_inline(one); }))
     return;
   if (impl_->queue.push(std::move(p))) return;
@@ -629,12 +999,26 @@ Status Store::commit_sync(WriteBatch batch) {
 
 ReadTxn Store::read() const {
   for (int attempt = 0;; ++attempt) {
+    // Registered before the snapshot opens, so that the versions it may need are kept.
+    auto window = impl_->overlay.enter();
     impl_->gate.enter();
     MDB_txn* txn = nullptr;
     int rc = mdb_txn_begin(impl_->env.handle(), nullptr, MDB_RDONLY, &txn);
-    if (rc == MDB_SUCCESS)
-      return ReadTxn(std::make_unique<ReadTxn::Impl>(impl_.get(), lmdb::Txn(txn)));
+    if (rc == MDB_SUCCESS) {
+      lmdb::Txn t(txn);
+      try {
+        // The snapshot may hold a later checkpoint than the one registered.
+        if (!window.empty()) window.base = std::max(window.base, Store::Impl::read_checkpoint(t, impl_->wal_dbi));
+      } catch (const lmdb::Error& e) {
+        t.abort();
+        impl_->gate.leave();
+        impl_->overlay.leave(window);
+        throw StoreError(e.what());
+      }
+      return ReadTxn(std::make_unique<ReadTxn::Impl>(impl_.get(), std::move(t), window));
+    }
     impl_->gate.leave();
+    impl_->overlay.leave(window);
     if (rc == MDB_MAP_RESIZED && attempt < kMaxRetries) {
       try {
         impl_->adopt_map_size();
@@ -658,6 +1042,9 @@ StoreStats Store::stats() const {
   s.failed = impl_->counters.failed;
   s.map_resizes = impl_->n_resizes;
   s.largest_group = impl_->counters.largest;
+  s.log_appends = impl_->n_appends;
+  s.checkpoints = impl_->n_checkpoints;
+  s.log_owner = impl_->owner;
   return s;
 }
 
@@ -673,6 +1060,7 @@ Status Store::backup(const std::string& dir) const {
   fs::create_directories(dir, ec);
   if (ec) return Status(Errc::io, "cannot create backup directory " + dir + ": " + ec.message());
   fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (Status s = impl_->settle(); !s.ok()) return s;
   int rc = mdb_env_copy2(impl_->env.handle(), dir.c_str(), MDB_CP_COMPACT);
   if (rc != MDB_SUCCESS) return Status(Errc::io, "backup into " + dir + ": " + mdb_strerror(rc));
   fs::permissions(fs::path(dir) / "data.mdb", fs::perms::owner_read | fs::perms::owner_write,

@@ -1,7 +1,11 @@
 #pragma once
 // The durable key-value store: LMDB named databases ("keyspaces") in one data directory,
 // ordered range scans, and group commit (one writer thread merges the pending write batches of
-// many callers into one LMDB transaction and one fsync). LMDB itself stays behind a pimpl.
+// many callers into one commit). One process at a time owns the directory's write-ahead log: its
+// group commits are one log append and one flush, and LMDB takes the same writes in a long
+// transaction committed every few milliseconds (a checkpoint). Other processes that open the same
+// directory write LMDB directly, in turns with the owner (see wal.h and docs/operations.md "The
+// data directory"). LMDB itself stays behind a pimpl.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -105,6 +109,12 @@ struct StoreOptions {
   std::size_t max_map_size = std::size_t{1} << 40;  ///< the map grows (doubling) up to this
   std::size_t max_batch = 4096;  ///< batches merged into one transaction (1 = no group commit)
   unsigned max_readers = 1024;   ///< concurrent read transactions (all processes together)
+  /// Own the write-ahead log when no other process does (false: every commit is a synced LMDB
+  /// transaction of its own, two flushes instead of one).
+  bool wal = true;
+  /// The owner commits its LMDB transaction (a checkpoint) after this long, when idle this long,
+  /// when 4 MiB of writes are waiting, or at once when another process wants to write.
+  unsigned checkpoint_ms = 10;
 };
 
 /// One operation of a WriteBatch.
@@ -229,6 +239,9 @@ struct StoreStats {
   std::uint64_t failed = 0;          ///< batches that failed for another reason
   std::uint64_t map_resizes = 0;     ///< map-size changes (own growth or adopted from others)
   std::uint64_t largest_group = 0;   ///< most batches merged into one transaction
+  std::uint64_t log_appends = 0;     ///< group commits made durable by a write-ahead log append
+  std::uint64_t checkpoints = 0;     ///< LMDB transactions that took the log's writes
+  bool log_owner = false;            ///< this process owns the data directory's write-ahead log
 };
 
 /// The store: one LMDB environment, one writer thread. Thread-safe.
@@ -272,7 +285,8 @@ class Store {
   /// The options the store was opened with.
   const StoreOptions& options() const;
   /// Writes a consistent, compacted copy of the store into the empty or absent directory `dir`
-  /// while writers go on (LMDB's copy runs in a read transaction). The copy is a data directory
+  /// while writers go on (LMDB's copy runs in a read transaction after the log's owner made a
+  /// checkpoint, so it holds every write committed before the call). The copy is a data directory
   /// that open() accepts; io error when `dir` is not empty or cannot be written.
   Status backup(const std::string& dir) const;
 

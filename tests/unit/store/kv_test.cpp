@@ -407,9 +407,17 @@ TEST(GroupCommit, CommitSyncFromACallbackIsRefused) {
   EXPECT_EQ(inner.get_future().get().code(), Errc::invalid_argument);
 }
 
+// Inline commits are for a process that does not own the write-ahead log (the owner's LMDB
+// transaction lives on its writer thread): here, a store opened without it.
+std::unique_ptr<Store> open_without_log(const std::string& dir) {
+  StoreOptions o;
+  o.wal = false;
+  return open_store(dir, o);
+}
+
 TEST(GroupCommit, InlineWhenIdleCommitsOnTheCallersThread) {
   TempDir dir;
-  auto s = open_store(dir.str());
+  auto s = open_without_log(dir.str());
   std::thread::id ran_on;
   Status got(Errc::io, "not called");
   s->commit(WriteBatch().put(Keyspace::meta, "a", "1"),
@@ -434,7 +442,7 @@ TEST(GroupCommit, InlineWhenIdleCommitsOnTheCallersThread) {
 
 TEST(GroupCommit, InlineWaitsItsTurnWhileTheWriterIsBusy) {
   TempDir dir;
-  auto s = open_store(dir.str());
+  auto s = open_without_log(dir.str());
   // Hold the writer inside a callback: later batches queue; an inline request must not jump them.
   std::promise<void> entered, release;
   auto released = release.get_future().share();
@@ -458,6 +466,7 @@ TEST(GroupCommit, InlineLeavesMapGrowthToTheWriter) {
   TempDir dir;
   StoreOptions o;
   o.initial_map_size = 256 << 10;
+  o.wal = false;
   auto s = open_store(dir.str(), o);
   std::string value(4000, 'x');
   WriteBatch huge;
@@ -472,7 +481,7 @@ TEST(GroupCommit, InlineLeavesMapGrowthToTheWriter) {
 
 TEST(GroupCommit, InlineAndQueuedCommitsFromManyThreadsAllLand) {
   TempDir dir;
-  auto s = open_store(dir.str());
+  auto s = open_without_log(dir.str());
   std::atomic<int> ok{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
