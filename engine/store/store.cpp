@@ -307,6 +307,7 @@ struct Store::Impl {
   void open_databases() {
     for (int attempt = 0;; ++attempt) {
       try {
+        WantGuard want(locks.get());
         GateGuard guard(gate);
         auto txn = lmdb::Txn::begin(env.handle());
         for (std::size_t i = 0; i < keyspace_count; ++i)
@@ -478,7 +479,8 @@ struct Store::Impl {
     detail::GroupOptions run_opts;
     if (owner) {
       run_opts.idle = [this] { owner_idle(); };
-      run_opts.idle_period = std::chrono::milliseconds(std::max(1u, opts.checkpoint_ms));
+      // Idle, it still looks every 10 ms for other processes waiting to write.
+      run_opts.idle_period = std::chrono::milliseconds(std::clamp(opts.checkpoint_ms, 1u, 10u));
       run_opts.after_group = [this] { owner_after_group(); };
       queue.run(opts.max_batch, counters, [this](std::vector<Pending*>& group) {
         auto results = owner_group(group);
@@ -656,8 +658,8 @@ struct Store::Impl {
   }
 
   void owner_idle() {
-    checkpoint();
-    extend_headroom();
+    if (std::chrono::steady_clock::now() - parent_began >= std::chrono::milliseconds(opts.checkpoint_ms)) checkpoint();
+    if (!parent.active()) extend_headroom();
     yield_to_direct_writers();
   }
 
@@ -762,6 +764,7 @@ struct Store::Impl {
     if (!headroom_low.exchange(false)) return;
     int fd = -1;
     if (mdb_env_get_fd(env.handle(), &fd) != MDB_SUCCESS || fd < 0) return;
+    WantGuard want(owner ? nullptr : locks.get());
     GateGuard guard(gate);
     MDB_txn* txn = nullptr;
     if (mdb_txn_begin(env.handle(), nullptr, 0, &txn) != MDB_SUCCESS) return;
@@ -951,6 +954,8 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& opts) {
     for (const char* f : {"data.mdb", "lock.mdb"})
       fs::permissions(canonical / f, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace, ec);
     impl->refresh_map_size();
+    impl->locks = std::make_unique<LockFile>();
+    if (Status s = impl->locks->open((canonical / "wal.lock").string()); !s.ok()) return s;
     impl->open_databases();
     MDB_stat st{};
     if (mdb_env_stat(env, &st) == MDB_SUCCESS && st.ms_psize > 0) impl->page_size = st.ms_psize;
@@ -958,8 +963,6 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& opts) {
     auto bytes = fs::file_size(canonical / "data.mdb", size_ec);
     impl->file_bytes = size_ec ? 0 : bytes;
     impl->note_growth();
-    impl->locks = std::make_unique<LockFile>();
-    if (Status s = impl->locks->open((canonical / "wal.lock").string()); !s.ok()) return s;
     if (opts.wal)
       if (Status s = impl->take_log(); !s.ok())
         return Status(s.code(), "cannot open store in " + opts.path + ": " + s.message());

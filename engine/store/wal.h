@@ -50,8 +50,9 @@ class WriteAheadLog {
   /// order. An io error when the log continues a different history (its first record after the
   /// checkpoint is not checkpoint + 1): the log does not belong to this data file.
   Result<std::vector<LogRecord>> recover(std::uint64_t checkpoint) const;
-  /// True when the log may hold records after `checkpoint` (reads only the first record's header):
-  /// false means recover() would find nothing.
+  /// True when the log may hold records after `checkpoint` (reads only the first record's header:
+  /// the log starts again at offset 0 whenever LMDB's checkpoint passes its records, so when the
+  /// first record is not after the checkpoint, none is); false means recover() finds nothing.
   bool may_follow(std::uint64_t checkpoint) const;
   /// Zero-fills the file ahead of the first appends (sync logs; see extend()).
   Status reserve() { return sync_ && size_ == 0 ? extend(1) : Status(); }
