@@ -81,13 +81,14 @@ class Ready {
   bool stop_ = false;
 };
 
-RunResult run(const Config& cfg, int concurrency, std::size_t max_batch) {
-  std::string dir = cfg.dir + "/run-" + std::to_string(concurrency) + "-" + std::to_string(max_batch);
+RunResult run(const Config& cfg, int concurrency, std::size_t max_batch, bool wal) {
+  std::string dir = cfg.dir + "/run-" + std::to_string(concurrency) + "-" + std::to_string(max_batch) + (wal ? "-log" : "");
   std::filesystem::remove_all(dir);
   StoreOptions opts;
   opts.path = dir;
   opts.sync = cfg.sync;
   opts.max_batch = max_batch;
+  opts.wal = wal;
   opts.initial_map_size = std::size_t{1} << 30;
   std::unique_ptr<Store> store_holder;
   Result<std::unique_ptr<ExecutionStore>> es_r = Status(Errc::closed, "");
@@ -237,12 +238,19 @@ int main(int argc, char** argv) {
 
   std::printf("| submitters | mode | transitions/s | txns/s | batches per txn | largest group |\n");
   std::printf("|---:|---|---:|---:|---:|---:|\n");
+  // LMDB: group commit through the write-ahead log (the default), without it, and without either.
+  struct Mode {
+    const char* name;
+    std::size_t max_batch;
+    bool wal;
+  };
+  std::vector<Mode> modes = {{"log + group commit", 4096, true}, {"group commit", 4096, false}, {"max_batch=1", 1, false}};
+  if (!cfg.pg.empty()) modes = {{"group commit", 4096, false}, {"max_batch=1", 1, false}};
   for (int c : cfg.concurrency) {
-    for (std::size_t mb : {std::size_t{4096}, std::size_t{1}}) {
-      auto r = run(cfg, c, mb);
+    for (const Mode& m : modes) {
+      auto r = run(cfg, c, m.max_batch, m.wal);
       double per_txn = r.stats.transactions ? double(r.stats.batches) / r.stats.transactions : 0;
-      std::printf("| %d | %s | %.0f | %.0f | %.1f | %llu |\n", c,
-                  mb == 1 ? "max_batch=1" : "group commit", r.tps,
+      std::printf("| %d | %s | %.0f | %.0f | %.1f | %llu |\n", c, m.name, r.tps,
                   r.stats.transactions / r.seconds, per_txn,
                   static_cast<unsigned long long>(r.stats.largest_group));
       std::fflush(stdout);

@@ -264,6 +264,7 @@ struct Store::Impl {
   lmdb::Txn parent;                            // the owner's open LMDB transaction (gate entered)
   std::chrono::steady_clock::time_point parent_began;
   std::uint64_t last_seq = 0;                  // the owner's last durable record
+  std::uint64_t checkpoint_seq = 0;            // the last record LMDB holds (writer thread)
   Status broken;                               // the owner's log failed: later commits fail
 
   ~Impl() {
@@ -459,6 +460,7 @@ struct Store::Impl {
   // leaves it to the writer: growing or adopting the map waits for readers, which the caller's
   // thread must not do.
   std::optional<Status> run_inline(Pending& p) {
+    if (owner) return owner_inline(p);
     std::vector<Pending*> one{&p};
     WantGuard want(locks.get());
     try {
@@ -482,6 +484,7 @@ struct Store::Impl {
       // Idle, it still looks every 10 ms for other processes waiting to write.
       run_opts.idle_period = std::chrono::milliseconds(std::clamp(opts.checkpoint_ms, 1u, 10u));
       run_opts.after_group = [this] { owner_after_group(); };
+      reopen_parent();
       queue.run(opts.max_batch, counters, [this](std::vector<Pending*>& group) {
         auto results = owner_group(group);
         // backup() waits for a checkpoint: made before its callback runs.
@@ -572,6 +575,11 @@ struct Store::Impl {
   // them in again); only when the map is not the cause is the store broken.
   void checkpoint() {
     if (!parent.active()) return;
+    if (last_seq == checkpoint_seq) {  // nothing logged since the last one: nothing to commit
+      parent.abort();
+      gate.leave();
+      return;
+    }
     try {
       parent.commit();
       gate.leave();
@@ -587,42 +595,48 @@ struct Store::Impl {
       return;
     }
     ++n_checkpoints;
+    checkpoint_seq = last_seq;
     overlay.checkpointed(last_seq);
     log->rewind();
     note_growth();
     extend_headroom();
   }
 
-  // The owner's group commit: the group's writes go into a nested transaction of the open one
-  // (its conditions and appends see every earlier write), then into the log; once the log append
-  // is durable they join the open transaction and this process's readers see them.
+  // The owner's group commit, inside the open transaction: the group's writes go into a nested
+  // transaction of it (its conditions and appends see every earlier write), then into the log;
+  // once the log append is durable they join the open transaction and this process's readers see
+  // them. Throws lmdb::Error with the nested transaction gone and the open one intact.
+  std::vector<Status> log_group(std::vector<Pending*>& group) {
+    std::vector<Status> results(group.size());
+    std::vector<detail::LogOp> ops;
+    auto child = lmdb::Txn::begin(env.handle(), 0, parent.handle());
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      results[i] = check_conditions(child, group[i]->batch);
+      if (results[i].ok()) apply_writes(child, group[i]->batch, &ops);
+    }
+    if (ops.empty()) return results;
+    std::uint64_t seq = last_seq + 1;
+    child.put(wal_dbi, kCheckpointKey, key::u64(seq));
+    if (Status s = log->append(seq, ops); !s.ok()) {
+      broken = Status(Errc::io, s.message() + " (nothing is written after a failed flush; restart the process)");
+      return std::vector<Status>(group.size(), broken);
+    }
+    child.commit();
+    last_seq = seq;
+    ++n_appends;
+    ++n_txn;
+    overlay.publish(seq, ops);
+    return results;
+  }
+
+  // The writer's turn for the owner: opens the transaction when needed and deals with the map.
   std::vector<Status> owner_group(std::vector<Pending*>& group) {
     for (int attempt = 0;; ++attempt) {
       if (!broken.ok()) return std::vector<Status>(group.size(), broken);
       try {
         open_parent();
-        std::vector<Status> results(group.size());
-        std::vector<detail::LogOp> ops;
-        auto child = lmdb::Txn::begin(env.handle(), 0, parent.handle());
-        for (std::size_t i = 0; i < group.size(); ++i) {
-          results[i] = check_conditions(child, group[i]->batch);
-          if (results[i].ok()) apply_writes(child, group[i]->batch, &ops);
-        }
-        if (ops.empty()) return results;
-        std::uint64_t seq = last_seq + 1;
-        child.put(wal_dbi, kCheckpointKey, key::u64(seq));
-        if (Status s = log->append(seq, ops); !s.ok()) {
-          broken = Status(Errc::io, s.message() + " (nothing is written after a failed flush; restart the process)");
-          return std::vector<Status>(group.size(), broken);
-        }
-        child.commit();
-        last_seq = seq;
-        ++n_appends;
-        ++n_txn;
-        overlay.publish(seq, ops);
-        return results;
+        return log_group(group);
       } catch (const lmdb::Error& e) {
-        // The nested transaction is gone; the open one (every durable write) is intact.
         Status fail = failure(e);
         if (attempt < kMaxRetries) {
           try {
@@ -650,17 +664,46 @@ struct Store::Impl {
     }
   }
 
+  // The owner's commit on the caller's thread (GroupQueue::run_inline: the writer waits). The
+  // open transaction is only begun and committed by the writer thread (LMDB's write lock belongs
+  // to the thread that took it), but in between any one thread at a time may write into it; so
+  // this runs only while one is open, and leaves the rest to the writer (nothing changed).
+  std::optional<Status> owner_inline(Pending& p) {
+    if (!parent.active() || !broken.ok()) return std::nullopt;
+    std::vector<Pending*> one{&p};
+    try {
+      auto results = log_group(one);
+      ++n_inline;
+      return results[0];
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+
+  // After a checkpoint, the writer opens the next transaction at once, so that a lone caller's
+  // commit finds one open and runs on its own thread.
+  void reopen_parent() {
+    if (parent.active() || !broken.ok()) return;
+    try {
+      open_parent();
+    } catch (const std::exception&) {
+      // The next group opens it (and deals with the map).
+    }
+  }
+
   void owner_after_group() {
     bool due = std::chrono::steady_clock::now() - parent_began >= std::chrono::milliseconds(opts.checkpoint_ms) ||
                log->bytes() >= kCheckpointBytes;
     if (due) checkpoint();
     yield_to_direct_writers();
+    reopen_parent();
   }
 
   void owner_idle() {
     if (std::chrono::steady_clock::now() - parent_began >= std::chrono::milliseconds(opts.checkpoint_ms)) checkpoint();
     if (!parent.active()) extend_headroom();
     yield_to_direct_writers();
+    reopen_parent();
   }
 
   // Another process waits to write LMDB directly: commit, then wait until it has had its turn.
@@ -984,7 +1027,7 @@ void Store::commit(WriteBatch batch, Callback done, Mode mode) {
   }
   // On refusal the item (and `done`) stays with us.
   Pending p{std::move(batch), std::move(done)};
-  if (mode == Mode::inline_when_idle && !impl_->owner &&
+  if (mode == Mode::inline_when_idle &&
       impl_->queue.run_inline(p, impl_->counters, [this](Pending& one) { return impl_->run_inline(one); }))
     return;
   if (impl_->queue.push(std::move(p))) return;
