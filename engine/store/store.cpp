@@ -400,7 +400,7 @@ struct Store::Impl {
     std::vector<Status> results(group.size());
     GateGuard guard(gate);
     auto txn = lmdb::Txn::begin(env.handle());
-    adopt_orphaned_log(txn);
+    take_in_log(txn);
     for (std::size_t i = 0; i < group.size(); ++i) {
       results[i] = check_conditions(txn, group[i]->batch);
       if (results[i].ok()) apply_writes(txn, group[i]->batch);
@@ -477,25 +477,30 @@ struct Store::Impl {
     }
   }
 
+  // The writer thread. A process that does not own the log writes LMDB directly (two flushes
+  // per commit, in turns with the owner) and looks before each group and when idle whether the log
+  // has lost its owner, to take it over.
   void writer_loop() {
     detail::GroupOptions run_opts;
-    if (owner) {
-      run_opts.idle = [this] { owner_idle(); };
-      // Idle, it still looks every 10 ms for other processes waiting to write.
-      run_opts.idle_period = std::chrono::milliseconds(std::clamp(opts.checkpoint_ms, 1u, 10u));
-      run_opts.after_group = [this] { owner_after_group(); };
-      reopen_parent();
-      queue.run(opts.max_batch, counters, [this](std::vector<Pending*>& group) {
+    run_opts.idle = [this] {
+      take_log();
+      if (owner) owner_idle();
+      else extend_headroom();
+    };
+    // Idle, it looks every 10 ms for other processes waiting to write (or for a dead owner).
+    if (opts.wal) run_opts.idle_period = std::chrono::milliseconds(std::clamp(opts.checkpoint_ms, 1u, 10u));
+    run_opts.after_group = [this] {
+      if (owner) owner_after_group();
+    };
+    reopen_parent();
+    queue.run(opts.max_batch, counters, [this](std::vector<Pending*>& group) {
+      take_log();
+      if (owner) {
         auto results = owner_group(group);
         // backup() waits for a checkpoint: made before its callback runs.
         if (std::any_of(group.begin(), group.end(), [](Pending* p) { return p->checkpoint; })) checkpoint();
         return results;
-      }, run_opts);
-      checkpoint();
-      return;
-    }
-    if (opts.sync) run_opts.idle = [this] { extend_headroom(); };
-    queue.run(opts.max_batch, counters, [this](std::vector<Pending*>& group) {
+      }
       std::vector<Status> results;
       {
         WantGuard want(locks.get());
@@ -505,6 +510,7 @@ struct Store::Impl {
       extend_headroom();
       return results;
     }, run_opts);
+    checkpoint();
   }
 
   // ---- the log's owner (writer thread) ----
@@ -532,16 +538,13 @@ struct Store::Impl {
     return last;
   }
 
-  // Not the owner, inside a write transaction: when no process owns the log any longer (its owner
-  // died), applies what the log holds beyond LMDB first, so that nothing it acknowledged is lost
-  // or written over.
-  void adopt_orphaned_log(lmdb::Txn& txn) {
+  // Not the owner, inside a write transaction (holding LMDB's write lock): whoever holds it and
+  // finds records in the log that LMDB does not hold applies them first — the owner died, or is
+  // between a failed checkpoint and its next transaction, or is taking the log over — so that
+  // nothing it acknowledged is lost or written over. (While the owner's transaction is open, no
+  // other process holds the lock; it appends only then.)
+  void take_in_log(lmdb::Txn& txn) {
     if (owner) return;
-    if (!locks->try_lock(LockFile::kOwner, F_WRLCK)) return;  // the owner lives: LMDB holds its writes
-    struct Release {
-      LockFile& l;
-      ~Release() { l.unlock(LockFile::kOwner); }
-    } release{*locks};
     std::lock_guard lock(orphan_mu);
     if (!orphan_log) {
       std::error_code ec;
@@ -683,7 +686,7 @@ struct Store::Impl {
   // After a checkpoint, the writer opens the next transaction at once, so that a lone caller's
   // commit finds one open and runs on its own thread.
   void reopen_parent() {
-    if (parent.active() || !broken.ok()) return;
+    if (!owner || parent.active() || !broken.ok()) return;
     try {
       open_parent();
     } catch (const std::exception&) {
@@ -717,9 +720,20 @@ struct Store::Impl {
     locks->unlock(LockFile::kWant);
   }
 
-  // At open: become the log's owner when no other process is, taking in what the log holds.
+  // Becomes the log's owner when no other process is (at open, and on the writer thread whenever
+  // it looks: so the log has an owner again soon after its owner died), taking in what the log
+  // holds. Ok (and not the owner) when another process owns it.
   Status take_log() {
-    if (!locks->try_lock(LockFile::kOwner, F_WRLCK)) return {};
+    if (owner || !opts.wal || !locks->try_lock(LockFile::kOwner, F_WRLCK)) return {};
+    Status s = become_owner();
+    if (!s.ok()) {
+      log.reset();
+      locks->unlock(LockFile::kOwner);
+    }
+    return s;
+  }
+
+  Status become_owner() {
     auto r = detail::WriteAheadLog::open(canonical_path + "/wal.log", opts.sync);
     if (!r.ok()) return r.status();
     log = std::move(r.value());
@@ -750,7 +764,7 @@ struct Store::Impl {
     WantGuard want(locks.get());
     GateGuard guard(gate);
     auto txn = lmdb::Txn::begin(env.handle());
-    adopt_orphaned_log(txn);
+    take_in_log(txn);
     txn.commit();
   }
 
@@ -1006,8 +1020,7 @@ Result<std::unique_ptr<Store>> Store::open(const StoreOptions& opts) {
     auto bytes = fs::file_size(canonical / "data.mdb", size_ec);
     impl->file_bytes = size_ec ? 0 : bytes;
     impl->note_growth();
-    if (opts.wal)
-      if (Status s = impl->take_log(); !s.ok())
+    if (Status s = impl->take_log(); !s.ok())
         return Status(s.code(), "cannot open store in " + opts.path + ": " + s.message());
     impl->catch_up();
   } catch (const std::exception& e) {
