@@ -70,6 +70,7 @@ class GroupQueue {
         auto ready = [&] { return !busy_ && (stopping_ || !queue_.empty()); };
         if (opts.idle) {
           if (!cv_.wait_for(lock, opts.idle_period, ready)) {
+            if (busy_) continue;  // an inline commit is running: not idle, and not the writer's turn
             busy_ = true;
             lock.unlock();
             try {

@@ -492,7 +492,8 @@ struct Store::Impl {
     run_opts.after_group = [this] {
       if (owner) owner_after_group();
     };
-    reopen_parent();
+    // (The first transaction is opened by the first group or idle turn: only inside the queue's
+    // turns is the writer alone with the open transaction, which inline commits also use.)
     queue.run(opts.max_batch, counters, [this](std::vector<Pending*>& group) {
       take_log();
       if (owner) {

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/store/group_commit.h"
 #include "engine/store/keys.h"
 #include "engine/store/lmdb_raii.h"
 #include "engine/store/store.h"
@@ -502,6 +503,42 @@ TEST(GroupCommit, InlineAndQueuedCommitsFromManyThreadsAllLand) {
   auto txn = s->read();
   EXPECT_EQ(txn.collect(Keyspace::events, Range::all()).size(), 800u);
   EXPECT_EQ(s->stats().batches, 800u);
+}
+
+// The writer's idle work never runs beside an inline commit (the log's owner checkpoints its open
+// transaction when idle, and an inline commit writes into that transaction).
+TEST(GroupCommit, IdleWorkWaitsForARunningInlineCommit) {
+  struct Item {
+    std::function<void(const Status&)> done;
+  };
+  detail::GroupQueue<Item> queue;
+  detail::GroupCounters counters;
+  std::atomic<bool> inline_running{false}, overlapped{false};
+  std::atomic<int> idle_turns{0};
+  detail::GroupOptions opts;
+  opts.idle_period = std::chrono::milliseconds(1);
+  opts.idle = [&] {
+    if (inline_running) overlapped = true;
+    ++idle_turns;
+  };
+  std::thread writer([&] {
+    queue.run(16, counters, [](std::vector<Item*>& g) { return std::vector<Status>(g.size()); }, opts);
+  });
+  for (int i = 0; i < 5; ++i) {
+    Item item;
+    bool ran = queue.run_inline(item, counters, [&](Item&) -> std::optional<Status> {
+      inline_running = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // many idle periods long
+      inline_running = false;
+      return Status();
+    });
+    EXPECT_TRUE(ran);
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
+  queue.stop();
+  writer.join();
+  EXPECT_FALSE(overlapped.load());
+  EXPECT_GT(idle_turns.load(), 0);  // it did run between them
 }
 
 // ---- durability, growth, processes ----

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
+#include <thread>
 
 #include "engine/store/keys.h"
 #include "engine/store/store.h"
@@ -221,6 +223,32 @@ TEST(WalStore, ScansMergeLoggedWritesWithLmdbBothWays) {
   std::vector<int> after;
   for (const auto& k : keys(*again, Keyspace::cursors)) after.push_back(static_cast<int>(key::decode_u64(k)));
   EXPECT_EQ(after, expect);
+}
+
+// Inline commits use the writer's open transaction: right after open, while the writer thread
+// starts, they must never run beside it (this crashed in LMDB when the writer opened its first
+// transaction outside the queue's turns).
+TEST(WalStore, InlineCommitsRightAfterOpenNeverRunBesideTheWriter) {
+  TempDir dir;
+  for (int round = 0; round < 40; ++round) {
+    auto s = open_lazy(dir.str());
+    std::atomic<int> ok{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t)
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 20; ++i) {
+          std::promise<void> one;
+          s->commit(WriteBatch().append(Keyspace::events, "e", std::to_string(t)), [&](const Status& st) {
+            ok += st.ok();
+            one.set_value();
+          }, Store::Mode::inline_when_idle);
+          one.get_future().wait();
+        }
+      });
+    for (auto& th : threads) th.join();
+    ASSERT_EQ(ok.load(), 60);
+    ASSERT_EQ(keys(*s, Keyspace::events).size(), 60u * (round + 1));
+  }
 }
 
 TEST(WalStore, BackupHoldsEveryAcknowledgedWrite) {
