@@ -71,6 +71,9 @@ bool parse_json(const std::string& what, std::string text, json::value& out) {
 std::unique_ptr<store::ExecutionStore> open_quiet(const std::string& dir) {
   spdlog::set_level(spdlog::level::warn);
   std::string error;
+  // The io_context outlives the store: the store's destruction drains pending writes whose
+  // callbacks post to it.
+  boost::asio::io_context io;
   auto store = open_store(dir, error, store_location(""));
   if (!store) std::cerr << "weft replay: " << error << "\n";
   return store;
@@ -103,7 +106,6 @@ int replay_local(const std::string& id, const std::string& dir, runtime::ReplayR
     std::cerr << (bulk.dry_run ? "would replay " : "replaying ") << ids.size() << " execution(s)\n";
     if (bulk.dry_run || ids.empty()) return 0;
   }
-  boost::asio::io_context io;
   runtime::EngineOptions opts;
   opts.secret = secret_resolver(*store, dir);
   opts.on_step = [](const std::string&, const std::string& step) { std::cerr << "  ✓ " << step << "\n"; };

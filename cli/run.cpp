@@ -144,13 +144,15 @@ int run_run(int argc, char** argv) {
     }
   }
 
+  // The io_context outlives the store: the store's destruction drains pending writes whose
+  // callbacks post to it.
+  boost::asio::io_context io;
   std::string dir = data_dir(data), error;
   auto store = open_store(dir, error);
   if (!store) {
     std::cerr << "weft run: " << error << "\n";
     return 2;
   }
-  boost::asio::io_context io;
   runtime::EngineOptions opts;
   opts.secret = secret_resolver(*store, dir);
   int exit_code = 0;

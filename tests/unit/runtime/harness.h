@@ -85,9 +85,11 @@ class Harness {
   }
   ~Harness() {
     engine_.reset();
+    // The store before the io_context (as `weft serve` does): closing it drains pending commits,
+    // whose callbacks post to the io_context; their handlers are then destroyed unrun with it.
+    store_.reset();
     work_.reset();
     io_.reset();
-    store_.reset();
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
@@ -120,9 +122,11 @@ class Harness {
   /// suspended coroutines is destroyed (not run) together with the engine.
   void restart(int64_t unload_after_ms = 2000) {
     engine_.reset();
+    // The store before the io_context (as `weft serve` does): closing it drains pending commits,
+    // whose callbacks post to the io_context; their handlers are then destroyed unrun with it.
+    store_.reset();
     work_.reset();
     io_.reset();
-    store_.reset();
     io_ = std::make_unique<boost::asio::io_context>();
     work_.emplace(boost::asio::make_work_guard(*io_));
     open(unload_after_ms);

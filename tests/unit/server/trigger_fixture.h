@@ -157,9 +157,11 @@ class TriggerFixture {
   void close() {
     manager_.reset();
     engine_.reset();
+    // The store before the io_context (as `weft serve` does): closing it drains pending commits,
+    // whose callbacks post to the io_context; their handlers are then destroyed unrun with it.
+    store_.reset();
     work_.reset();
     io_.reset();
-    store_.reset();
   }
 
   TriggerOptions topts_;
