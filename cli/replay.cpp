@@ -71,9 +71,6 @@ bool parse_json(const std::string& what, std::string text, json::value& out) {
 std::unique_ptr<store::ExecutionStore> open_quiet(const std::string& dir) {
   spdlog::set_level(spdlog::level::warn);
   std::string error;
-  // The io_context outlives the store: the store's destruction drains pending writes whose
-  // callbacks post to it.
-  boost::asio::io_context io;
   auto store = open_store(dir, error, store_location(""));
   if (!store) std::cerr << "weft replay: " << error << "\n";
   return store;
@@ -89,6 +86,9 @@ struct Bulk {
 };
 
 int replay_local(const std::string& id, const std::string& dir, runtime::ReplayRequest req, const Bulk& bulk) {
+  // The io_context outlives the store: the store's destruction drains pending writes whose
+  // callbacks post to it.
+  boost::asio::io_context io;
   auto store = open_quiet(dir);
   if (!store) return 2;
   std::vector<std::string> ids{id};
