@@ -4,16 +4,21 @@
 
 namespace weft::store::detail {
 
-void Overlay::publish(std::uint64_t seq, const std::vector<LogOp>& ops) {
+void Overlay::publish(std::uint64_t seq, std::vector<LogOp>& ops) {
+  // The values are copied into shared strings before the lock is taken.
+  std::vector<Value> values;
+  values.reserve(ops.size());
+  for (auto& op : ops) values.push_back(op.del ? nullptr : std::make_shared<const std::string>(std::move(op.value)));
   std::unique_lock lock(mu_);
-  for (const auto& op : ops) {
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    auto& op = ops[i];
     auto& map = keys_[static_cast<std::size_t>(op.ks)];
     auto it = map.find(op.key);
     if (it == map.end()) {
-      it = map.emplace(op.key, Chain{}).first;
+      it = map.emplace(std::move(op.key), Chain{}).first;
       ++count_;
     }
-    Value v = op.del ? nullptr : std::make_shared<const std::string>(op.value);
+    Value& v = values[i];
     // A group may write one key twice: its last write is the one the record stands for.
     if (!it->second.empty() && it->second.back().seq == seq) it->second.back().value = std::move(v);
     else it->second.push_back(Version{seq, std::move(v)});

@@ -40,8 +40,9 @@ class Overlay {
     Value value;  ///< null when the key was deleted
   };
 
-  /// Adds record `seq`'s writes (seq above every earlier one) and publishes it to new readers.
-  void publish(std::uint64_t seq, const std::vector<LogOp>& ops);
+  /// Adds record `seq`'s writes (seq above every earlier one; their values are moved out) and
+  /// publishes it to new readers.
+  void publish(std::uint64_t seq, std::vector<LogOp>& ops);
   /// LMDB now holds every record up to `seq`: drops the versions no reader needs any longer.
   void checkpointed(std::uint64_t seq);
   /// Registers a reader that is about to open its LMDB snapshot: floor = the last checkpoint,

@@ -265,6 +265,7 @@ struct Store::Impl {
   std::chrono::steady_clock::time_point parent_began;
   std::uint64_t last_seq = 0;                  // the owner's last durable record
   std::uint64_t checkpoint_seq = 0;            // the last record LMDB holds (writer thread)
+  bool spoiled = false;                        // the open transaction holds writes not logged
   Status broken;                               // the owner's log failed: later commits fail
 
   ~Impl() {
@@ -579,6 +580,10 @@ struct Store::Impl {
   // them in again); only when the map is not the cause is the store broken.
   void checkpoint() {
     if (!parent.active()) return;
+    if (spoiled) {  // never commit writes that are not durable
+      discard_parent();
+      return;
+    }
     if (last_seq == checkpoint_seq) {  // nothing logged since the last one: nothing to commit
       parent.abort();
       gate.leave();
@@ -606,26 +611,31 @@ struct Store::Impl {
     extend_headroom();
   }
 
-  // The owner's group commit, inside the open transaction: the group's writes go into a nested
-  // transaction of it (its conditions and appends see every earlier write), then into the log;
-  // once the log append is durable they join the open transaction and this process's readers see
-  // them. Throws lmdb::Error with the nested transaction gone and the open one intact.
+  // The owner's group commit, inside the open transaction (its conditions and appends see every
+  // earlier write): the group's writes go into it, then into the log; once the log append is
+  // durable the callers are answered and this process's readers see them. Until then the open
+  // transaction is `spoiled` (it holds writes that are not durable): when the log append fails or
+  // LMDB throws (lmdb::Error), it stays so, and the writer discards it and builds it again from
+  // the log (discard_parent(), open_parent()).
   std::vector<Status> log_group(std::vector<Pending*>& group) {
     std::vector<Status> results(group.size());
     std::vector<detail::LogOp> ops;
-    auto child = lmdb::Txn::begin(env.handle(), 0, parent.handle());
+    spoiled = true;
     for (std::size_t i = 0; i < group.size(); ++i) {
-      results[i] = check_conditions(child, group[i]->batch);
-      if (results[i].ok()) apply_writes(child, group[i]->batch, &ops);
+      results[i] = check_conditions(parent, group[i]->batch);
+      if (results[i].ok()) apply_writes(parent, group[i]->batch, &ops);
     }
-    if (ops.empty()) return results;
+    if (ops.empty()) {
+      spoiled = false;
+      return results;
+    }
     std::uint64_t seq = last_seq + 1;
-    child.put(wal_dbi, kCheckpointKey, key::u64(seq));
+    parent.put(wal_dbi, kCheckpointKey, key::u64(seq));
     if (Status s = log->append(seq, ops); !s.ok()) {
       broken = Status(Errc::io, s.message() + " (nothing is written after a failed flush; restart the process)");
       return std::vector<Status>(group.size(), broken);
     }
-    child.commit();
+    spoiled = false;
     last_seq = seq;
     ++n_appends;
     ++n_txn;
@@ -633,27 +643,38 @@ struct Store::Impl {
     return results;
   }
 
+  // Drops a spoiled open transaction (writer thread): what it held durably is in the log.
+  void discard_parent() {
+    if (!parent.active()) return;
+    parent.abort();
+    gate.leave();
+    spoiled = false;
+  }
+
   // The writer's turn for the owner: opens the transaction when needed and deals with the map.
   std::vector<Status> owner_group(std::vector<Pending*>& group) {
     for (int attempt = 0;; ++attempt) {
       if (!broken.ok()) return std::vector<Status>(group.size(), broken);
       try {
+        if (spoiled) discard_parent();
         open_parent();
         return log_group(group);
       } catch (const lmdb::Error& e) {
         Status fail = failure(e);
         if (attempt < kMaxRetries) {
           try {
-            if (e.rc() == MDB_MAP_RESIZED && !parent.active()) {
+            discard_parent();
+            if (e.rc() == MDB_MAP_RESIZED) {
               adopt_map_size();
               continue;
             }
             if (e.rc() == MDB_MAP_FULL) {
-              checkpoint();
               if (grow_map()) continue;
               fail = Status(Errc::map_full, "the store reached its maximum size (" +
                                                 std::to_string(opts.max_map_size) + " bytes)");
-            } else if (e.rc() == MDB_TXN_FULL && parent.active() && attempt == 0) {
+            } else if (e.rc() == MDB_TXN_FULL && attempt == 0) {
+              // Commit what the log holds on its own, then the group in a fresh transaction.
+              open_parent();
               checkpoint();
               continue;
             }
@@ -669,11 +690,12 @@ struct Store::Impl {
   }
 
   // The owner's commit on the caller's thread (GroupQueue::run_inline: the writer waits). The
-  // open transaction is only begun and committed by the writer thread (LMDB's write lock belongs
-  // to the thread that took it), but in between any one thread at a time may write into it; so
-  // this runs only while one is open, and leaves the rest to the writer (nothing changed).
+  // open transaction is only begun, committed or aborted by the writer thread (LMDB's write lock
+  // belongs to the thread that took it), but in between any one thread at a time may write into
+  // it; so this runs only while one is open, and leaves the rest to the writer (a failure leaves
+  // it spoiled, for the writer to build again: nothing changed).
   std::optional<Status> owner_inline(Pending& p) {
-    if (!parent.active() || !broken.ok()) return std::nullopt;
+    if (!parent.active() || spoiled || !broken.ok()) return std::nullopt;
     std::vector<Pending*> one{&p};
     try {
       auto results = log_group(one);
@@ -687,6 +709,7 @@ struct Store::Impl {
   // After a checkpoint, the writer opens the next transaction at once, so that a lone caller's
   // commit finds one open and runs on its own thread.
   void reopen_parent() {
+    if (spoiled) discard_parent();
     if (!owner || parent.active() || !broken.ok()) return;
     try {
       open_parent();

@@ -71,6 +71,18 @@ std::vector<LogOp> ops_for(int i) {
 
 // ---- the file ----
 
+TEST(WriteAheadLog, Crc32cMatchesTheStandardCheckValue) {
+  EXPECT_EQ(weft::store::detail::crc32c("123456789", 9), 0xE3069283u);
+  // In pieces (any split, across the 8-byte steps) as at once.
+  std::string text(1000, '\0');
+  for (std::size_t i = 0; i < text.size(); ++i) text[i] = static_cast<char>(i * 7 + 3);
+  std::uint32_t whole = weft::store::detail::crc32c(text.data(), text.size());
+  for (std::size_t cut : {1u, 7u, 8u, 13u, 500u, 999u})
+    EXPECT_EQ(weft::store::detail::crc32c(text.data() + cut, text.size() - cut,
+                                          weft::store::detail::crc32c(text.data(), cut)),
+              whole);
+}
+
 TEST(WriteAheadLog, RecoversTheRecordsAfterTheCheckpointInOrder) {
   TempDir dir;
   std::string path = dir.str() + "/wal.log";
@@ -249,6 +261,37 @@ TEST(WalStore, InlineCommitsRightAfterOpenNeverRunBesideTheWriter) {
     ASSERT_EQ(ok.load(), 60);
     ASSERT_EQ(keys(*s, Keyspace::events).size(), 60u * (round + 1));
   }
+}
+
+// A batch that overflows the map in the middle of the open transaction spoils it: the writer
+// drops it, grows the map, builds it again from the log (the logged writes before stay) and
+// commits the batch; inline, the batch is left to the writer.
+TEST(WalStore, ABatchThatFillsTheMapLeavesTheLoggedWritesBeforeIt) {
+  TempDir dir;
+  StoreOptions o;
+  o.path = dir.str();
+  o.sync = false;
+  o.checkpoint_ms = 3'600'000;
+  o.initial_map_size = 256 << 10;
+  auto r = Store::open(o);
+  ASSERT_TRUE(r.ok());
+  auto& s = *r.value();
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(s.commit_sync(WriteBatch().put(Keyspace::meta, "before" + std::to_string(i), "1")).ok());
+  WriteBatch huge;
+  for (int i = 0; i < 512; ++i) huge.put(Keyspace::history, key::u64(i), std::string(4000, 'x'));  // 2 MiB
+  std::promise<Status> done;
+  s.commit(std::move(huge), [&](const Status& st) { done.set_value(st); }, Store::Mode::inline_when_idle);
+  EXPECT_TRUE(done.get_future().get().ok());
+  EXPECT_GT(s.stats().map_resizes, 0u);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(get(s, Keyspace::meta, "before" + std::to_string(i)), "1");
+  EXPECT_EQ(get(s, Keyspace::history, key::u64(511)), std::string(4000, 'x'));
+  ASSERT_TRUE(s.commit_sync(WriteBatch().put(Keyspace::meta, "after", "1")).ok());
+  r.value().reset();
+  auto again = open_lazy(dir.str());
+  EXPECT_EQ(get(*again, Keyspace::meta, "before19"), "1");
+  EXPECT_EQ(get(*again, Keyspace::meta, "after"), "1");
+  EXPECT_EQ(keys(*again, Keyspace::history).size(), 512u);
 }
 
 TEST(WalStore, BackupHoldsEveryAcknowledgedWrite) {
