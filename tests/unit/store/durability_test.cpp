@@ -32,6 +32,7 @@
 
 using namespace weft::store;
 using namespace std::chrono_literals;
+using weft::store::testing::get;
 using weft::store::testing::TempDir;
 
 namespace {
@@ -243,13 +244,6 @@ std::unique_ptr<Store> open_checked(const std::string& path) {
   auto r = open_durable(path);
   EXPECT_TRUE(r.ok()) << r.status().to_string();
   return r.ok() ? std::move(r.value()) : nullptr;
-}
-
-/// The value under `key`, copied.
-std::optional<std::string> get(const Store& s, Keyspace ks, std::string_view key) {
-  auto txn = s.read();
-  auto v = txn.get(ks, key);
-  return v ? std::optional<std::string>(*v) : std::nullopt;
 }
 
 /// Polls (every millisecond, up to `limit`) until `key` holds `value`; how long that took.

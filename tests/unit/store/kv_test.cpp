@@ -16,6 +16,7 @@
 #include "tests/unit/store/test_util.h"
 
 using namespace weft::store;
+using weft::store::testing::get;
 using weft::store::testing::TempDir;
 
 namespace {
@@ -23,16 +24,7 @@ namespace {
 std::unique_ptr<Store> open_store(const std::string& dir, StoreOptions o = {}) {
   o.path = dir;
   if (o.sync) o.sync = false;  // tests do not need fsync; durability is exercised by reopen
-  auto r = Store::open(o);
-  EXPECT_TRUE(r.ok()) << r.status().to_string();
-  return r.ok() ? std::move(r.value()) : nullptr;
-}
-
-std::optional<std::string> get(Store& s, Keyspace ks, std::string_view k) {
-  auto txn = s.read();
-  auto v = txn.get(ks, k);
-  if (!v) return std::nullopt;
-  return std::string(*v);
+  return weft::store::testing::open_or_fail(o);
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 using namespace weft::store;
 using weft::store::detail::LogOp;
 using weft::store::detail::WriteAheadLog;
+using weft::store::testing::get;
 using weft::store::testing::TempDir;
 
 namespace {
@@ -31,15 +32,7 @@ std::unique_ptr<Store> open_lazy(const std::string& dir, bool sync = false) {
   o.path = dir;
   o.sync = sync;
   o.checkpoint_ms = 3'600'000;
-  auto r = Store::open(o);
-  EXPECT_TRUE(r.ok()) << r.status().to_string();
-  return r.ok() ? std::move(r.value()) : nullptr;
-}
-
-std::optional<std::string> get(Store& s, Keyspace ks, std::string_view k) {
-  auto txn = s.read();
-  auto v = txn.get(ks, k);
-  return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+  return weft::store::testing::open_or_fail(o);
 }
 
 std::vector<std::string> keys(Store& s, Keyspace ks, ScanOptions opts = {}) {
