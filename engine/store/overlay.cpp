@@ -56,11 +56,13 @@ Overlay::Window Overlay::enter() {
   Window w;
   w.floor = w.base = checkpoint_;
   w.top = published_;
+  w.registered = true;
   floors_.insert(w.floor);
   return w;
 }
 
 void Overlay::leave(const Window& w) {
+  if (!w.registered) return;
   std::unique_lock lock(mu_);
   auto it = floors_.find(w.floor);
   if (it != floors_.end()) floors_.erase(it);

@@ -31,6 +31,7 @@ class Overlay {
     std::uint64_t floor = 0;  ///< registered lower bound (see enter())
     std::uint64_t base = 0;   ///< the checkpoint its LMDB snapshot holds (set by the reader)
     std::uint64_t top = 0;    ///< the last record published when it began
+    bool registered = false;  ///< made by enter() (leave() it); a default Window sees nothing
     /// True when the overlay can change nothing for this reader.
     bool empty() const { return top <= base; }
   };

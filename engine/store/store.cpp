@@ -565,6 +565,15 @@ struct Store::Impl {
     gate.enter();
     try {
       parent = lmdb::Txn::begin(env.handle());
+      // Another process may have taken in this log's records while the owner had no transaction
+      // open (after a failed one): LMDB then holds them all, and the log must start again at
+      // offset 0 before its next record (a reader looks only at the first one).
+      std::uint64_t committed = read_checkpoint(parent, wal_dbi);
+      if (committed >= last_seq && committed > checkpoint_seq) {
+        log->rewind();
+        checkpoint_seq = committed;
+        overlay.checkpointed(committed);
+      }
       std::uint64_t held = replay(parent, *log);
       last_seq = std::max(last_seq, held);
       parent_began = std::chrono::steady_clock::now();
@@ -914,10 +923,15 @@ std::size_t ReadTxn::scan(Keyspace ks, const Range& range, const ScanOptions& op
   if (range.upper && *range.upper <= range.lower) return 0;
   // The owner's logged writes in the range, merged with LMDB's entries in walking order (kept
   // alive with the transaction, like LMDB's views).
-  auto logged = std::make_shared<std::vector<std::pair<std::string, detail::Overlay::Hit>>>(
-      impl_->store->overlay.range(ks, range.lower, range.upper, impl_->window));
-  if (opts.reverse) std::reverse(logged->begin(), logged->end());
-  if (!logged->empty()) impl_->keep.push_back(logged);
+  using Logged = std::vector<std::pair<std::string, detail::Overlay::Hit>>;
+  static const Logged none;
+  const Logged* logged = &none;
+  if (!impl_->window.empty()) {
+    auto found = std::make_shared<Logged>(impl_->store->overlay.range(ks, range.lower, range.upper, impl_->window));
+    if (opts.reverse) std::reverse(found->begin(), found->end());
+    logged = found.get();
+    impl_->keep.push_back(std::move(found));
+  }
   std::size_t next = 0, count = 0;
   auto emit = [&](std::string_view key, std::string_view value) {
     ++count;
@@ -1082,8 +1096,9 @@ Status Store::commit_sync(WriteBatch batch) {
 
 ReadTxn Store::read() const {
   for (int attempt = 0;; ++attempt) {
-    // Registered before the snapshot opens, so that the versions it may need are kept.
-    auto window = impl_->overlay.enter();
+    // Registered before the snapshot opens, so that the versions it may need are kept (a process
+    // that does not own the log has none: its readers see LMDB alone).
+    auto window = impl_->owner ? impl_->overlay.enter() : detail::Overlay::Window{};
     impl_->gate.enter();
     MDB_txn* txn = nullptr;
     int rc = mdb_txn_begin(impl_->env.handle(), nullptr, MDB_RDONLY, &txn);

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "engine/store/keys.h"
+#include "engine/store/overlay.h"
 #include "engine/store/store.h"
 #include "engine/store/wal.h"
 #include "tests/unit/store/test_util.h"
@@ -150,6 +151,32 @@ TEST(WriteAheadLog, AfterARewindOlderRecordsBeyondTheNewOnesAreNotReplayed) {
   auto foreign = log.value()->recover(3);
   EXPECT_FALSE(foreign.ok());
   EXPECT_NE(foreign.status().message().find("does not continue"), std::string::npos);
+}
+
+// ---- the overlay ----
+
+TEST(Overlay, AReaderKeepsTheVersionsItMayNeedAndNothingOutlivesTheLastOne) {
+  weft::store::detail::Overlay ov;
+  auto ops = [](const std::string& v) { return std::vector<LogOp>{LogOp{false, Keyspace::meta, "k", v}}; };
+  auto a = ops("1"), b = ops("2");
+  ov.publish(1, a);
+  auto r1 = ov.enter();  // sees record 1
+  ov.publish(2, b);
+  auto r2 = ov.enter();  // sees records 1 and 2
+  ASSERT_EQ(*ov.find(Keyspace::meta, "k", r1)->value, "1");
+  ASSERT_EQ(*ov.find(Keyspace::meta, "k", r2)->value, "2");
+  ov.checkpointed(2);  // LMDB holds both now, but r1 and r2 began before
+  EXPECT_EQ(ov.size(), 1u);
+  EXPECT_EQ(*ov.find(Keyspace::meta, "k", r1)->value, "1");
+  auto r3 = ov.enter();  // begins after the checkpoint: LMDB answers
+  EXPECT_FALSE(ov.find(Keyspace::meta, "k", r3).has_value());
+  ov.leave(r3);
+  ov.leave(r2);
+  EXPECT_EQ(ov.size(), 1u);  // r1 still holds record 1
+  ov.leave(r1);
+  EXPECT_EQ(ov.size(), 0u);
+  // A default window (a process without the log) sees nothing and needs no leave().
+  EXPECT_FALSE(ov.find(Keyspace::meta, "k", weft::store::detail::Overlay::Window{}).has_value());
 }
 
 // ---- one process: the owner ----
