@@ -107,6 +107,9 @@ struct EngineOptions {
 };
 
 /// The engine. All public methods must be called on the io_context's thread (post to it).
+/// Destroy the engine, then the store, then the io_context: closing the store drains pending
+/// commits, whose callbacks post to the io_context (`weft serve`, `weft run` and the test fixtures
+/// keep this order).
 class Engine {
  public:
   Engine(boost::asio::io_context& io, store::ExecutionStore& store, EngineOptions options = {});

@@ -7,12 +7,12 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
 #include <future>
-#include <cerrno>
-#include <cstring>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -258,7 +258,7 @@ struct Store::Impl {
   MDB_dbi wal_dbi{};                           // the "wal" database: the checkpoint
   std::atomic<bool> owner{false};              // this process owns the log (set once, at open)
   std::unique_ptr<detail::WriteAheadLog> log;  // the owner's log (writer thread; open() before it)
-  std::unique_ptr<detail::WriteAheadLog> orphan_log;  // another owner's log, read when it died
+  std::unique_ptr<detail::WriteAheadLog> orphan_log;  // not the owner: the owner's log, read by take_in_log()
   std::mutex orphan_mu;
   mutable detail::Overlay overlay;             // the owner's logged writes LMDB does not hold yet
   lmdb::Txn parent;                            // the owner's open LMDB transaction (gate entered)
@@ -306,25 +306,32 @@ struct Store::Impl {
     return true;
   }
 
-  void open_databases() {
+  // Runs `fn` (a write on this thread that leaves no transaction open when it throws) again after
+  // adopting another process's map size or growing the map; other failures are rethrown.
+  template <class F>
+  void with_map_retries(F&& fn) {
     for (int attempt = 0;; ++attempt) {
       try {
-        WantGuard want(locks.get());
-        GateGuard guard(gate);
-        auto txn = lmdb::Txn::begin(env.handle());
-        for (std::size_t i = 0; i < keyspace_count; ++i)
-          lmdb::check(mdb_dbi_open(txn.handle(), kKeyspaceNames[i].data(), MDB_CREATE, &dbi[i]),
-                      "mdb_dbi_open");
-        lmdb::check(mdb_dbi_open(txn.handle(), "wal", MDB_CREATE, &wal_dbi), "mdb_dbi_open");
-        txn.commit();
+        fn();
         return;
       } catch (const lmdb::Error& e) {
         if (attempt >= kMaxRetries) throw;
         if (e.rc() == MDB_MAP_RESIZED) adopt_map_size();
-        else if (e.rc() == MDB_MAP_FULL && grow_map()) continue;
-        else throw;
+        else if (!(e.rc() == MDB_MAP_FULL && grow_map())) throw;
       }
     }
+  }
+
+  void open_databases() {
+    with_map_retries([&] {
+      WantGuard want(locks.get());
+      GateGuard guard(gate);
+      auto txn = lmdb::Txn::begin(env.handle());
+      for (std::size_t i = 0; i < keyspace_count; ++i)
+        lmdb::check(mdb_dbi_open(txn.handle(), kKeyspaceNames[i].data(), MDB_CREATE, &dbi[i]), "mdb_dbi_open");
+      lmdb::check(mdb_dbi_open(txn.handle(), "wal", MDB_CREATE, &wal_dbi), "mdb_dbi_open");
+      txn.commit();
+    });
   }
 
   // Checks a batch's conditions inside `txn`; ok or a conflict naming the first failed one.
@@ -594,8 +601,7 @@ struct Store::Impl {
       return;
     }
     if (last_seq == checkpoint_seq) {  // nothing logged since the last one: nothing to commit
-      parent.abort();
-      gate.leave();
+      discard_parent();
       return;
     }
     try {
@@ -727,16 +733,19 @@ struct Store::Impl {
     }
   }
 
+  // The open transaction has been open for checkpoint_ms.
+  bool checkpoint_due() const {
+    return std::chrono::steady_clock::now() - parent_began >= std::chrono::milliseconds(opts.checkpoint_ms);
+  }
+
   void owner_after_group() {
-    bool due = std::chrono::steady_clock::now() - parent_began >= std::chrono::milliseconds(opts.checkpoint_ms) ||
-               log->bytes() >= kCheckpointBytes;
-    if (due) checkpoint();
+    if (checkpoint_due() || log->bytes() >= kCheckpointBytes) checkpoint();
     yield_to_direct_writers();
     reopen_parent();
   }
 
   void owner_idle() {
-    if (std::chrono::steady_clock::now() - parent_began >= std::chrono::milliseconds(opts.checkpoint_ms)) checkpoint();
+    if (checkpoint_due()) checkpoint();
     if (!parent.active()) extend_headroom();
     yield_to_direct_writers();
     reopen_parent();
@@ -771,21 +780,15 @@ struct Store::Impl {
     if (!r.ok()) return r.status();
     log = std::move(r.value());
     if (Status s = log->reserve(); !s.ok()) return s;
-    for (int attempt = 0;; ++attempt) {
-      try {
+    try {
+      with_map_retries([&] {
         open_parent();
         checkpoint();
-        if (!broken.ok()) return broken;
-        break;
-      } catch (const lmdb::Error& e) {
-        if (attempt >= kMaxRetries) return Status(Errc::io, e.what());
-        if (e.rc() == MDB_MAP_RESIZED) adopt_map_size();
-        else if (!(e.rc() == MDB_MAP_FULL && grow_map())) return Status(Errc::io, e.what());
-      } catch (const std::exception& e) {
-        return Status(Errc::io, e.what());
-      }
+      });
+    } catch (const std::exception& e) {
+      return Status(Errc::io, e.what());
     }
-    overlay.checkpointed(last_seq);
+    if (!broken.ok()) return broken;
     owner = true;
     return {};
   }

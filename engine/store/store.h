@@ -232,7 +232,8 @@ class ReadTxn {
 
 /// Counters since open (monotonic).
 struct StoreStats {
-  std::uint64_t transactions = 0;    ///< write transactions committed (by the writer or inline)
+  std::uint64_t transactions = 0;    ///< group commits made durable (by the writer or inline): LMDB
+                                     ///< transactions, or log appends for the log's owner
   std::uint64_t inline_commits = 0;  ///< of which committed on the caller's thread
   std::uint64_t batches = 0;         ///< batches committed
   std::uint64_t conflicts = 0;       ///< batches skipped because a condition failed
